@@ -1,0 +1,552 @@
+// The article's first experiment: daemon() sleeps one second and prints
+// "done". Three calls in order take 3 s; three spawned and joined take 1 s.
+//
+// The tests prove it exactly, in fake time (testing/synctest), for every
+// strategy, together with the promises every strategy keeps: outcomes in the
+// order given, a panic as an error, cancellation, no goroutine left behind.
+//
+//	go test -run 'Sleep|Strateg|Example' -v .
+//
+// The benchmarks measure it in real time, and what a task costs:
+//
+//	go test -run '^$' -bench 'Sleep|Spawn' .
+//	go test -run '^$' -bench 'Sleep/tasks=3/' -count 6 | go tool benchstat -col /variant -
+package joinall_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/joinall/joinall"
+	"github.com/joinall/joinall/internal/peak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// strategies is every way to run a batch. Each table below runs against all
+// of them; a new strategy is one more line here and one more want per row.
+var strategies = []joinall.Strategy{
+	joinall.Sequential,
+	joinall.Goroutines,
+	joinall.Pool(2),
+}
+
+// sleep is the article's daemon() without the print: a task that sleeps d,
+// or less if ctx is cancelled first.
+func sleep(d time.Duration) joinall.Task {
+	return func(ctx context.Context) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func sleeps(durations []time.Duration) []joinall.Task {
+	tasks := make([]joinall.Task, len(durations))
+	for i, d := range durations {
+		tasks[i] = sleep(d)
+	}
+	return tasks
+}
+
+// TestSleepElapsed is the article's claim, exact: in fake time a batch takes
+// precisely what its strategy says, no more and no less. A strategy that
+// quietly ran in order would take the sum of the sleeps and fail.
+func TestSleepElapsed(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name string
+		give []time.Duration
+		want map[string]time.Duration // elapsed, by Strategy.Name
+	}{
+		{
+			// The article: 3.01 s in order, 1.006 s spawned and joined.
+			name: "article",
+			give: []time.Duration{1 * s, 1 * s, 1 * s},
+			want: map[string]time.Duration{"sequential": 3 * s, "goroutines": 1 * s, "pool-2": 2 * s},
+		},
+		{
+			// sequential 1+2+3 = 6 s; goroutines: the longest, 3 s;
+			// pool-2: 1 s and 2 s start at 0, 3 s starts when 1 s ends: 1+3 = 4 s.
+			name: "uneven",
+			give: []time.Duration{1 * s, 2 * s, 3 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 4 * s},
+		},
+		{
+			// pool-2: 3 s holds one worker while the other runs 1+1+1 = 3 s.
+			name: "longest_first",
+			give: []time.Duration{3 * s, 1 * s, 1 * s, 1 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 3 * s},
+		},
+		{
+			// pool-2: 1 s and 1 s, then 1 s and 3 s start at 1 s: 1+3 = 4 s.
+			// The same tasks as longest_first, given in another order, take
+			// longer: a pool starts tasks in the order given.
+			name: "longest_last",
+			give: []time.Duration{1 * s, 1 * s, 1 * s, 3 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 4 * s},
+		},
+		{
+			name: "no_tasks",
+			give: nil,
+			want: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool-2": 0},
+		},
+		{
+			name: "one_task",
+			give: []time.Duration{1 * s},
+			want: map[string]time.Duration{"sequential": 1 * s, "goroutines": 1 * s, "pool-2": 1 * s},
+		},
+		{
+			// 10,000 x 10 ms: sequential 100 s; goroutines 10 ms;
+			// pool-2: 5,000 rounds of 10 ms = 50 s.
+			name: "10000_tasks",
+			give: slices.Repeat([]time.Duration{10 * time.Millisecond}, 10_000),
+			want: map[string]time.Duration{"sequential": 100 * s, "goroutines": 10 * time.Millisecond, "pool-2": 50 * s},
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				want, ok := tt.want[strategy.Name()]
+				require.True(t, ok, "row %s has no want for %s", tt.name, strategy.Name())
+				synctest.Test(t, func(t *testing.T) {
+					start := time.Now()
+					errs := strategy.Run(t.Context(), sleeps(tt.give))
+					elapsed := time.Since(start)
+
+					assert.Equal(t, want, elapsed, "%s.Run(%s): elapsed", strategy.Name(), tt.name)
+					assert.Len(t, errs, len(tt.give), "%s.Run(%s): one error per task", strategy.Name(), tt.name)
+					assert.Empty(t, slices.DeleteFunc(errs, isNil), "%s.Run(%s): errors", strategy.Name(), tt.name)
+				})
+			})
+		}
+	}
+}
+
+func isNil(err error) bool { return err == nil }
+
+// TestStrategyOutcomesInOrder: errs[i] belongs to tasks[i], whatever order the
+// tasks finished in. The tasks finish in a different order for every
+// strategy, and the outcomes come back in the same order for all.
+func TestStrategyOutcomesInOrder(t *testing.T) {
+	const s = time.Second
+	give := []struct {
+		sleep time.Duration
+		err   error
+	}{
+		{sleep: 5 * s, err: nil},
+		{sleep: 3 * s, err: errors.New("task 1 failed")},
+		{sleep: 4 * s, err: nil},
+		{sleep: 1 * s, err: errors.New("task 3 failed")},
+		{sleep: 2 * s, err: nil},
+	}
+	wantErrs := []error{nil, give[1].err, nil, give[3].err, nil}
+	tests := []struct {
+		strategy     joinall.Strategy
+		wantFinished []int // task indexes in the order they finished
+	}{
+		{strategy: joinall.Sequential, wantFinished: []int{0, 1, 2, 3, 4}},
+		// By sleep: 1 s (task 3), 2 s (4), 3 s (1), 4 s (2), 5 s (0).
+		{strategy: joinall.Goroutines, wantFinished: []int{3, 4, 1, 2, 0}},
+		// Worker A: task 0 (0-5 s), task 3 (5-6 s), task 4 (6-8 s).
+		// Worker B: task 1 (0-3 s), task 2 (3-7 s).
+		{strategy: joinall.Pool(2), wantFinished: []int{1, 0, 3, 2, 4}},
+	}
+	require.Len(t, tests, len(strategies), "a row for every strategy")
+	for _, tt := range tests {
+		t.Run("strategy="+tt.strategy.Name(), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				var finished []int
+				tasks := make([]joinall.Task, len(give))
+				for i, g := range give {
+					tasks[i] = func(ctx context.Context) error {
+						time.Sleep(g.sleep)
+						mu.Lock()
+						finished = append(finished, i)
+						mu.Unlock()
+						return g.err
+					}
+				}
+
+				errs := tt.strategy.Run(t.Context(), tasks)
+
+				assert.Equal(t, wantErrs, errs, "%s.Run: errors", tt.strategy.Name())
+				assert.Equal(t, tt.wantFinished, finished, "%s.Run: finishing order", tt.strategy.Name())
+			})
+		})
+	}
+}
+
+// TestStrategyPanicBecomesError: a task that panics reports a *PanicError
+// holding the panic value; the tasks after it still run, and the test
+// process does not crash (a bare errgroup would crash it).
+func TestStrategyPanicBecomesError(t *testing.T) {
+	errBoom := errors.New("boom")
+	for _, strategy := range strategies {
+		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+			t.Parallel()
+			var ran [4]atomic.Bool
+			tasks := []joinall.Task{
+				func(context.Context) error { ran[0].Store(true); return nil },
+				func(context.Context) error { ran[1].Store(true); panic("a string") },
+				func(context.Context) error { ran[2].Store(true); panic(errBoom) },
+				func(context.Context) error { ran[3].Store(true); return nil },
+			}
+
+			errs := strategy.Run(t.Context(), tasks)
+
+			require.Len(t, errs, 4, "%s.Run: one error per task", strategy.Name())
+			assert.NoError(t, errs[0], "%s.Run: task 0", strategy.Name())
+			assert.NoError(t, errs[3], "%s.Run: task 3, after two panics", strategy.Name())
+			var pe *joinall.PanicError
+			if assert.ErrorAs(t, errs[1], &pe, "%s.Run: task 1", strategy.Name()) {
+				assert.Equal(t, "a string", pe.Value, "%s.Run: task 1's panic value", strategy.Name())
+				assert.Contains(t, string(pe.Stack), "TestStrategyPanicBecomesError", "%s.Run: task 1's stack", strategy.Name())
+			}
+			assert.ErrorIs(t, errs[2], errBoom, "%s.Run: task 2 panicked with an error", strategy.Name())
+			for i := range ran {
+				assert.True(t, ran[i].Load(), "%s.Run: task %d ran", strategy.Name(), i)
+			}
+		})
+	}
+}
+
+// TestStrategyGoexitBecomesError: a task that calls runtime.Goexit (as
+// t.FailNow does) ends its goroutine without returning; its outcome is
+// reported, not lost as a silent success. Sequential is left out: it runs
+// tasks on the caller's goroutine, which Goexit would end.
+func TestStrategyGoexitBecomesError(t *testing.T) {
+	for _, strategy := range []joinall.Strategy{joinall.Goroutines, joinall.Pool(2)} {
+		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+			t.Parallel()
+			tasks := []joinall.Task{
+				func(context.Context) error { return nil },
+				func(context.Context) error { runtime.Goexit(); return nil },
+				func(context.Context) error { return nil },
+			}
+
+			errs := strategy.Run(t.Context(), tasks)
+
+			assert.Equal(t, []error{nil, joinall.ErrGoexit, nil}, errs, "%s.Run", strategy.Name())
+		})
+	}
+}
+
+// TestStrategyCancel: when the context ends, tasks already running see it,
+// and tasks not yet started never start.
+func TestStrategyCancel(t *testing.T) {
+	const (
+		s          = time.Second
+		ok         = "ok"          // the task finished its sleep
+		saw        = "saw ctx"     // the task was running and returned ctx.Err()
+		notStarted = "not started" // the task never ran
+	)
+	tests := []struct {
+		name        string
+		giveSleeps  []time.Duration
+		giveTimeout time.Duration
+		wantElapsed time.Duration
+		want        map[string][]string // each task's outcome, by Strategy.Name
+	}{
+		{
+			// The deadline is at 1.5 s.
+			// sequential: task 0 ends at 1 s; task 1 is running.
+			// goroutines: the 1 s tasks have ended; the 2 s ones are running.
+			// pool-2: task 0 ends at 1 s and task 2 takes its worker;
+			// tasks 1 and 2 are running.
+			name:        "deadline_mid_run",
+			giveSleeps:  []time.Duration{1 * s, 2 * s, 2 * s, 1 * s, 1 * s},
+			giveTimeout: 1500 * time.Millisecond,
+			wantElapsed: 1500 * time.Millisecond,
+			want: map[string][]string{
+				"sequential": {ok, saw, notStarted, notStarted, notStarted},
+				"goroutines": {ok, saw, saw, ok, ok},
+				"pool-2":     {ok, saw, saw, notStarted, notStarted},
+			},
+		},
+		{
+			name:        "deadline_before_run",
+			giveSleeps:  []time.Duration{1 * s, 1 * s, 1 * s},
+			giveTimeout: 0,
+			wantElapsed: 0,
+			want: map[string][]string{
+				"sequential": {notStarted, notStarted, notStarted},
+				"goroutines": {notStarted, notStarted, notStarted},
+				"pool-2":     {notStarted, notStarted, notStarted},
+			},
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				want, found := tt.want[strategy.Name()]
+				require.True(t, found, "row %s has no want for %s", tt.name, strategy.Name())
+				synctest.Test(t, func(t *testing.T) {
+					ctx, cancel := context.WithTimeout(t.Context(), tt.giveTimeout)
+					defer cancel()
+					var started atomic.Int32
+					tasks := make([]joinall.Task, len(tt.giveSleeps))
+					for i, d := range tt.giveSleeps {
+						tasks[i] = func(ctx context.Context) error {
+							started.Add(1)
+							return sleep(d)(ctx)
+						}
+					}
+
+					start := time.Now()
+					errs := strategy.Run(ctx, tasks)
+					elapsed := time.Since(start)
+
+					got := make([]string, len(errs))
+					for i, err := range errs {
+						switch {
+						case err == nil:
+							got[i] = ok
+						case errors.Is(err, joinall.ErrNotStarted) && errors.Is(err, context.DeadlineExceeded):
+							got[i] = notStarted
+						case errors.Is(err, context.DeadlineExceeded):
+							got[i] = saw
+						default:
+							got[i] = err.Error()
+						}
+					}
+					assert.Equal(t, want, got, "%s.Run(%s): outcomes", strategy.Name(), tt.name)
+					assert.Equal(t, tt.wantElapsed, elapsed, "%s.Run(%s): elapsed", strategy.Name(), tt.name)
+					wantStarted := int32(len(want))
+					for _, outcome := range want {
+						if outcome == notStarted {
+							wantStarted--
+						}
+					}
+					assert.Equal(t, wantStarted, started.Load(), "%s.Run(%s): tasks started", strategy.Name(), tt.name)
+				})
+			})
+		}
+	}
+}
+
+// TestStrategyWaitsForEveryTask: when Run returns, every task it started has
+// returned, and no goroutine it started is left. Not parallel, so that
+// goleak sees only this test's goroutines.
+func TestStrategyWaitsForEveryTask(t *testing.T) {
+	for _, strategy := range strategies {
+		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+			var finished atomic.Int32
+			tasks := make([]joinall.Task, 20)
+			for i := range tasks {
+				tasks[i] = func(ctx context.Context) error {
+					defer finished.Add(1)
+					// Tasks of different lengths, a few milliseconds each.
+					return sleep(time.Duration(i%5) * time.Millisecond)(ctx)
+				}
+			}
+
+			strategy.Run(t.Context(), tasks)
+
+			assert.Equal(t, int32(len(tasks)), finished.Load(), "%s.Run returned before its tasks", strategy.Name())
+			goleak.VerifyNone(t)
+		})
+	}
+}
+
+func TestPoolNeedsAWorker(t *testing.T) {
+	tests := []struct {
+		give int
+		want string
+	}{
+		{give: 0, want: "joinall.Pool(0): a pool needs at least 1 worker"},
+		{give: -1, want: "joinall.Pool(-1): a pool needs at least 1 worker"},
+	}
+	for _, tt := range tests {
+		assert.PanicsWithValue(t, tt.want, func() { joinall.Pool(tt.give) }, "Pool(%d)", tt.give)
+	}
+}
+
+func TestStrategyNames(t *testing.T) {
+	got := make([]string, len(strategies))
+	for i, s := range strategies {
+		got[i] = s.Name()
+	}
+	assert.Equal(t, []string{"sequential", "goroutines", "pool-2"}, got)
+}
+
+// The examples run the article's program in real time. The article's daemon
+// sleeps one second; here it sleeps 100 ms, so that the examples run fast,
+// and the elapsed time is printed in whole sleeps, rounded down. A sleep
+// never ends early, so the output can change only if the machine is late by
+// a whole 100 ms.
+const exampleSleep = 100 * time.Millisecond
+
+// daemon is the article's: sleep, then print done.
+func daemon(ctx context.Context) error {
+	if err := sleep(exampleSleep)(ctx); err != nil {
+		return err
+	}
+	fmt.Println("done")
+	return nil
+}
+
+func runDaemons(strategy joinall.Strategy) {
+	start := time.Now()
+	strategy.Run(context.Background(), []joinall.Task{daemon, daemon, daemon})
+	fmt.Printf("%s: %d x sleep\n", strategy.Name(), time.Since(start)/exampleSleep)
+}
+
+// The article's first program: three daemons in order take three sleeps.
+func ExampleSequential() {
+	runDaemons(joinall.Sequential)
+	// Output:
+	// done
+	// done
+	// done
+	// sequential: 3 x sleep
+}
+
+// Spawned and joined, the three sleeps overlap: one sleep in all.
+func ExampleGoroutines() {
+	runDaemons(joinall.Goroutines)
+	// Output:
+	// done
+	// done
+	// done
+	// goroutines: 1 x sleep
+}
+
+// Two at a time: two sleeps, then one.
+func ExamplePool() {
+	runDaemons(joinall.Pool(2))
+	// Output:
+	// done
+	// done
+	// done
+	// pool-2: 2 x sleep
+}
+
+// A panic in one task is that task's error; the others still run.
+func ExamplePanicError() {
+	errs := joinall.Goroutines.Run(context.Background(), []joinall.Task{
+		func(context.Context) error { return nil },
+		func(context.Context) error { panic("boom") },
+	})
+	fmt.Println(errs[0])
+	fmt.Println(errs[1])
+	// Output:
+	// <nil>
+	// task panicked: boom
+}
+
+// BenchmarkSleep runs the article's experiment in real time, with the
+// article's daemon (a plain time.Sleep) shortened to 10 ms.
+//
+// Every row carries the pool's size (workers), so that benchstat -col
+// /variant puts the variants of a row side by side; the other variants
+// ignore it. Sequential is left out where one operation would take over a
+// second. Beside time, each row reports the most the run held, sampled every
+// millisecond: peak-MB, heap objects plus goroutine stacks in 10^6 bytes,
+// and peak-goroutines.
+func BenchmarkSleep(b *testing.B) {
+	const d = 10 * time.Millisecond
+	daemon := func(context.Context) error { time.Sleep(d); return nil }
+	tests := []struct {
+		tasks, workers int
+		sequential     bool // whether one sequential operation fits in about a second
+	}{
+		{tasks: 3, workers: 2, sequential: true}, // the article's
+		{tasks: 100, workers: 10, sequential: true},
+		{tasks: 10_000, workers: 100},
+		{tasks: 1_000_000, workers: 10_000},
+	}
+	for _, tt := range tests {
+		variants := []struct {
+			name     string
+			strategy joinall.Strategy
+		}{
+			{name: "sequential", strategy: joinall.Sequential},
+			{name: "goroutines", strategy: joinall.Goroutines},
+			{name: "pool", strategy: joinall.Pool(tt.workers)},
+		}
+		if !tt.sequential {
+			variants = variants[1:]
+		}
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("tasks=%d/workers=%d/variant=%s", tt.tasks, tt.workers, v.name), func(b *testing.B) {
+				tasks := slices.Repeat([]joinall.Task{daemon}, tt.tasks)
+				ctx := context.Background()
+				b.ReportAllocs()
+				runtime.GC()
+				sampler := peak.Start()
+				for b.Loop() {
+					v.strategy.Run(ctx, tasks)
+				}
+				held := sampler.Stop()
+				b.ReportMetric(float64(held.Bytes)/1e6, "peak-MB")
+				b.ReportMetric(float64(held.Goroutines), "peak-goroutines")
+			})
+		}
+	}
+}
+
+// BenchmarkSpawn measures what running a task costs in each variant, with
+// tasks that do nothing. variant=bare is a plain loop of wg.Go(f): the floor
+// no strategy can beat. ns/task is ns/op divided by the number of tasks.
+func BenchmarkSpawn(b *testing.B) {
+	noop := func(context.Context) error { return nil }
+	bare := func() {}
+	tests := []struct{ tasks, workers int }{
+		{tasks: 1_000, workers: 10},
+		{tasks: 1_000_000, workers: 10_000},
+	}
+	for _, tt := range tests {
+		variants := []struct {
+			name string
+			run  func(ctx context.Context, tasks []joinall.Task)
+		}{
+			{name: "bare", run: func(_ context.Context, tasks []joinall.Task) {
+				var wg sync.WaitGroup
+				for range tasks {
+					wg.Go(bare)
+				}
+				wg.Wait()
+			}},
+			{name: "sequential", run: runWith(joinall.Sequential)},
+			{name: "goroutines", run: runWith(joinall.Goroutines)},
+			{name: "pool", run: runWith(joinall.Pool(tt.workers))},
+		}
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("tasks=%d/workers=%d/variant=%s", tt.tasks, tt.workers, v.name), func(b *testing.B) {
+				tasks := slices.Repeat([]joinall.Task{noop}, tt.tasks)
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					v.run(ctx, tasks)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*tt.tasks), "ns/task")
+			})
+		}
+	}
+}
+
+func runWith(s joinall.Strategy) func(context.Context, []joinall.Task) {
+	return func(ctx context.Context, tasks []joinall.Task) { s.Run(ctx, tasks) }
+}
