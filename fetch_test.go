@@ -64,6 +64,10 @@ var articleDelays = map[string]time.Duration{
 	eleme: 200 * time.Millisecond,
 }
 
+// articleBytes is what the article received from each URL, and the size of
+// the fixture page that stands in for it.
+var articleBytes = map[string]int64{baidu: 111_574, zhihu: 11_878, eleme: 1_356}
+
 // readPages returns the fixture page that stands in for each of urls, read
 // from testdata/pages/<host>.html.
 func readPages(urls []string) (map[string][]byte, error) {
@@ -151,70 +155,100 @@ func linesWith(log, substr string) []string {
 }
 
 func TestFetchFixturePages(t *testing.T) {
-	want := map[string]int{baidu: 111_574, zhihu: 11_878, eleme: 1_356}
 	for u, page := range articlePages(t) {
-		assert.Len(t, page, want[u], "the fixture page for %s has the article's size", u)
+		assert.Len(t, page, int(articleBytes[u]), "the fixture page for %s has the article's size", u)
 	}
 }
 
 // TestFetchArticle is the article's claim, exact: in fake time, each
 // strategy takes precisely what its schedule says, the pages finish in the
 // order their delays say, every byte is counted and every URL is requested
-// once. A strategy that quietly ran in order would take 0.80 s and finish in
-// the order given; one that lost or repeated a fetch would miscount.
+// once. A strategy that quietly ran in order would take the sum of the
+// delays and finish in the order given; one that lost or repeated a fetch
+// would miscount.
 func TestFetchArticle(t *testing.T) {
 	const ms = time.Millisecond
 	pages := articlePages(t)
-	wantElapsed := map[string]time.Duration{
-		"sequential": 800 * ms, // 280 + 320 + 200: the article's 0.80 s
-		"goroutines": 320 * ms, // the longest: the article's 0.32 s
-		// baidu and zhihu start at 0; ele.me takes baidu's worker at 280
-		// and ends at 280 + 200.
-		"pool-2": 480 * ms,
+	tests := []struct {
+		name          string
+		giveDelays    map[string]time.Duration
+		wantElapsed   map[string]time.Duration // by Strategy.Name
+		wantCompleted map[string][]string      // the finishing order, by Strategy.Name
+	}{
+		{
+			name:       "article",
+			giveDelays: articleDelays, // baidu 280, zhihu 320, ele.me 200
+			wantElapsed: map[string]time.Duration{
+				"sequential": 800 * ms, // 280 + 320 + 200: the article's 0.80 s
+				"goroutines": 320 * ms, // the longest: the article's 0.32 s
+				// baidu and zhihu start at 0; ele.me takes baidu's worker
+				// at 280 and ends at 280 + 200.
+				"pool-2": 480 * ms,
+			},
+			wantCompleted: map[string][]string{
+				"sequential": {baidu, zhihu, eleme},
+				"goroutines": {eleme, baidu, zhihu}, // 200, 280, 320: the article's order
+				"pool-2":     {baidu, zhihu, eleme}, // 280, 320, 480
+			},
+		},
+		{
+			// The article's finishing order, last URL first, is also the
+			// order in which Go's scheduler tends to start three fresh
+			// goroutines: this row's order is no start order, so a
+			// finishing order recorded at the start of each fetch fails.
+			name:       "middle_last",
+			giveDelays: map[string]time.Duration{baidu: 100 * ms, zhihu: 300 * ms, eleme: 150 * ms},
+			wantElapsed: map[string]time.Duration{
+				"sequential": 550 * ms, // 100 + 300 + 150
+				"goroutines": 300 * ms,
+				"pool-2":     300 * ms, // ele.me takes baidu's worker at 100 and ends at 250
+			},
+			wantCompleted: map[string][]string{
+				"sequential": {baidu, zhihu, eleme},
+				"goroutines": {baidu, eleme, zhihu}, // 100, 150, 300
+				"pool-2":     {baidu, eleme, zhihu}, // 100, 250, 300
+			},
+		},
 	}
-	wantCompleted := map[string][]string{
-		"sequential": {baidu, zhihu, eleme},
-		"goroutines": {eleme, baidu, zhihu}, // 200, 280, 320: the article's order
-		"pool-2":     {baidu, zhihu, eleme}, // 280, 320, 480
-	}
-	// Every strategy measures each page alone: from its request to the end
-	// of its body, its delay, whatever ran beside it.
-	wantResults := []joinall.Result{
-		{Page: joinall.Page{URL: baidu, Status: 200, Bytes: 111_574, Elapsed: 280 * ms}},
-		{Page: joinall.Page{URL: zhihu, Status: 200, Bytes: 11_878, Elapsed: 320 * ms}},
-		{Page: joinall.Page{URL: eleme, Status: 200, Bytes: 1_356, Elapsed: 200 * ms}},
-	}
-	for _, strategy := range strategies {
-		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
-			t.Parallel()
-			name := strategy.Name()
-			require.Contains(t, wantElapsed, name, "wantElapsed has no row for %s", name)
-			require.Contains(t, wantCompleted, name, "wantCompleted has no row for %s", name)
-			synctest.Test(t, func(t *testing.T) {
-				client, transport := mockClient(articleRoutes(pages, articleDelays), 0)
-				var log bytes.Buffer
-				f := &joinall.Fetcher{Client: client, Log: &log}
-
-				start := time.Now()
-				results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
-				elapsed := time.Since(start)
-
-				require.NoError(t, err, "FetchAll(%s, article URLs)", name)
-				assert.Equal(t, wantElapsed[name], elapsed, "FetchAll(%s): elapsed", name)
-				assert.Equal(t, wantCompleted[name], urlsAt(articleURLs, completed), "FetchAll(%s): finishing order", name)
-				assert.Equal(t, wantResults, results, "FetchAll(%s): results", name)
-				assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s): requests per URL", name)
-
-				// The log: one GET line per URL, and the "received" lines
-				// in the order the pages finished, as the article printed.
-				var wantReceived []string
-				for _, u := range wantCompleted[name] {
-					wantReceived = append(wantReceived, fmt.Sprintf("%d bytes received from %s.", len(pages[u]), u))
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				require.Contains(t, tt.wantElapsed, name, "row %s has no wantElapsed for %s", tt.name, name)
+				require.Contains(t, tt.wantCompleted, name, "row %s has no wantCompleted for %s", tt.name, name)
+				// Every strategy measures each page alone, from its request
+				// to the end of its body: its delay, whatever ran beside it.
+				wantResults := make([]joinall.Result, len(articleURLs))
+				for i, u := range articleURLs {
+					wantResults[i].Page = joinall.Page{URL: u, Status: 200, Bytes: articleBytes[u], Elapsed: tt.giveDelays[u]}
 				}
-				assert.ElementsMatch(t, []string{"GET: " + baidu, "GET: " + zhihu, "GET: " + eleme}, linesWith(log.String(), "GET: "), "FetchAll(%s): GET lines", name)
-				assert.Equal(t, wantReceived, linesWith(log.String(), "received"), "FetchAll(%s): received lines", name)
+				var wantReceived []string
+				for _, u := range tt.wantCompleted[name] {
+					wantReceived = append(wantReceived, fmt.Sprintf("%d bytes received from %s.", articleBytes[u], u))
+				}
+				synctest.Test(t, func(t *testing.T) {
+					client, transport := mockClient(articleRoutes(pages, tt.giveDelays), 0)
+					var log bytes.Buffer
+					f := &joinall.Fetcher{Client: client, Log: &log}
+
+					start := time.Now()
+					results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
+					elapsed := time.Since(start)
+
+					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+					assert.Equal(t, tt.wantElapsed[name], elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
+					assert.Equal(t, tt.wantCompleted[name], urlsAt(articleURLs, completed), "FetchAll(%s, %s): finishing order", name, tt.name)
+					assert.Equal(t, wantResults, results, "FetchAll(%s, %s): results", name, tt.name)
+					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+					// The log: one GET line per URL, in whatever order the
+					// fetches started, and the "received" lines in the
+					// order the pages finished, as the article printed.
+					assert.ElementsMatch(t, []string{"GET: " + baidu, "GET: " + zhihu, "GET: " + eleme}, linesWith(log.String(), "GET: "), "FetchAll(%s, %s): GET lines", name, tt.name)
+					assert.Equal(t, wantReceived, linesWith(log.String(), "received"), "FetchAll(%s, %s): received lines", name, tt.name)
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -639,6 +673,73 @@ func TestFetchLoopback(t *testing.T) {
 			assert.GreaterOrEqual(t, elapsed, tt.wantAtLeast, "FetchAll(%s, loopback): elapsed", name)
 			assert.Less(t, elapsed, tt.wantUnder, "FetchAll(%s, loopback): elapsed", name)
 		})
+	}
+}
+
+// refusedURL returns the URL of a loopback port that nobody listens on: a
+// listener's port, closed before any request.
+func refusedURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listening on loopback")
+	addr := ln.Addr().String()
+	require.NoError(tb, ln.Close(), "closing the listener on %s", addr)
+	return "http://" + addr + "/"
+}
+
+// serveCutShort starts a loopback server that announces page's length and
+// sends only its first n bytes. net/http then closes the connection, having
+// sent less than it announced, as a server that died mid-page would.
+func serveCutShort(tb testing.TB, page []byte, n int) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		_, _ = w.Write(page[:n])
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFetchLoopbackFailures: on real sockets, the failures the hermetic
+// rows imitate are reported the same way: a refused connection matches
+// syscall.ECONNREFUSED and a body cut short matches io.ErrUnexpectedEOF,
+// each against its own URL, while the other URL still arrives whole.
+func TestFetchLoopbackFailures(t *testing.T) {
+	pages := articlePages(t)
+	tests := []struct {
+		name      string
+		giveURL   func(testing.TB) string // the URL that fails
+		want      string
+		wantBytes int64
+	}{
+		{name: "refused", giveURL: refusedURL, want: refused, wantBytes: 0},
+		{
+			name:      "cut_short",
+			giveURL:   func(tb testing.TB) string { return serveCutShort(tb, pages[baidu], 65_536) },
+			want:      cutShort,
+			wantBytes: 65_536,
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				good, hits := servePage(t, pages[eleme], 0)
+				urls := []string{tt.giveURL(t), good}
+				f := &joinall.Fetcher{Client: loopbackClient(t, len(urls))}
+
+				results, completed, err := f.FetchAll(t.Context(), strategy, urls)
+
+				require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+				require.Len(t, results, 2, "FetchAll(%s, %s): one result per URL", name, tt.name)
+				assert.Equal(t, []string{tt.want, fetched}, []string{outcome(results[0].Err), outcome(results[1].Err)}, "FetchAll(%s, %s): outcomes", name, tt.name)
+				assert.ErrorContains(t, results[0].Err, "fetch "+urls[0]+": ", "FetchAll(%s, %s): the error names its URL", name, tt.name)
+				assert.Equal(t, []int64{tt.wantBytes, 1_356}, []int64{results[0].Bytes, results[1].Bytes}, "FetchAll(%s, %s): bytes", name, tt.name)
+				assert.Equal(t, int64(1), hits.Load(), "FetchAll(%s, %s): requests to the good server", name, tt.name)
+				assert.ElementsMatch(t, []int{0, 1}, completed, "FetchAll(%s, %s): every fetch ended once", name, tt.name)
+			})
+		}
 	}
 }
 
