@@ -1,0 +1,867 @@
+// The article's second experiment: request(url) prints "GET: <url>", reads
+// the page and prints "<n> bytes received from <url>." for three sites. In
+// order it takes 0.80 s; spawned and joined, 0.32 s, and the "received" lines
+// come back in another order than the "GET" lines: ele.me's small page first.
+//
+// Nothing here leaves the machine. The exact claims (elapsed time, finishing
+// order, byte counts, one request per URL, every failure reported against
+// its own URL) are proved in fake time (testing/synctest) against httpmock,
+// a mock transport that answers for the article's URLs. The same experiment
+// then runs over real loopback sockets against httptest servers, in real
+// time, where only bounds are asserted.
+//
+//	go test -run 'Fetch' -v .
+//
+// The benchmarks measure it in real time, against httptest servers:
+//
+//	go test -run '^$' -bench 'Fetch' .
+//	go test -run '^$' -bench 'Fetch/urls=3/' -count 6 | go tool benchstat -col /variant -
+package joinall_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall"
+)
+
+// The article's three URLs, in the order it fetched them.
+const (
+	baidu = "https://baidu.com"
+	zhihu = "https://zhihu.com"
+	eleme = "https://ele.me"
+)
+
+var articleURLs = []string{baidu, zhihu, eleme}
+
+// articleDelays make the article's numbers exact. In order: 0.28 + 0.32 +
+// 0.20 = 0.80 s. Spawned and joined: the longest, 0.32 s, with ele.me done
+// first, then baidu, then zhihu, the order the article printed.
+var articleDelays = map[string]time.Duration{
+	baidu: 280 * time.Millisecond,
+	zhihu: 320 * time.Millisecond,
+	eleme: 200 * time.Millisecond,
+}
+
+// articleBytes is what the article received from each URL in order, and
+// the size of the fixture page that stands in for it. (Its concurrent run
+// got 111,562 bytes from baidu: a live page changes between requests; a
+// fixture does not.)
+var articleBytes = map[string]int64{baidu: 111_574, zhihu: 11_878, eleme: 1_356}
+
+// readPages returns the fixture page that stands in for each of urls, read
+// from testdata/pages/<host>.html.
+func readPages(urls []string) (map[string][]byte, error) {
+	pages := make(map[string][]byte, len(urls))
+	for _, u := range urls {
+		parsed, err := url.Parse(u)
+		if err != nil {
+			return nil, err
+		}
+		if pages[u], err = os.ReadFile(filepath.Join("testdata", "pages", parsed.Host+".html")); err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
+}
+
+func articlePages(tb testing.TB) map[string][]byte {
+	tb.Helper()
+	pages, err := readPages(articleURLs)
+	require.NoError(tb, err, "reading the fixture pages")
+	return pages
+}
+
+// respond answers with status, body and a Content-Length header of
+// contentLength, as a server would; a contentLength larger than the body
+// is a body cut short.
+func respond(status int, body []byte, contentLength int) httpmock.Responder {
+	resp := httpmock.NewBytesResponse(status, body)
+	resp.ContentLength = int64(contentLength)
+	resp.Header.Set("Content-Length", strconv.Itoa(contentLength))
+	resp.Header.Set("Content-Type", "text/html; charset=utf-8")
+	return httpmock.ResponderFromResponse(resp)
+}
+
+// articleRoutes answers for each of the article's URLs with its page, after
+// its delay.
+func articleRoutes(pages map[string][]byte, delays map[string]time.Duration) map[string]httpmock.Responder {
+	routes := make(map[string]httpmock.Responder, len(pages))
+	for u, page := range pages {
+		routes[u] = respond(http.StatusOK, page, len(page)).Delay(delays[u])
+	}
+	return routes
+}
+
+// mockClient returns a client with its own mock transport, so that tests
+// running in parallel never share responders or call counts. timeout is the
+// client's Timeout; 0 means none.
+func mockClient(routes map[string]httpmock.Responder, timeout time.Duration) (*http.Client, *httpmock.MockTransport) {
+	transport := httpmock.NewMockTransport()
+	for u, r := range routes {
+		transport.RegisterResponder(http.MethodGet, u, r)
+	}
+	return &http.Client{Transport: transport, Timeout: timeout}, transport
+}
+
+// callCounts is what GetCallCountInfo reports for a transport that answers
+// for the article's URLs when articleURLs[i] was requested n[i] times: it
+// lists every registered route, requested or not.
+func callCounts(n ...int) map[string]int {
+	counts := make(map[string]int, len(articleURLs))
+	for i, u := range articleURLs {
+		counts[http.MethodGet+" "+u] = n[i]
+	}
+	return counts
+}
+
+// urlsAt returns the URLs at indexes, in their order.
+func urlsAt(urls []string, indexes []int) []string {
+	got := make([]string, len(indexes))
+	for i, index := range indexes {
+		got[i] = urls[index]
+	}
+	return got
+}
+
+// linesWith returns the lines of log that contain substr, in order.
+func linesWith(log, substr string) []string {
+	var lines []string
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, substr) {
+			lines = append(lines, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	return lines
+}
+
+func TestFetchFixturePages(t *testing.T) {
+	for u, page := range articlePages(t) {
+		assert.Len(t, page, int(articleBytes[u]), "the fixture page for %s has the article's size", u)
+	}
+}
+
+// TestFetchArticle is the article's claim, exact: in fake time, each
+// strategy takes precisely what its schedule says, the pages finish in the
+// order their delays say, every byte is counted and every URL is requested
+// once. A strategy that quietly ran in order would take the sum of the
+// delays and finish in the order given; one that lost or repeated a fetch
+// would miscount.
+func TestFetchArticle(t *testing.T) {
+	const ms = time.Millisecond
+	pages := articlePages(t)
+	tests := []struct {
+		name          string
+		giveDelays    map[string]time.Duration
+		wantElapsed   map[string]time.Duration // by Strategy.Name
+		wantCompleted map[string][]string      // the finishing order, by Strategy.Name
+	}{
+		{
+			name:       "article",
+			giveDelays: articleDelays, // baidu 280, zhihu 320, ele.me 200
+			wantElapsed: map[string]time.Duration{
+				"sequential": 800 * ms, // 280 + 320 + 200: the article's 0.80 s
+				"goroutines": 320 * ms, // the longest: the article's 0.32 s
+				// baidu and zhihu start at 0; ele.me takes baidu's worker
+				// at 280 and ends at 280 + 200.
+				"pool-2": 480 * ms,
+			},
+			wantCompleted: map[string][]string{
+				"sequential": {baidu, zhihu, eleme},
+				"goroutines": {eleme, baidu, zhihu}, // 200, 280, 320: the article's order
+				"pool-2":     {baidu, zhihu, eleme}, // 280, 320, 480
+			},
+		},
+		{
+			// The article's finishing order, last URL first, is also the
+			// order in which Go's scheduler tends to start three fresh
+			// goroutines: this row's order is no start order, so a
+			// finishing order recorded at the start of each fetch fails.
+			name:       "middle_last",
+			giveDelays: map[string]time.Duration{baidu: 100 * ms, zhihu: 300 * ms, eleme: 150 * ms},
+			wantElapsed: map[string]time.Duration{
+				"sequential": 550 * ms, // 100 + 300 + 150
+				"goroutines": 300 * ms,
+				"pool-2":     300 * ms, // ele.me takes baidu's worker at 100 and ends at 250
+			},
+			wantCompleted: map[string][]string{
+				"sequential": {baidu, zhihu, eleme},
+				"goroutines": {baidu, eleme, zhihu}, // 100, 150, 300
+				"pool-2":     {baidu, eleme, zhihu}, // 100, 250, 300
+			},
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				require.Contains(t, tt.wantElapsed, name, "row %s has no wantElapsed for %s", tt.name, name)
+				require.Contains(t, tt.wantCompleted, name, "row %s has no wantCompleted for %s", tt.name, name)
+				// Every strategy measures each page alone, from its request
+				// to the end of its body: its delay, whatever ran beside it.
+				wantResults := make([]joinall.Result, len(articleURLs))
+				for i, u := range articleURLs {
+					wantResults[i].Page = joinall.Page{URL: u, Status: 200, Bytes: articleBytes[u], Elapsed: tt.giveDelays[u]}
+				}
+				var wantReceived []string
+				for _, u := range tt.wantCompleted[name] {
+					wantReceived = append(wantReceived, fmt.Sprintf("%d bytes received from %s.", articleBytes[u], u))
+				}
+				synctest.Test(t, func(t *testing.T) {
+					client, transport := mockClient(articleRoutes(pages, tt.giveDelays), 0)
+					var log bytes.Buffer
+					f := &joinall.Fetcher{Client: client, Log: &log}
+
+					start := time.Now()
+					results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
+					elapsed := time.Since(start)
+
+					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+					assert.Equal(t, tt.wantElapsed[name], elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
+					assert.Equal(t, tt.wantCompleted[name], urlsAt(articleURLs, completed), "FetchAll(%s, %s): finishing order", name, tt.name)
+					assert.Equal(t, wantResults, results, "FetchAll(%s, %s): results", name, tt.name)
+					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+					// The log: one GET line per URL, in whatever order the
+					// fetches started, and the "received" lines in the
+					// order the pages finished, as the article printed.
+					assert.ElementsMatch(t, []string{"GET: " + baidu, "GET: " + zhihu, "GET: " + eleme}, linesWith(log.String(), "GET: "), "FetchAll(%s, %s): GET lines", name, tt.name)
+					assert.Equal(t, wantReceived, linesWith(log.String(), "received"), "FetchAll(%s, %s): received lines", name, tt.name)
+				})
+			})
+		}
+	}
+}
+
+// TestFetchOne: Fetch on its own prints the article's two lines and
+// returns what it received.
+func TestFetchOne(t *testing.T) {
+	pages := articlePages(t)
+	synctest.Test(t, func(t *testing.T) {
+		client, transport := mockClient(articleRoutes(pages, articleDelays), 0)
+		var log bytes.Buffer
+		f := &joinall.Fetcher{Client: client, Log: &log}
+
+		page, err := f.Fetch(t.Context(), zhihu)
+
+		require.NoError(t, err, "Fetch(%s)", zhihu)
+		assert.Equal(t, joinall.Page{URL: zhihu, Status: 200, Bytes: 11_878, Elapsed: 320 * time.Millisecond}, page, "Fetch(%s)", zhihu)
+		assert.Equal(t, "GET: https://zhihu.com\n11878 bytes received from https://zhihu.com.\n", log.String(), "Fetch(%s): log", zhihu)
+		assert.Equal(t, callCounts(0, 1, 0), transport.GetCallCountInfo(), "Fetch(%s): requests", zhihu)
+	})
+}
+
+// Outcomes of one fetch, in one word each, so that a table row can list a
+// batch's outcomes side by side.
+const (
+	fetched    = "ok"
+	notStarted = "not started"
+	refused    = "refused"
+	cutShort   = "cut short"
+	deadline   = "deadline" // the client's Timeout or the context's deadline
+)
+
+func outcome(err error) string {
+	var status *joinall.StatusError
+	switch {
+	case err == nil:
+		return fetched
+	case errors.Is(err, joinall.ErrNotStarted):
+		return notStarted
+	case errors.As(err, &status):
+		return fmt.Sprintf("status %d", status.Code)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return refused
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return cutShort
+	case errors.Is(err, context.DeadlineExceeded):
+		return deadline
+	default:
+		return err.Error()
+	}
+}
+
+// errRefused is what dialing a port nobody listens on returns.
+var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+
+// TestFetchFailures: when some fetches fail, each URL's outcome is reported
+// against that URL with the right error, the other URLs still complete, and
+// nothing is lost or requested twice, whatever the strategy.
+func TestFetchFailures(t *testing.T) {
+	const ms = time.Millisecond
+	pages := articlePages(t)
+	notFound := []byte("404 page not found\n")
+	serverError := []byte("500 internal server error\n")
+	tests := []struct {
+		name        string
+		giveRoutes  map[string]httpmock.Responder // replacing the article's for these URLs
+		giveTimeout time.Duration                 // the client's; 0 means none
+		want        []string                      // each URL's outcome
+		wantStatus  []int
+		wantBytes   []int64
+		wantElapsed map[string]time.Duration // by Strategy.Name
+	}{
+		{
+			// The same schedule as the article's, with zhihu's 404 page
+			// read to its end (so that its connection could be reused).
+			name:        "not_found",
+			giveRoutes:  map[string]httpmock.Responder{zhihu: respond(404, notFound, len(notFound)).Delay(320 * ms)},
+			want:        []string{fetched, "status 404", fetched},
+			wantStatus:  []int{200, 404, 200},
+			wantBytes:   []int64{111_574, int64(len(notFound)), 1_356},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+		},
+		{
+			name:        "server_error",
+			giveRoutes:  map[string]httpmock.Responder{baidu: respond(500, serverError, len(serverError)).Delay(280 * ms)},
+			want:        []string{"status 500", fetched, fetched},
+			wantStatus:  []int{500, 200, 200},
+			wantBytes:   []int64{int64(len(serverError)), 11_878, 1_356},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+		},
+		{
+			// ele.me refuses at once. sequential: 280 + 320 + 0;
+			// pool-2: ele.me starts at 280 and fails there, zhihu ends at 320.
+			name:        "connection_refused",
+			giveRoutes:  map[string]httpmock.Responder{eleme: httpmock.NewErrorResponder(errRefused)},
+			want:        []string{fetched, fetched, refused},
+			wantStatus:  []int{200, 200, 0},
+			wantBytes:   []int64{111_574, 11_878, 0},
+			wantElapsed: map[string]time.Duration{"sequential": 600 * ms, "goroutines": 320 * ms, "pool-2": 320 * ms},
+		},
+		{
+			// A 300 ms timeout cuts zhihu's 320 ms short and spares the
+			// others. sequential: 280 + 300 + 200; pool-2: ele.me still
+			// starts at 280 and ends at 480.
+			name:        "slower_than_timeout",
+			giveTimeout: 300 * ms,
+			want:        []string{fetched, deadline, fetched},
+			wantStatus:  []int{200, 0, 200},
+			wantBytes:   []int64{111_574, 0, 1_356},
+			wantElapsed: map[string]time.Duration{"sequential": 780 * ms, "goroutines": 300 * ms, "pool-2": 480 * ms},
+		},
+		{
+			// baidu announces its 111,574 bytes and sends 65,536: a 200
+			// whose body is cut short is a failure, not a smaller page.
+			name:        "body_cut_short",
+			giveRoutes:  map[string]httpmock.Responder{baidu: respond(200, pages[baidu][:65_536], len(pages[baidu])).Delay(280 * ms)},
+			want:        []string{cutShort, fetched, fetched},
+			wantStatus:  []int{200, 200, 200},
+			wantBytes:   []int64{65_536, 11_878, 1_356},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+		},
+		{
+			name: "everything_fails",
+			giveRoutes: map[string]httpmock.Responder{
+				baidu: httpmock.NewErrorResponder(errRefused),
+				zhihu: respond(500, serverError, len(serverError)),
+				eleme: respond(200, pages[eleme][:100], len(pages[eleme])),
+			},
+			want:        []string{refused, "status 500", cutShort},
+			wantStatus:  []int{0, 500, 200},
+			wantBytes:   []int64{0, int64(len(serverError)), 100},
+			wantElapsed: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool-2": 0},
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				wantElapsed, found := tt.wantElapsed[name]
+				require.True(t, found, "row %s has no want for %s", tt.name, name)
+				synctest.Test(t, func(t *testing.T) {
+					routes := articleRoutes(pages, articleDelays)
+					for u, r := range tt.giveRoutes {
+						routes[u] = r
+					}
+					client, transport := mockClient(routes, tt.giveTimeout)
+					f := &joinall.Fetcher{Client: client}
+
+					start := time.Now()
+					results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
+					elapsed := time.Since(start)
+
+					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+					require.Len(t, results, len(articleURLs), "FetchAll(%s, %s): one result per URL", name, tt.name)
+					got := make([]string, len(results))
+					gotStatus := make([]int, len(results))
+					gotBytes := make([]int64, len(results))
+					for i, r := range results {
+						got[i], gotStatus[i], gotBytes[i] = outcome(r.Err), r.Status, r.Bytes
+						assert.Equal(t, articleURLs[i], r.URL, "FetchAll(%s, %s): result %d's URL", name, tt.name, i)
+						if r.Err != nil {
+							assert.True(t, strings.HasPrefix(r.Err.Error(), "fetch "+r.URL+": "), "FetchAll(%s, %s): error %q names its URL", name, tt.name, r.Err)
+						}
+					}
+					assert.Equal(t, tt.want, got, "FetchAll(%s, %s): outcomes", name, tt.name)
+					assert.Equal(t, tt.wantStatus, gotStatus, "FetchAll(%s, %s): statuses", name, tt.name)
+					assert.Equal(t, tt.wantBytes, gotBytes, "FetchAll(%s, %s): bytes", name, tt.name)
+					assert.Equal(t, wantElapsed, elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
+					assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll(%s, %s): every fetch ended once", name, tt.name)
+					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+				})
+			})
+		}
+	}
+}
+
+// TestFetchCancel: when the parent context ends, fetches already running
+// see it, and fetches not yet started are never requested.
+func TestFetchCancel(t *testing.T) {
+	const ms = time.Millisecond
+	pages := articlePages(t)
+	tests := []struct {
+		name        string
+		giveTimeout time.Duration // the parent context's
+		wantElapsed time.Duration
+		want        map[string][]string // each URL's outcome, by Strategy.Name
+	}{
+		{
+			// The deadline is at 300 ms.
+			// sequential: baidu ends at 280; zhihu is running; ele.me waits.
+			// goroutines: ele.me (200) and baidu (280) have ended.
+			// pool-2: ele.me took baidu's worker at 280 and is running.
+			name:        "deadline_mid_run",
+			giveTimeout: 300 * ms,
+			wantElapsed: 300 * ms,
+			want: map[string][]string{
+				"sequential": {fetched, deadline, notStarted},
+				"goroutines": {fetched, deadline, fetched},
+				"pool-2":     {fetched, deadline, deadline},
+			},
+		},
+		{
+			name:        "deadline_before_run",
+			giveTimeout: 0,
+			wantElapsed: 0,
+			want: map[string][]string{
+				"sequential": {notStarted, notStarted, notStarted},
+				"goroutines": {notStarted, notStarted, notStarted},
+				"pool-2":     {notStarted, notStarted, notStarted},
+			},
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				want, found := tt.want[name]
+				require.True(t, found, "row %s has no want for %s", tt.name, name)
+				synctest.Test(t, func(t *testing.T) {
+					client, transport := mockClient(articleRoutes(pages, articleDelays), 0)
+					f := &joinall.Fetcher{Client: client}
+					ctx, cancel := context.WithTimeout(t.Context(), tt.giveTimeout)
+					defer cancel()
+
+					start := time.Now()
+					results, completed, err := f.FetchAll(ctx, strategy, articleURLs)
+					elapsed := time.Since(start)
+
+					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+					got := make([]string, len(results))
+					for i, r := range results {
+						got[i] = outcome(r.Err)
+					}
+					var started []int
+					requests := make([]int, len(want))
+					for i, o := range want {
+						if o != notStarted {
+							started = append(started, i)
+							requests[i] = 1
+						}
+					}
+					assert.Equal(t, want, got, "FetchAll(%s, %s): outcomes", name, tt.name)
+					assert.Equal(t, tt.wantElapsed, elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
+					assert.ElementsMatch(t, started, completed, "FetchAll(%s, %s): ended fetches", name, tt.name)
+					assert.Equal(t, callCounts(requests...), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+				})
+			})
+		}
+	}
+}
+
+// TestFetchAllBadInput: bad input is refused with an error that says what is
+// wrong, before any request is made, and nothing panics.
+func TestFetchAllBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    []string
+		wantErr error
+		wantMsg string
+	}{
+		{name: "nil", give: nil, wantErr: joinall.ErrNoURLs, wantMsg: "fetch: no URLs to fetch"},
+		{name: "empty", give: []string{}, wantErr: joinall.ErrNoURLs, wantMsg: "fetch: no URLs to fetch"},
+		{
+			name:    "malformed",
+			give:    []string{"http://[::1"},
+			wantErr: joinall.ErrInvalidURL,
+			wantMsg: `fetch http://[::1: invalid URL: parse "http://[::1": missing ']' in host`,
+		},
+		{
+			name:    "no_scheme",
+			give:    []string{"baidu.com"},
+			wantErr: joinall.ErrInvalidURL,
+			wantMsg: `fetch baidu.com: invalid URL: scheme "" is not http or https`,
+		},
+		{
+			name:    "ftp",
+			give:    []string{"ftp://ftp.example.com/file"},
+			wantErr: joinall.ErrInvalidURL,
+			wantMsg: `fetch ftp://ftp.example.com/file: invalid URL: scheme "ftp" is not http or https`,
+		},
+		{
+			name:    "no_host",
+			give:    []string{"http://"},
+			wantErr: joinall.ErrInvalidURL,
+			wantMsg: `fetch http://: invalid URL: no host`,
+		},
+		{
+			// One bad URL stops the whole batch before its first request:
+			// none of the good ones is fetched.
+			name:    "bad_among_good",
+			give:    []string{baidu, "file:///etc/passwd", eleme, "zhihu.com"},
+			wantErr: joinall.ErrInvalidURL,
+			wantMsg: "fetch file:///etc/passwd: invalid URL: scheme \"file\" is not http or https\n" +
+				`fetch zhihu.com: invalid URL: scheme "" is not http or https`,
+		},
+	}
+	pages := articlePages(t)
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			client, transport := mockClient(articleRoutes(pages, nil), 0)
+			f := &joinall.Fetcher{Client: client}
+
+			results, completed, err := f.FetchAll(t.Context(), joinall.Goroutines, tt.give)
+
+			assert.ErrorIs(t, err, tt.wantErr, "FetchAll(%q)", tt.give)
+			assert.EqualError(t, err, tt.wantMsg, "FetchAll(%q)", tt.give)
+			assert.Nil(t, results, "FetchAll(%q): results", tt.give)
+			assert.Nil(t, completed, "FetchAll(%q): completed", tt.give)
+			assert.Zero(t, transport.GetTotalCallCount(), "FetchAll(%q): requests", tt.give)
+		})
+	}
+
+	t.Run("case=nil_strategy", func(t *testing.T) {
+		f := &joinall.Fetcher{}
+		_, _, err := f.FetchAll(t.Context(), nil, articleURLs)
+		assert.EqualError(t, err, "fetch: nil strategy", "FetchAll(nil strategy)")
+	})
+}
+
+// TestFetchBadURL: Fetch refuses what FetchAll refuses, with the same error.
+func TestFetchBadURL(t *testing.T) {
+	tests := []struct {
+		give    string
+		wantMsg string
+	}{
+		{give: "http://[::1", wantMsg: `fetch http://[::1: invalid URL: parse "http://[::1": missing ']' in host`},
+		{give: "mailto:someone@example.com", wantMsg: `fetch mailto:someone@example.com: invalid URL: scheme "mailto" is not http or https`},
+		{give: "https:///path", wantMsg: `fetch https:///path: invalid URL: no host`},
+		{give: "", wantMsg: `fetch : invalid URL: scheme "" is not http or https`},
+	}
+	client, transport := mockClient(nil, 0)
+	f := &joinall.Fetcher{Client: client}
+	for _, tt := range tests {
+		page, err := f.Fetch(t.Context(), tt.give)
+
+		assert.ErrorIs(t, err, joinall.ErrInvalidURL, "Fetch(%q)", tt.give)
+		assert.EqualError(t, err, tt.wantMsg, "Fetch(%q)", tt.give)
+		assert.Equal(t, joinall.Page{URL: tt.give}, page, "Fetch(%q)", tt.give)
+	}
+	assert.Zero(t, transport.GetTotalCallCount(), "Fetch of bad URLs: requests")
+}
+
+// servePage starts a loopback server that answers every request with page,
+// after latency, and counts the requests it answers.
+func servePage(tb testing.TB, page []byte, latency time.Duration) (string, *atomic.Int64) {
+	tb.Helper()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		timer := time.NewTimer(latency)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			return
+		}
+		// An explicit length, or net/http would send a page this large
+		// chunked, with no Content-Length for the client to check.
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page) // a failed write shows up as the client's error
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL, &hits
+}
+
+// loopbackClient returns a client for loopback servers that keeps up to
+// conns idle connections per server, so that a batch of conns concurrent
+// fetches reuses its connections instead of dialing new ones, and closes
+// them at cleanup. Its timeout bounds every request in time.
+func loopbackClient(tb testing.TB, conns int) *http.Client {
+	tb.Helper()
+	// MaxIdleConns is left at 0, no limit: only the per-server limit binds.
+	transport := &http.Transport{MaxIdleConnsPerHost: conns}
+	tb.Cleanup(transport.CloseIdleConnections)
+	return &http.Client{Transport: transport, Timeout: 10 * time.Second}
+}
+
+// TestFetchLoopback runs the experiment over real sockets, in real time,
+// against one httptest server per page, each answering after the same
+// latency. Real time allows only bounds, with room for a slow, busy machine:
+// in order takes at least the sum of the latencies, by construction;
+// spawned and joined takes less than half of it, which a strategy that ran
+// in order could never do.
+func TestFetchLoopback(t *testing.T) {
+	const latency = 400 * time.Millisecond
+	const sum = 3 * latency
+	tests := map[string]struct {
+		wantAtLeast time.Duration // what the schedule makes unavoidable
+		wantUnder   time.Duration // what only overlapping fetches achieve
+	}{
+		"sequential": {wantAtLeast: sum, wantUnder: math.MaxInt64},
+		"goroutines": {wantAtLeast: latency, wantUnder: sum / 2},
+		"pool-2":     {wantAtLeast: 2 * latency, wantUnder: sum},
+	}
+	pages := articlePages(t)
+	for _, strategy := range strategies {
+		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+			t.Parallel()
+			name := strategy.Name()
+			tt, found := tests[strategy.Name()]
+			require.True(t, found, "no want for %s", name)
+			urls := make([]string, len(articleURLs))
+			hits := make([]*atomic.Int64, len(articleURLs))
+			for i, u := range articleURLs {
+				urls[i], hits[i] = servePage(t, pages[u], latency)
+			}
+			f := &joinall.Fetcher{Client: loopbackClient(t, len(urls))}
+
+			start := time.Now()
+			results, completed, err := f.FetchAll(t.Context(), strategy, urls)
+			elapsed := time.Since(start)
+
+			require.NoError(t, err, "FetchAll(%s, loopback)", name)
+			for i, r := range results {
+				assert.NoError(t, r.Err, "FetchAll(%s, loopback): %s", name, articleURLs[i])
+				assert.Equal(t, 200, r.Status, "FetchAll(%s, loopback): %s's status", name, articleURLs[i])
+				assert.Equal(t, int64(len(pages[articleURLs[i]])), r.Bytes, "FetchAll(%s, loopback): %s's bytes", name, articleURLs[i])
+				assert.Equal(t, int64(1), hits[i].Load(), "FetchAll(%s, loopback): requests to %s's server", name, articleURLs[i])
+			}
+			assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll(%s, loopback): every fetch ended once", name)
+			assert.GreaterOrEqual(t, elapsed, tt.wantAtLeast, "FetchAll(%s, loopback): elapsed", name)
+			assert.Less(t, elapsed, tt.wantUnder, "FetchAll(%s, loopback): elapsed", name)
+		})
+	}
+}
+
+// refusedURL returns the URL of a loopback port that nobody listens on: a
+// listener's port, closed before any request.
+func refusedURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listening on loopback")
+	addr := ln.Addr().String()
+	require.NoError(tb, ln.Close(), "closing the listener on %s", addr)
+	return "http://" + addr + "/"
+}
+
+// serveCutShort starts a loopback server that announces page's length and
+// sends only its first n bytes. net/http then closes the connection, having
+// sent less than it announced, as a server that died mid-page would.
+func serveCutShort(tb testing.TB, page []byte, n int) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		_, _ = w.Write(page[:n])
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFetchLoopbackFailures: on real sockets, the failures the hermetic
+// rows imitate are reported the same way: a refused connection matches
+// syscall.ECONNREFUSED and a body cut short matches io.ErrUnexpectedEOF,
+// each against its own URL, while the other URL still arrives whole.
+func TestFetchLoopbackFailures(t *testing.T) {
+	pages := articlePages(t)
+	tests := []struct {
+		name      string
+		giveURL   func(testing.TB) string // the URL that fails
+		want      string
+		wantBytes int64
+	}{
+		{name: "refused", giveURL: refusedURL, want: refused, wantBytes: 0},
+		{
+			name:      "cut_short",
+			giveURL:   func(tb testing.TB) string { return serveCutShort(tb, pages[baidu], 65_536) },
+			want:      cutShort,
+			wantBytes: 65_536,
+		},
+	}
+	for _, tt := range tests {
+		for _, strategy := range strategies {
+			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+				t.Parallel()
+				name := strategy.Name()
+				good, hits := servePage(t, pages[eleme], 0)
+				urls := []string{tt.giveURL(t), good}
+				f := &joinall.Fetcher{Client: loopbackClient(t, len(urls))}
+
+				results, completed, err := f.FetchAll(t.Context(), strategy, urls)
+
+				require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+				require.Len(t, results, 2, "FetchAll(%s, %s): one result per URL", name, tt.name)
+				assert.Equal(t, []string{tt.want, fetched}, []string{outcome(results[0].Err), outcome(results[1].Err)}, "FetchAll(%s, %s): outcomes", name, tt.name)
+				assert.ErrorContains(t, results[0].Err, "fetch "+urls[0]+": ", "FetchAll(%s, %s): the error names its URL", name, tt.name)
+				assert.Equal(t, []int64{tt.wantBytes, 1_356}, []int64{results[0].Bytes, results[1].Bytes}, "FetchAll(%s, %s): bytes", name, tt.name)
+				assert.Equal(t, int64(1), hits.Load(), "FetchAll(%s, %s): requests to the good server", name, tt.name)
+				assert.ElementsMatch(t, []int{0, 1}, completed, "FetchAll(%s, %s): every fetch ended once", name, tt.name)
+			})
+		}
+	}
+}
+
+// exampleFetcher returns a Fetcher whose client answers for the article's
+// URLs from the fixture pages, without leaving the machine, after a tenth of
+// the delays of TestFetchArticle, and which prints the article's lines.
+func exampleFetcher() *joinall.Fetcher {
+	pages, err := readPages(articleURLs)
+	if err != nil {
+		panic(err)
+	}
+	delays := make(map[string]time.Duration, len(articleDelays))
+	for u, d := range articleDelays {
+		delays[u] = d / 10
+	}
+	client, _ := mockClient(articleRoutes(pages, delays), 0)
+	return &joinall.Fetcher{Client: client, Log: os.Stdout}
+}
+
+// The article's second program, in order: each page is requested and read
+// before the next is requested.
+func ExampleFetcher_FetchAll() {
+	f := exampleFetcher()
+	urls := []string{"https://baidu.com", "https://zhihu.com", "https://ele.me"}
+	if _, _, err := f.FetchAll(context.Background(), joinall.Sequential, urls); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// GET: https://baidu.com
+	// 111574 bytes received from https://baidu.com.
+	// GET: https://zhihu.com
+	// 11878 bytes received from https://zhihu.com.
+	// GET: https://ele.me
+	// 1356 bytes received from https://ele.me.
+}
+
+// Spawned and joined, the three requests go out at once and each page is
+// printed when it arrives: here, as in the article, ele.me's small page
+// first. Real time cannot promise that order, so this example checks only
+// the lines; TestFetchArticle proves the order exactly, in fake time.
+func ExampleFetcher_FetchAll_goroutines() {
+	f := exampleFetcher()
+	urls := []string{"https://baidu.com", "https://zhihu.com", "https://ele.me"}
+	results, _, err := f.FetchAll(context.Background(), joinall.Goroutines, urls)
+	if err != nil {
+		fmt.Println(err)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Println(r.Err)
+		}
+	}
+	// Unordered output:
+	// GET: https://baidu.com
+	// GET: https://zhihu.com
+	// GET: https://ele.me
+	// 1356 bytes received from https://ele.me.
+	// 111574 bytes received from https://baidu.com.
+	// 11878 bytes received from https://zhihu.com.
+}
+
+// BenchmarkFetch runs the experiment in real time against one loopback
+// httptest server per fixture page, each answering after the same latency;
+// a batch of urls cycles through the three pages. The client keeps an idle
+// connection for every concurrent fetch, and a first batch before the timed
+// loop opens them, so that the benchmark measures fetching, not dialing.
+//
+// Every row carries the pool's size (workers), so that benchstat -col
+// /variant puts the variants of a row side by side; the other variants
+// ignore it. pages/s is pages fetched per second of the run.
+func BenchmarkFetch(b *testing.B) {
+	const latency = 10 * time.Millisecond
+	pages := articlePages(b)
+	tests := []struct{ urls, workers int }{
+		{urls: 3, workers: 2}, // the article's
+		{urls: 100, workers: 10},
+	}
+	for _, tt := range tests {
+		variants := []struct {
+			name     string
+			strategy joinall.Strategy
+		}{
+			{name: "sequential", strategy: joinall.Sequential},
+			{name: "goroutines", strategy: joinall.Goroutines},
+			{name: "pool", strategy: joinall.Pool(tt.workers)},
+		}
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("urls=%d/latency=%s/workers=%d/variant=%s", tt.urls, latency, tt.workers, v.name), func(b *testing.B) {
+				servers := make([]string, len(articleURLs))
+				for i, u := range articleURLs {
+					servers[i], _ = servePage(b, pages[u], latency)
+				}
+				urls := make([]string, tt.urls)
+				for i := range urls {
+					urls[i] = servers[i%len(servers)]
+				}
+				f := &joinall.Fetcher{Client: loopbackClient(b, tt.urls)}
+				ctx := context.Background()
+				if err := fetchAll(ctx, f, v.strategy, urls); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := fetchAll(ctx, f, v.strategy, urls); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*tt.urls)/b.Elapsed().Seconds(), "pages/s")
+			})
+		}
+	}
+}
+
+// fetchAll is FetchAll with every error in one.
+func fetchAll(ctx context.Context, f *joinall.Fetcher, strategy joinall.Strategy, urls []string) error {
+	results, _, err := f.FetchAll(ctx, strategy, urls)
+	errs := []error{err}
+	for _, r := range results {
+		errs = append(errs, r.Err)
+	}
+	return errors.Join(errs...)
+}
