@@ -1,11 +1,15 @@
 // Package server gives the three server shapes of the article's serving
 // experiment, each serving any http.Handler on loopback:
 //
-//	the article                          here
-//	-----------                          ----
-//	app.run()                            Serial: one connection at a time
-//	app.run(threaded=True)               Pool(n): n workers behind a bounded queue
-//	gevent.pywsgi.WSGIServer             Goroutine: a goroutine per connection
+//	the article                  here
+//	-----------                  ----
+//	app.run()                    Serial: one connection at a time
+//	app.run(threaded=True)       Pool(n): n workers behind a bounded queue
+//	gevent.pywsgi.WSGIServer     Goroutine: a goroutine per connection
+//
+// Flask's threaded server starts a thread per request, without bound, and
+// Python's GIL runs one of them at a time; Pool is the form in which threads
+// are deployed, bounded, with a queue that says no when it is full.
 //
 // and the workloads they serve: Hello, the article's "hello world"; IO, a
 // wait standing for a database call; CPU, a fixed computation of about the
