@@ -83,6 +83,10 @@ type Config struct {
 	// as siege and wrk do not verify them; a load driver measures a server,
 	// it does not authenticate it.
 	TLSConfig *tls.Config
+	// DialContext, if not nil, opens the connections instead of a
+	// net.Dialer: to load a server over an in-memory pipe (as the tests do,
+	// in fake time) or a Unix socket.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // validate reports the first thing wrong with cfg, and the parsed URL.
@@ -153,11 +157,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return newReport(users, elapsed), ctx.Err()
 }
 
-// driver holds what the users of one Run share: the client and the target.
+// driver holds what the users of one Run share: the transport and the
+// target. The users call the transport directly, not through an
+// http.Client: they follow redirects themselves, each hop its own
+// transaction as siege counts them, and a Client would only add a copy of
+// every request and its headers.
 type driver struct {
 	cfg    *Config
 	target *url.URL
-	client *http.Client
 	tr     *http.Transport
 	// conns counts connections dialled and not yet closed, so that Run can
 	// wait until the transport has closed every one: its goroutines end
@@ -167,7 +174,10 @@ type driver struct {
 
 func newDriver(cfg *Config, target *url.URL) *driver {
 	d := &driver{cfg: cfg, target: target}
-	dialer := &net.Dialer{}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
 	tlsConfig := cfg.TLSConfig
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
@@ -177,7 +187,7 @@ func newDriver(cfg *Config, target *url.URL) *driver {
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			d.conns.Add(1)
-			c, err := dialer.DialContext(ctx, network, addr)
+			c, err := dial(ctx, network, addr)
 			if err != nil {
 				d.conns.Done()
 				return nil, err
@@ -195,12 +205,6 @@ func newDriver(cfg *Config, target *url.URL) *driver {
 		// Body bytes are counted as they come over the wire, so no
 		// transparent gzip.
 		DisableCompression: true,
-	}
-	d.client = &http.Client{
-		Transport: d.tr,
-		// The users follow redirects themselves, each hop its own
-		// transaction, as siege counts them.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return d
 }
@@ -233,20 +237,36 @@ func (d *driver) phase(ctx context.Context, reps int) []*user {
 	users := make([]*user, d.cfg.Users)
 	var wg sync.WaitGroup
 	for i := range users {
-		u := d.newUser()
+		u := d.newUser(ctx)
 		users[i] = u
-		wg.Go(func() { u.loop(ctx, reps) })
+		wg.Go(func() { u.loop(reps) })
 	}
 	wg.Wait()
 	return users
 }
 
+// errTimeout is the cause with which a transaction's timer cancels it.
+var errTimeout = errors.New("load: transaction timed out")
+
 // A user is one closed loop and what it recorded. Each user records into its
 // own fields, so the hot path shares no memory between users.
+//
+// A transaction needs a context that its timeout cancels. A new
+// context.WithTimeout and a new request carrying it for every transaction
+// cost several allocations each time; instead a user keeps one cancellable
+// context, one request that carries it and one timer that cancels it, and
+// re-arms the timer for each transaction. Only a transaction that times out
+// uses them up, and the next one makes new ones.
 type user struct {
 	d   *driver
-	req *http.Request // the target's request, reused for every transaction
-	buf []byte        // body reads land here and are thrown away
+	ctx context.Context // the phase's: when it ends, the user stops
+	buf []byte          // body reads land here and are thrown away
+
+	tctx   context.Context // the current transaction context, child of ctx
+	cancel context.CancelCauseFunc
+	timer  *time.Timer   // cancels tctx with errTimeout when it fires
+	req    *http.Request // GET the target, with tctx
+	target *http.Request // GET the target, without a context
 
 	hits, failed, successful int
 	bytes                    int64
@@ -255,8 +275,8 @@ type user struct {
 	failures                 Failures
 }
 
-func (d *driver) newUser() *user {
-	req := &http.Request{
+func (d *driver) newUser(ctx context.Context) *user {
+	target := &http.Request{
 		Method:     http.MethodGet,
 		URL:        d.target,
 		Proto:      "HTTP/1.1",
@@ -265,43 +285,87 @@ func (d *driver) newUser() *user {
 		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
 		Host:       d.target.Host,
 	}
-	return &user{d: d, req: req, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	return &user{d: d, ctx: ctx, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
 }
 
-func (u *user) loop(ctx context.Context, reps int) {
+func (u *user) loop(reps int) {
+	defer u.disarm()
 	for i := 0; reps == 0 || i < reps; i++ {
-		if ctx.Err() != nil {
+		if u.ctx.Err() != nil {
 			return
 		}
-		req := u.req
-		for hop := 0; ; hop++ {
-			next := u.transact(ctx, req, hop < maxHops)
-			if next == nil {
+		var hop *http.Request
+		for n := 0; ; n++ {
+			hop = u.transact(hop, n < maxHops)
+			if hop == nil {
 				break
 			}
-			req = next
 		}
 	}
 }
 
-// transact makes one transaction and records it. When the response is a
-// redirect to follow, it returns the request for the next hop.
-func (u *user) transact(ctx context.Context, req *http.Request, follow bool) *http.Request {
-	tctx, cancel := context.WithTimeout(ctx, u.d.cfg.Timeout)
-	defer cancel()
+// arm starts the timer of a transaction and returns its context.
+func (u *user) arm() context.Context {
+	if u.tctx != nil {
+		u.timer.Reset(u.d.cfg.Timeout)
+		return u.tctx
+	}
+	tctx, cancel := context.WithCancelCause(u.ctx)
+	u.tctx, u.cancel = tctx, cancel
+	u.req = u.target.WithContext(tctx)
+	u.timer = time.AfterFunc(u.d.cfg.Timeout, func() { cancel(errTimeout) })
+	return tctx
+}
+
+// stop stops the timer of a transaction that has ended, and reports whether
+// the transaction timed out. When the timer has fired (or is firing), its
+// context is used up: the next transaction makes a new one.
+func (u *user) stop() (timedOut bool) {
+	if u.timer.Stop() {
+		return false
+	}
+	u.cancel(errTimeout) // the timer fired: make sure the cause is set before looking
+	timedOut = context.Cause(u.tctx) == errTimeout
+	u.tctx = nil
+	return timedOut
+}
+
+// disarm releases the user's last transaction context.
+func (u *user) disarm() {
+	if u.tctx != nil {
+		u.timer.Stop()
+		u.cancel(nil)
+		u.tctx = nil
+	}
+}
+
+// transact makes one transaction, of the target or of hop when hop is not
+// nil, and records it. When the response is a redirect to follow, it returns
+// the request for the next hop.
+func (u *user) transact(hop *http.Request, follow bool) *http.Request {
+	tctx := u.arm()
+	req := u.req
+	if hop != nil {
+		req = hop.WithContext(tctx)
+	}
 	start := time.Now()
-	resp, err := u.d.client.Do(req.WithContext(tctx))
+	resp, err := u.d.tr.RoundTrip(req)
 	var n int64
 	if err == nil {
 		n, err = u.drain(resp.Body)
 	}
 	elapsed := time.Since(start)
+	timedOut := u.stop()
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil // cut by the run: not counted
+		if u.ctx.Err() != nil && !timedOut {
+			return nil // cut by the end of the run: not counted
 		}
 		u.failed++
-		u.failures.count(err, tctx)
+		if timedOut {
+			u.failures.Timeout++
+		} else {
+			u.failures.count(err)
+		}
 		return nil
 	}
 	u.bytes += n
@@ -328,7 +392,7 @@ func (u *user) transact(ctx context.Context, req *http.Request, follow bool) *ht
 	if err != nil {
 		return nil // a 3xx without a usable Location ends the repetition
 	}
-	next := u.req.Clone(ctx)
+	next := u.target.Clone(context.Background())
 	next.URL = loc
 	next.Host = loc.Host
 	return next

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -87,13 +86,11 @@ type Failures struct {
 	Other int
 }
 
-// count adds the socket failure err of a transaction whose own context is
-// tctx to the right kind.
-func (f *Failures) count(err error, tctx context.Context) {
+// count adds the socket failure err, of a transaction that did not reach
+// its own timeout, to the right kind.
+func (f *Failures) count(err error) {
 	var nerr net.Error
 	switch {
-	case errors.Is(tctx.Err(), context.DeadlineExceeded):
-		f.Timeout++
 	case errors.Is(err, syscall.ECONNREFUSED):
 		f.Refused++
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),

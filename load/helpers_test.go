@@ -1,0 +1,117 @@
+package load_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// helloBody is the article's page.
+const helloBody = "hello world"
+
+// hello serves the article's page: the server the driver is measured
+// against.
+func hello() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(helloBody))
+	})
+}
+
+// serve starts a loopback server with h and closes it when the test ends.
+func serve(tb testing.TB, h http.Handler) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// refusedURL returns the URL of a loopback port where nothing listens: it
+// listens on a free port and closes it at once.
+func refusedURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listen on a free port")
+	addr := ln.Addr().String()
+	require.NoError(tb, ln.Close(), "close the listener on %s", addr)
+	return "http://" + addr + "/"
+}
+
+// pipeNet is an in-memory network for tests in fake time (testing/synctest):
+// Dial makes a net.Pipe, keeps one end and hands the other to Accept. I/O on
+// real sockets is not durably blocking inside a synctest bubble; a pipe is.
+type pipeNet struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeNet() *pipeNet {
+	return &pipeNet{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (p *pipeNet) Accept() (net.Conn, error) {
+	select {
+	case c := <-p.conns:
+		return c, nil
+	case <-p.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (p *pipeNet) Close() error {
+	p.once.Do(func() { close(p.done) })
+	return nil
+}
+
+func (p *pipeNet) Addr() net.Addr { return pipeAddr{} }
+
+// DialContext connects to the server that Accepts, as Config.DialContext.
+// Once the network is closed, a dial is refused.
+func (p *pipeNet) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case p.conns <- server:
+		return client, nil
+	case <-ctx.Done():
+		client.Close()
+		server.Close()
+		return nil, ctx.Err()
+	case <-p.done:
+		client.Close()
+		server.Close()
+		return nil, syscall.ECONNREFUSED
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+// servePipe serves h on an in-memory network and returns its dial function.
+// Called inside a synctest bubble, everything it starts lives in the bubble
+// and ends with the test.
+func servePipe(tb testing.TB, h http.Handler) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tb.Helper()
+	p := newPipeNet()
+	srv := &http.Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(p)
+	}()
+	tb.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return p.DialContext
+}
