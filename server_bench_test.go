@@ -102,8 +102,10 @@ func TestQueueingThroughput(t *testing.T) {
 		{name: "goroutine", start: server.Goroutine, wantMax: users / s},
 	}
 	for _, tt := range tests {
+		// Not parallel: the rows would share the process's Ps, and the
+		// goroutine server's thousands of transactions a second would delay
+		// the serial server's few.
 		t.Run("server="+tt.name, func(t *testing.T) {
-			t.Parallel()
 			srv := serve(t, tt.start, server.IO(wait))
 			cfg := load.Config{
 				URL:       srv.URL(),
@@ -157,8 +159,9 @@ func TestQueueingAvailability(t *testing.T) {
 		{name: "goroutine", start: server.Goroutine, wantMinFailed: 0, wantMaxFailed: 0},
 	}
 	for _, tt := range tests {
+		// Not parallel, so that the goroutine server's burst of 200 users
+		// has the machine to itself.
 		t.Run("server="+tt.name, func(t *testing.T) {
-			t.Parallel()
 			srv := serve(t, tt.start, server.Hello(), tt.opts...)
 			cfg := load.Config{
 				URL:      srv.URL(),
