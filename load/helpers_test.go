@@ -2,6 +2,8 @@ package load_test
 
 import (
 	"context"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +31,33 @@ func hello() http.Handler {
 // serve starts a loopback server with h and closes it when the test ends.
 func serve(tb testing.TB, h http.Handler) *httptest.Server {
 	tb.Helper()
-	srv := httptest.NewServer(h)
+	return serveConns(tb, h, nil)
+}
+
+// serveConns is serve that also reports every change of a connection's
+// state to connState, when not nil.
+func serveConns(tb testing.TB, h http.Handler, connState func(http.ConnState)) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	if connState != nil {
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) { connState(s) }
+	}
+	srv.Start()
 	tb.Cleanup(srv.Close)
 	return srv
+}
+
+// httptestTLS starts a loopback https server with h, closes it when the test
+// ends, and returns its URL.
+func httptestTLS(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	// With keep-alive, the transport may start a spare connection that
+	// Run cancels mid-handshake when it closes; the server would log it.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // refusedURL returns the URL of a loopback port where nothing listens: it
