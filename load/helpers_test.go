@@ -71,6 +71,30 @@ func refusedURL(tb testing.TB) string {
 	return "http://" + addr + "/"
 }
 
+// closingURL returns the URL of a loopback server that accepts every
+// connection and closes it at once, before reading anything.
+func closingURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listen on a free port")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	tb.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return "http://" + ln.Addr().String() + "/"
+}
+
 // pipeNet is an in-memory network for tests in fake time (testing/synctest):
 // Dial makes a net.Pipe, keeps one end and hands the other to Accept. I/O on
 // real sockets is not durably blocking inside a synctest bubble; a pipe is.

@@ -65,7 +65,8 @@ func TestRunMisbehavingServers(t *testing.T) {
 	notFound := "404 page not found\n" // what http.NotFound writes
 	tests := []struct {
 		name        string
-		handler     http.Handler // nil: nothing listens
+		handler     http.Handler
+		giveURL     func(testing.TB) string // instead of a handler: a server that is not HTTP
 		giveTimeout time.Duration
 		wantHits    int
 		wantOK      int // Successful
@@ -86,7 +87,8 @@ func TestRunMisbehavingServers(t *testing.T) {
 		// siege's failing range ends at 509: a 510 is a hit.
 		{name: "510", handler: status(http.StatusNotExtended, "ext"), wantHits: 6, wantOK: 0, wantBytes: 6 * 3, wantTimed: true},
 		// Bucket 1 from here on: no time, no bytes.
-		{name: "refuses_connections", handler: nil, wantFailed: load.Failures{Refused: 6}},
+		{name: "refuses_connections", giveURL: refusedURL, wantFailed: load.Failures{Refused: 6}},
+		{name: "closes_on_accept", giveURL: closingURL, wantFailed: load.Failures{Reset: 6}},
 		{
 			name: "closes_before_response",
 			handler: hijack(func(c *net.TCPConn) {
@@ -146,8 +148,10 @@ func TestRunMisbehavingServers(t *testing.T) {
 		for _, keepAlive := range keepAlives {
 			t.Run("case="+tt.name+"/keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
 				t.Parallel()
-				url := refusedURL(t)
-				if tt.handler != nil {
+				var url string
+				if tt.giveURL != nil {
+					url = tt.giveURL(t)
+				} else {
 					url = serve(t, tt.handler).URL
 				}
 				cfg := load.Config{URL: url, Users: users, Reps: reps, KeepAlive: keepAlive, Timeout: tt.giveTimeout}
