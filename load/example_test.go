@@ -1,3 +1,6 @@
+// Examples of the driver: what pkg.go.dev shows first.
+//
+//	go test -run Example -v ./load
 package load_test
 
 import (

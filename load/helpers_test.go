@@ -1,3 +1,7 @@
+// Helpers the tests share: loopback servers that behave and misbehave, and
+// an in-memory network for tests in fake time. The whole suite runs with
+//
+//	go test ./load
 package load_test
 
 import (

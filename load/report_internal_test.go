@@ -1,3 +1,7 @@
+// The report's arithmetic from the inside: percentiles by nearest rank and
+// the merging of what each user recorded.
+//
+//	go test -run 'Percentile|NewReport' -v ./load
 package load
 
 import (
