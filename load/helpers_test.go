@@ -1,7 +1,13 @@
+// Helpers the tests share: loopback servers that behave and misbehave, and
+// an in-memory network for tests in fake time. The whole suite runs with
+//
+//	go test ./load
 package load_test
 
 import (
 	"context"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +35,33 @@ func hello() http.Handler {
 // serve starts a loopback server with h and closes it when the test ends.
 func serve(tb testing.TB, h http.Handler) *httptest.Server {
 	tb.Helper()
-	srv := httptest.NewServer(h)
+	return serveConns(tb, h, nil)
+}
+
+// serveConns is serve that also reports every change of a connection's
+// state to connState, when not nil.
+func serveConns(tb testing.TB, h http.Handler, connState func(http.ConnState)) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	if connState != nil {
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) { connState(s) }
+	}
+	srv.Start()
 	tb.Cleanup(srv.Close)
 	return srv
+}
+
+// httptestTLS starts a loopback https server with h, closes it when the test
+// ends, and returns its URL.
+func httptestTLS(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	// With keep-alive, the transport may start a spare connection that
+	// Run cancels mid-handshake when it closes; the server would log it.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // refusedURL returns the URL of a loopback port where nothing listens: it
@@ -43,6 +73,30 @@ func refusedURL(tb testing.TB) string {
 	addr := ln.Addr().String()
 	require.NoError(tb, ln.Close(), "close the listener on %s", addr)
 	return "http://" + addr + "/"
+}
+
+// closingURL returns the URL of a loopback server that accepts every
+// connection and closes it at once, before reading anything.
+func closingURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listen on a free port")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	tb.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return "http://" + ln.Addr().String() + "/"
 }
 
 // pipeNet is an in-memory network for tests in fake time (testing/synctest):

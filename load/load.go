@@ -93,6 +93,10 @@ type Config struct {
 func (cfg *Config) validate() (*url.URL, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the URL is in our message already
+		}
 		return nil, fmt.Errorf("load: URL %q: %w", cfg.URL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -202,11 +206,23 @@ func newDriver(cfg *Config, target *url.URL) *driver {
 		// C users each needs its own, or the driver silently opens new ones.
 		MaxIdleConns:        cfg.Users,
 		MaxIdleConnsPerHost: cfg.Users,
+		// And with keep-alive, C users hold C connections, no more: a
+		// user that asks for a connection a moment before its previous
+		// one is back in the idle pool waits for it instead of dialling
+		// a spare.
+		MaxConnsPerHost: maxConns(cfg),
 		// Body bytes are counted as they come over the wire, so no
 		// transparent gzip.
 		DisableCompression: true,
 	}
 	return d
+}
+
+func maxConns(cfg *Config) int {
+	if cfg.KeepAlive {
+		return cfg.Users
+	}
+	return 0 // no limit: each closed connection leaves the count a moment late
 }
 
 // close closes every connection and waits until the transport has closed

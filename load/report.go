@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -74,7 +75,8 @@ type Failures struct {
 	// or the connection attempt timed out.
 	Timeout int
 	// Reset: the connection was reset, or closed by the server before the
-	// response was complete (no headers, or a body cut short).
+	// response was complete (before the request was written, before the
+	// headers, or with the body cut short).
 	Reset int
 	// Status5xx: the server answered 500-509, which siege counts as
 	// failed. 510 and above are hits in siege, and here.
@@ -85,6 +87,11 @@ type Failures struct {
 	// but not a 5xx.
 	Other int
 }
+
+// errServerClosedIdle is what net/http's transport says, in an error it
+// does not export, when the server closed a connection before the request
+// was written: a server that accepts and closes at once, or one that stops.
+const errServerClosedIdle = "http: server closed idle connection"
 
 // count adds the socket failure err, of a transaction that did not reach
 // its own timeout, to the right kind.
@@ -98,6 +105,8 @@ func (f *Failures) count(err error) {
 		f.Reset++
 	case errors.As(err, &nerr) && nerr.Timeout():
 		f.Timeout++
+	case strings.Contains(err.Error(), errServerClosedIdle):
+		f.Reset++
 	default:
 		f.Other++
 	}
