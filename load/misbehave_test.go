@@ -1,0 +1,472 @@
+// The driver against servers built to misbehave, over real loopback sockets:
+// every transaction lands in siege's right bucket and the right kind of
+// failure, hits and failures add up to the attempts, and the report's
+// fields follow from the counts by siege's formulas.
+//
+//	go test -run 'Misbehav|Stopped|Connection|Cancel|Deadline|Leak|Config' -v ./load
+//
+// Real sockets run in real time, so these tests assert counts exactly and
+// times only as bounds; the exact times are in exact_test.go.
+package load_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/joinall/joinall/load"
+)
+
+// status answers code with body.
+func status(code int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(code)
+		w.Write([]byte(body))
+	}
+}
+
+// hijack takes the connection from the server and hands it to f, which
+// misbehaves on it and closes it.
+func hijack(f func(c *net.TCPConn)) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err) // a test server that cannot misbehave is a broken test
+		}
+		f(c.(*net.TCPConn))
+	}
+}
+
+// partial is a response that promises 100 bytes of body and sends 10.
+const partial = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"
+
+// hang waits until the client goes away.
+func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+// TestRunMisbehavingServers: one row per way a server can go wrong, each run
+// with 2 users x 3 repetitions = 6 attempts, with and without keep-alive.
+func TestRunMisbehavingServers(t *testing.T) {
+	const (
+		users, reps = 2, 3
+		attempts    = users * reps
+		// short is the timeout of the rows that must time out: short so
+		// that the suite stays fast. The other rows keep siege's 30 s, so
+		// that a busy machine never times them out.
+		short = 50 * time.Millisecond
+	)
+	notFound := "404 page not found\n" // what http.NotFound writes
+	tests := []struct {
+		name        string
+		giveServer  func(testing.TB) string // starts the server and returns its URL
+		giveTimeout time.Duration
+		wantHits    int
+		wantOK      int // Successful
+		wantFailed  load.Failures
+		wantBytes   int64
+		wantTimed   bool // whether transactions have a time (buckets 2 and 3)
+	}{
+		{name: "ok", giveServer: served(hello()), wantHits: 6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true},
+		// A 404 is a hit (siege's bucket 3) but not successful.
+		{name: "404", giveServer: served(http.NotFoundHandler()), wantHits: 6, wantOK: 0, wantBytes: 6 * int64(len(notFound)), wantTimed: true},
+		// 401 and 407 count as successful in siege.
+		{name: "401", giveServer: served(status(http.StatusUnauthorized, "who?")), wantHits: 6, wantOK: 6, wantBytes: 6 * 4, wantTimed: true},
+		// Bucket 2: failed, but time and bytes are recorded.
+		{name: "500", giveServer: served(status(http.StatusInternalServerError, "oops")), wantFailed: load.Failures{Status5xx: 6}, wantBytes: 6 * 4, wantTimed: true},
+		{name: "503", giveServer: served(status(http.StatusServiceUnavailable, "busy")), wantFailed: load.Failures{Status5xx: 6}, wantBytes: 6 * 4, wantTimed: true},
+		// 408 is a failing status too, counted under Other (see Failures).
+		{name: "408", giveServer: served(status(http.StatusRequestTimeout, "late")), wantFailed: load.Failures{Other: 6}, wantBytes: 6 * 4, wantTimed: true},
+		// siege's failing range ends at 509: a 510 is a hit.
+		{name: "510", giveServer: served(status(http.StatusNotExtended, "ext")), wantHits: 6, wantOK: 0, wantBytes: 6 * 3, wantTimed: true},
+		// Bucket 1 from here on: no time, no bytes.
+		{name: "refuses_connections", giveServer: refusedURL, wantFailed: load.Failures{Refused: 6}},
+		{name: "closes_on_accept", giveServer: closingURL, wantFailed: load.Failures{Reset: 6}},
+		{
+			name: "closes_before_response",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Close()
+			})),
+			wantFailed: load.Failures{Reset: 6},
+		},
+		{
+			name: "closes_mid_body",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Write([]byte(partial))
+				c.Close()
+			})),
+			wantFailed: load.Failures{Reset: 6},
+		},
+		{
+			// SO_LINGER 0: the close sends RST, not FIN.
+			name: "resets_mid_body",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Write([]byte(partial))
+				c.SetLinger(0)
+				c.Close()
+			})),
+			wantFailed: load.Failures{Reset: 6},
+		},
+		{name: "hangs_past_timeout", giveServer: served(http.HandlerFunc(hang)), giveTimeout: short, wantFailed: load.Failures{Timeout: 6}},
+		{
+			name: "hangs_mid_body",
+			giveServer: served(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "100")
+				w.Write([]byte("0123456789"))
+				http.NewResponseController(w).Flush()
+				hang(w, r)
+			})),
+			giveTimeout: short,
+			wantFailed:  load.Failures{Timeout: 6},
+		},
+		{
+			// 3 pieces 5 ms apart: slow, but well within the timeout.
+			name:       "slow_body",
+			giveServer: served(slowBody(3, 5*time.Millisecond)),
+			wantHits:   6,
+			wantOK:     6,
+			wantBytes:  6 * 3 * int64(len(helloBody)),
+			wantTimed:  true,
+		},
+		{
+			// 3 pieces 40 ms apart: the body would take 80 ms; the
+			// transaction times out at 50 ms.
+			name:        "slow_body_past_timeout",
+			giveServer:  served(slowBody(3, 40*time.Millisecond)),
+			giveTimeout: short,
+			wantFailed:  load.Failures{Timeout: 6},
+		},
+	}
+	for _, tt := range tests {
+		for _, keepAlive := range keepAlives {
+			t.Run("case="+tt.name+"/keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+				t.Parallel()
+				cfg := load.Config{URL: tt.giveServer(t), Users: users, Reps: reps, KeepAlive: keepAlive, Timeout: tt.giveTimeout}
+
+				got, err := load.Run(t.Context(), cfg)
+
+				require.NoError(t, err, "Run(%s)", tt.name)
+				call := "Run(" + tt.name + ", keepalive=" + strconv.FormatBool(keepAlive) + ")"
+				assert.Equal(t, tt.wantHits, got.Transactions, "%s: hits", call)
+				assert.Equal(t, tt.wantOK, got.Successful, "%s: successful", call)
+				assert.Equal(t, tt.wantFailed, got.Failures, "%s: failures by kind", call)
+				assert.Equal(t, tt.wantFailed.Total(), got.Failed, "%s: failed", call)
+				assert.Equal(t, tt.wantBytes, got.Bytes, "%s: body bytes", call)
+				assert.Equal(t, attempts, got.Transactions+got.Failed, "%s: hits + failed = attempts", call)
+				// Buckets 2 and 3 record a time, bucket 1 none.
+				assert.Equal(t, tt.wantTimed, got.Shortest > 0, "%s: a shortest time recorded", call)
+				assert.Equal(t, tt.wantTimed, got.Longest > 0, "%s: a longest time recorded", call)
+				// Each user waits out its timeouts one after another.
+				assert.GreaterOrEqual(t, got.Elapsed, reps*tt.giveTimeout, "%s: elapsed", call)
+				assertFormulas(t, got, call)
+			})
+		}
+	}
+}
+
+// served returns a function that serves h on loopback for the test and
+// returns the server's URL.
+func served(h http.Handler) func(testing.TB) string {
+	return func(tb testing.TB) string {
+		tb.Helper()
+		return serve(tb, h).URL
+	}
+}
+
+// slowBody writes hello world n times, flushing each piece and pausing d
+// between pieces.
+func slowBody(n int, d time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(n*len(helloBody)))
+		for i := range n {
+			if i > 0 {
+				select {
+				case <-time.After(d):
+				case <-r.Context().Done():
+					return
+				}
+			}
+			w.Write([]byte(helloBody))
+			http.NewResponseController(w).Flush()
+		}
+	}
+}
+
+// assertFormulas checks that the derived fields follow from the counts by
+// siege's formulas (SIEGE.md), whatever the counts are.
+func assertFormulas(t *testing.T, r *load.Report, call string) {
+	t.Helper()
+	h, f, e := float64(r.Transactions), float64(r.Failed), r.Elapsed.Seconds()
+	require.Positive(t, e, "%s: elapsed", call)
+	wantAvail := 0.0
+	if h > 0 {
+		wantAvail = h / (h + f) * 100
+	}
+	assert.InDelta(t, wantAvail, r.Availability, 1e-9, "%s: Availability = H / (H + F) x 100", call)
+	assert.InDelta(t, float64(r.Bytes)/(1<<20), r.DataTransferred, 1e-12, "%s: DataTransferred = B / 2^20", call)
+	assert.InDelta(t, h/e, r.TransactionRate, 1e-9*max(1, h/e), "%s: TransactionRate = H / E", call)
+	assert.InDelta(t, float64(r.Bytes)/(1<<20)/e, r.Throughput, 1e-9, "%s: Throughput = B / (E x 2^20)", call)
+	assert.Equal(t, r.Failures.Total(), r.Failed, "%s: the kinds of failure add up to Failed", call)
+	assert.LessOrEqual(t, r.Successful, r.Transactions, "%s: successful are hits", call)
+	if r.Transactions > 0 {
+		// Little's law, up to ResponseTime's rounding down to whole
+		// nanoseconds: the two differ by less than rate x 1 ns.
+		assert.InDelta(t, r.TransactionRate*r.ResponseTime.Seconds(), r.Concurrency, r.TransactionRate*1e-9+1e-12, "%s: Concurrency = rate x response time", call)
+	}
+	assert.LessOrEqual(t, r.Shortest, r.P50, "%s: shortest <= p50", call)
+	assert.LessOrEqual(t, r.P50, r.P90, "%s: p50 <= p90", call)
+	assert.LessOrEqual(t, r.P90, r.P99, "%s: p90 <= p99", call)
+	assert.LessOrEqual(t, r.P99, r.Longest, "%s: p99 <= longest", call)
+}
+
+// TestRunServerStoppedMidRun: the server stops after it has served 10
+// transactions; the rest are refused or find their connection closed. Every
+// attempt is still counted once, as a hit or as a failure.
+func TestRunServerStoppedMidRun(t *testing.T) {
+	const users, reps, stopAfter = 4, 10, 10
+	for _, keepAlive := range keepAlives {
+		t.Run("keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+			t.Parallel()
+			var served atomic.Int64
+			stopped := make(chan struct{})
+			var srv *http.Server
+			srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(helloBody))
+				if served.Add(1) == stopAfter {
+					// Close closes the listener and every connection,
+					// this one included once the handler returns.
+					go func() {
+						srv.Close()
+						close(stopped)
+					}()
+				}
+			})}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err, "listen")
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close(); <-stopped })
+
+			got, err := load.Run(t.Context(), load.Config{URL: "http://" + ln.Addr().String() + "/", Users: users, Reps: reps, KeepAlive: keepAlive})
+
+			require.NoError(t, err, "Run")
+			call := "Run(server stopped after 10, keepalive=" + strconv.FormatBool(keepAlive) + ")"
+			assert.Equal(t, users*reps, got.Transactions+got.Failed, "%s: hits + failed = attempts", call)
+			assert.GreaterOrEqual(t, got.Transactions, 1, "%s: hits before the stop", call)
+			assert.LessOrEqual(t, int64(got.Transactions), served.Load(), "%s: no more hits than the server served", call)
+			assert.Positive(t, got.Failed, "%s: failures after the stop", call)
+			assert.Equal(t, got.Failed, got.Failures.Refused+got.Failures.Reset, "%s: every failure refused or reset: %+v", call, got.Failures)
+			assert.Equal(t, int64(got.Transactions)*int64(len(helloBody)), got.Bytes, "%s: bytes of the hits", call)
+			assertFormulas(t, got, call)
+		})
+	}
+}
+
+// TestRunConnectionPerTransaction: without keep-alive every transaction is
+// a new TCP connection that says Connection: close (siege's default); with
+// keep-alive the users keep theirs, at most one each.
+func TestRunConnectionPerTransaction(t *testing.T) {
+	const users, reps = 5, 20
+	tests := []struct {
+		keepAlive                  bool
+		wantMinConns, wantMaxConns int64
+		wantCloses                 int64 // requests that say Connection: close
+	}{
+		{keepAlive: false, wantMinConns: users * reps, wantMaxConns: users * reps, wantCloses: users * reps},
+		{keepAlive: true, wantMinConns: 1, wantMaxConns: users, wantCloses: 0},
+	}
+	for _, tt := range tests {
+		t.Run("keepalive="+strconv.FormatBool(tt.keepAlive), func(t *testing.T) {
+			t.Parallel()
+			var conns, closes atomic.Int64
+			srv := serveConns(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Close {
+					closes.Add(1)
+				}
+				w.Write([]byte(helloBody))
+			}), func(s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			})
+
+			got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: users, Reps: reps, KeepAlive: tt.keepAlive})
+
+			require.NoError(t, err, "Run(keepalive=%v)", tt.keepAlive)
+			assert.Equal(t, users*reps, got.Transactions, "Run(keepalive=%v): hits", tt.keepAlive)
+			assert.GreaterOrEqual(t, conns.Load(), tt.wantMinConns, "Run(keepalive=%v): connections for %d transactions", tt.keepAlive, users*reps)
+			assert.LessOrEqual(t, conns.Load(), tt.wantMaxConns, "Run(keepalive=%v): connections for %d transactions", tt.keepAlive, users*reps)
+			assert.Equal(t, tt.wantCloses, closes.Load(), "Run(keepalive=%v): requests with Connection: close", tt.keepAlive)
+		})
+	}
+}
+
+// TestRunHTTPS: an https URL works, certificates unverified as in siege.
+func TestRunHTTPS(t *testing.T) {
+	for _, keepAlive := range keepAlives {
+		t.Run("keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+			t.Parallel()
+			srv := httptestTLS(t, hello())
+
+			got, err := load.Run(t.Context(), load.Config{URL: srv, Users: 2, Reps: 3, KeepAlive: keepAlive})
+
+			require.NoError(t, err, "Run(https)")
+			assert.Equal(t, 6, got.Transactions, "Run(https, keepalive=%v): hits", keepAlive)
+		})
+	}
+}
+
+// TestRunDeadlineCutsInFlight: the run ends at its deadline although every
+// request hangs and the timeout is siege's 30 s: in-flight transactions are
+// cancelled, and not counted. Without the cut, Run would take 30 s.
+func TestRunDeadlineCutsInFlight(t *testing.T) {
+	for _, keepAlive := range keepAlives {
+		t.Run("keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, http.HandlerFunc(hang))
+
+			got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 3, Duration: 50 * time.Millisecond, KeepAlive: keepAlive})
+
+			require.NoError(t, err, "Run(hang, 50ms)")
+			assert.Less(t, got.Elapsed, load.DefaultTimeout/2, "Run(hang, 50ms): elapsed, far below the 30 s timeout")
+			assert.GreaterOrEqual(t, got.Elapsed, 50*time.Millisecond, "Run(hang, 50ms): elapsed")
+			assert.Zero(t, got.Transactions, "Run(hang, 50ms): hits")
+			assert.Zero(t, got.Failed, "Run(hang, 50ms): cut transactions are not failures")
+		})
+	}
+}
+
+// TestRunCancel: when ctx ends mid-run, Run returns what completed so far
+// with ctx's error, as a command prints a report on Ctrl-C. One user, so
+// that the 21st request, which cancels, is sent only after the 20th has
+// been read and recorded: the count is exact.
+func TestRunCancel(t *testing.T) {
+	for _, keepAlive := range keepAlives {
+		t.Run("keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var served atomic.Int64
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if served.Add(1) > 20 {
+					cancel()
+					hang(w, r)
+					return
+				}
+				w.Write([]byte(helloBody))
+			}))
+
+			got, err := load.Run(ctx, load.Config{URL: srv.URL, Users: 1, Duration: time.Minute, KeepAlive: keepAlive})
+
+			assert.ErrorIs(t, err, context.Canceled, "Run(cancelled after 20)")
+			require.NotNil(t, got, "Run(cancelled after 20): the report so far")
+			assert.Equal(t, 20, got.Transactions, "Run(cancelled after 20): hits")
+			assert.Zero(t, got.Failed, "Run(cancelled after 20): cut transactions are not failures")
+			assert.Equal(t, int64(20*len(helloBody)), got.Bytes, "Run(cancelled after 20): bytes")
+		})
+	}
+}
+
+// TestRunCancelledBeforeStart: a ctx that has already ended sends nothing.
+func TestRunCancelledBeforeStart(t *testing.T) {
+	var served atomic.Int64
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	got, err := load.Run(ctx, load.Config{URL: srv.URL, Users: 2, Reps: 5, Warmup: time.Second})
+
+	assert.ErrorIs(t, err, context.Canceled, "Run(cancelled ctx)")
+	require.NotNil(t, got, "Run(cancelled ctx): a report")
+	assert.Zero(t, got.Transactions+got.Failed, "Run(cancelled ctx): attempts")
+	assert.Zero(t, served.Load(), "Run(cancelled ctx): requests served")
+}
+
+// TestRunLeavesNothingBehind: when Run returns, the goroutines of its users
+// and of its transport have ended and every connection is closed, also
+// after timeouts and cuts. Not parallel, so that goleak sees only this
+// test's goroutines.
+func TestRunLeavesNothingBehind(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     load.Config // URL and KeepAlive set by the test
+		giveHang bool        // whether the server hangs instead of answering
+	}{
+		{name: "reps", give: load.Config{Users: 10, Reps: 20}},
+		{name: "duration", give: load.Config{Users: 10, Duration: 50 * time.Millisecond}},
+		{name: "timeouts", give: load.Config{Users: 3, Reps: 2, Timeout: 20 * time.Millisecond}, giveHang: true},
+		{name: "cut", give: load.Config{Users: 3, Duration: 30 * time.Millisecond, Warmup: 20 * time.Millisecond}, giveHang: true},
+	}
+	for _, tt := range tests {
+		for _, keepAlive := range keepAlives {
+			t.Run("case="+tt.name+"/keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+				var open atomic.Int64
+				srv := serveConns(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if tt.giveHang {
+						hang(w, r)
+						return
+					}
+					w.Write([]byte(helloBody))
+				}), func(s http.ConnState) {
+					switch s {
+					case http.StateNew:
+						open.Add(1)
+					case http.StateClosed, http.StateHijacked:
+						open.Add(-1)
+					}
+				})
+				ignore := goleak.IgnoreCurrent() // the server's own goroutines
+				cfg := tt.give
+				cfg.URL = srv.URL
+				cfg.KeepAlive = keepAlive
+
+				_, err := load.Run(t.Context(), cfg)
+
+				require.NoError(t, err, "Run(%s)", tt.name)
+				// The server notices a closed connection when its read
+				// fails, a moment after the client closed it: poll.
+				assert.Eventually(t, func() bool { return open.Load() == 0 }, 5*time.Second, time.Millisecond,
+					"Run(%s, keepalive=%v): connections still open on the server", tt.name, keepAlive)
+				goleak.VerifyNone(t, ignore)
+			})
+		}
+	}
+}
+
+// TestRunBadConfig: a configuration that cannot run is an error before
+// anything is sent.
+func TestRunBadConfig(t *testing.T) {
+	var served atomic.Int64
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
+	tests := []struct {
+		name string
+		give load.Config
+		want string
+	}{
+		{name: "no_users", give: load.Config{URL: srv.URL, Users: 0, Reps: 1}, want: "load: Users = 0: need at least 1"},
+		{name: "negative_users", give: load.Config{URL: srv.URL, Users: -3, Reps: 1}, want: "load: Users = -3: need at least 1"},
+		{name: "no_end", give: load.Config{URL: srv.URL, Users: 1}, want: "load: neither Duration nor Reps is set: the run would never end"},
+		{name: "negative_duration", give: load.Config{URL: srv.URL, Users: 1, Duration: -time.Second}, want: "load: Duration = -1s: must not be negative"},
+		{name: "negative_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: -1}, want: "load: Reps = -1: must not be negative"},
+		{name: "negative_timeout", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: -1}, want: "load: Timeout = -1ns: must not be negative"},
+		{name: "negative_warmup", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Warmup: -1}, want: "load: Warmup = -1ns: must not be negative"},
+		{name: "ftp", give: load.Config{URL: "ftp://127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://127.0.0.1/": scheme must be http or https`},
+		{name: "no_scheme", give: load.Config{URL: "127.0.0.1:8080/", Users: 1, Reps: 1}, want: `load: URL "127.0.0.1:8080/": first path segment in URL cannot contain colon`},
+		{name: "no_host", give: load.Config{URL: "http:///path", Users: 1, Reps: 1}, want: `load: URL "http:///path": no host`},
+		{name: "empty", give: load.Config{Users: 1, Reps: 1}, want: `load: URL "": scheme must be http or https`},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			got, err := load.Run(t.Context(), tt.give)
+
+			assert.EqualError(t, err, tt.want, "Run(%+v)", tt.give)
+			assert.Nil(t, got, "Run(%+v): no report", tt.give)
+		})
+	}
+	assert.Zero(t, served.Load(), "requests sent by bad configurations")
+}

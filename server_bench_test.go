@@ -1,0 +1,375 @@
+// The article's third experiment: Flask's hello world served one request at
+// a time, by threads and by gevent's WSGIServer, and measured with siege.
+// Here the three shapes are package server's Serial, Pool and Goroutine, the
+// workloads are hello, io (a 10 ms wait, a database call) and cpu (10 ms of
+// hashing), and siege is package load, which reports siege's fields with
+// siege's definitions.
+//
+// The tests prove what queueing predicts, against real loopback sockets and
+// with bounds that hold on a slow, busy machine:
+//
+//	go test -run Queueing -v .
+//
+// The benchmarks measure every shape under every workload:
+//
+//	go test -run '^$' -bench 'Server|Driver' .
+//	go test -run '^$' -bench 'Server/.*/work=io/users=100' -count 6 | go tool benchstat -col /server -
+//
+// and, at GOMAXPROCS=1, the goroutine server as close to gevent as Go comes,
+// one thread switching at I/O:
+//
+//	go test -run '^$' -bench 'Server/server=goroutine/work=io' -cpu 1,2 .
+package joinall_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/load"
+	"github.com/joinall/joinall/server"
+)
+
+// benchWorkers is the pool's size in the benchmarks: a tenth of the 100
+// users of the rows that load it most, so that it queues there.
+const benchWorkers = 10
+
+// serverShape is one way to serve, with the options of this experiment.
+type serverShape struct {
+	name  string
+	start func(h http.Handler, opts ...server.Option) (*server.Server, error)
+}
+
+// serverShapes is the article's three servers. Serial keeps its default
+// backlog of 128, Werkzeug's; Pool its default queue of 128; Goroutine Go's
+// backlog, the kernel's net.core.somaxconn.
+var serverShapes = []serverShape{
+	{name: "serial", start: server.Serial},
+	{name: "pool", start: func(h http.Handler, opts ...server.Option) (*server.Server, error) {
+		return server.Pool(benchWorkers, h, opts...)
+	}},
+	{name: "goroutine", start: server.Goroutine},
+}
+
+// serve starts a server of the given shape and closes it when the test or
+// benchmark ends.
+func serve(tb testing.TB, start func(http.Handler, ...server.Option) (*server.Server, error), h http.Handler, opts ...server.Option) *server.Server {
+	tb.Helper()
+	s, err := start(h, opts...)
+	require.NoError(tb, err, "start server")
+	tb.Cleanup(func() { assert.NoError(tb, s.Close(), "%s.Close", s.Name()) })
+	return s
+}
+
+// TestQueueingThroughput: a request of the io workload holds its server for
+// S without using a CPU, so each shape's throughput at C users follows from
+// how many requests it serves at once. The serial server serves one: at most
+// 1/S transactions per second. Pool(n) serves n: at most n/S. The goroutine
+// server serves all C: at most C/S, the most C closed-loop users can ask for
+// when each transaction takes S. The upper bounds are exact (a timer never
+// fires early and no request of the run starts before it); each shape must
+// also reach half of its bound, which only serving that many at once can
+// do.
+//
+// The setting is S = 10 ms, C/S = 10,000 transactions/s. This test
+// uses S = 50 ms, C/S = 2,000/s, and keeps connections alive: under the race
+// detector on a busy 2-core machine the driver and the server together make
+// about 4,600 keep-alive and 2,700 new-connection transactions/s at most, too
+// few for half of 10,000 but four times half of 2,000. BenchmarkServer
+// measures the setting, with a new connection per transaction.
+func TestQueueingThroughput(t *testing.T) {
+	const (
+		users   = 100
+		wait    = 50 * time.Millisecond // S
+		workers = 4
+		s       = float64(wait) / float64(time.Second)
+	)
+	tests := []struct {
+		name    string
+		start   func(http.Handler, ...server.Option) (*server.Server, error)
+		wantMax float64 // transactions/s
+	}{
+		{name: "serial", start: server.Serial, wantMax: 1 / s},
+		{name: "pool", start: func(h http.Handler, opts ...server.Option) (*server.Server, error) {
+			return server.Pool(workers, h, opts...)
+		}, wantMax: workers / s},
+		{name: "goroutine", start: server.Goroutine, wantMax: users / s},
+	}
+	for _, tt := range tests {
+		// Not parallel: the rows would share the process's Ps, and the
+		// goroutine server's thousands of transactions a second would delay
+		// the serial server's few.
+		t.Run("server="+tt.name, func(t *testing.T) {
+			srv := serve(t, tt.start, server.IO(wait))
+			cfg := load.Config{
+				URL:       srv.URL(),
+				Users:     users,
+				Duration:  time.Second,
+				KeepAlive: true,
+				// Far longer than the run: a request still queued when it
+				// ends is cut, not failed.
+				Timeout: 10 * time.Second,
+			}
+
+			r, err := load.Run(t.Context(), cfg)
+
+			require.NoError(t, err, "load.Run(%+v)", cfg)
+			t.Logf("%s, io S=%v, %d users: %.1f trans/s, bound %.1f; concurrency %.1f", srv.Name(), wait, users, r.TransactionRate, tt.wantMax, r.Concurrency)
+			assert.Zero(t, r.Failed, "%s, io S=%v, %d users: failed transactions (%+v)", srv.Name(), wait, users, r.Failures)
+			assert.LessOrEqual(t, r.TransactionRate, tt.wantMax, "%s, io S=%v, %d users: trans/s above its bound", srv.Name(), wait, users)
+			assert.GreaterOrEqual(t, r.TransactionRate, tt.wantMax/2, "%s, io S=%v, %d users: trans/s below half its bound", srv.Name(), wait, users)
+		})
+	}
+}
+
+// TestQueueingAvailability is why the article's single-threaded server lost
+// 14 % of its transactions. 200 users connect at once. The serial server,
+// with Python's backlog of 5, holds 6 connections in the kernel's accept
+// queue while it serves one; the kernel drops the other users' connection
+// attempts unanswered, a client sends its SYN again only after 1 s, and a
+// client that gives up after 900 ms fails. The goroutine server accepts every
+// connection as it comes, from Go's backlog (net.core.somaxconn, 4096 on
+// current Linux), and keeps 100 %.
+//
+// Each user makes at most 5 transactions, so that the goroutine server's run
+// is 1,000 transactions, short and few connections; the serial server's run
+// lasts until its deadline.
+func TestQueueingAvailability(t *testing.T) {
+	const (
+		users = 200
+		reps  = 5
+	)
+	tests := []struct {
+		name          string
+		start         func(http.Handler, ...server.Option) (*server.Server, error)
+		opts          []server.Option
+		wantMinFailed int
+		wantMaxFailed int
+	}{
+		// At least a quarter of the users lose their first transaction:
+		// on any machine far more than 6 + the few the server serves
+		// while 200 connection attempts arrive.
+		{name: "serial", start: server.Serial, opts: []server.Option{server.Backlog(5)}, wantMinFailed: users / 4, wantMaxFailed: users * reps},
+		{name: "goroutine", start: server.Goroutine, wantMinFailed: 0, wantMaxFailed: 0},
+	}
+	for _, tt := range tests {
+		// Not parallel, so that the goroutine server's burst of 200 users
+		// has the machine to itself.
+		t.Run("server="+tt.name, func(t *testing.T) {
+			srv := serve(t, tt.start, server.Hello(), tt.opts...)
+			cfg := load.Config{
+				URL:      srv.URL(),
+				Users:    users,
+				Reps:     reps,
+				Duration: 1500 * time.Millisecond,
+				// Shorter than the 1 s after which a dropped SYN is sent
+				// again, and far longer than hello takes otherwise.
+				Timeout: 900 * time.Millisecond,
+			}
+
+			r, err := load.Run(t.Context(), cfg)
+
+			require.NoError(t, err, "load.Run(%+v)", cfg)
+			t.Logf("%s, hello, %d users: %d transactions, %d failed, availability %.2f %%, longest %v", srv.Name(), users, r.Transactions, r.Failed, r.Availability, r.Longest)
+			assert.GreaterOrEqual(t, r.Failed, tt.wantMinFailed, "%s, hello, %d users: failed transactions", srv.Name(), users)
+			assert.LessOrEqual(t, r.Failed, tt.wantMaxFailed, "%s, hello, %d users: failed transactions", srv.Name(), users)
+			assert.Equal(t, r.Failed, r.Failures.Timeout, "%s, hello, %d users: every failure is a timeout (%+v)", srv.Name(), users, r.Failures)
+		})
+	}
+}
+
+// BenchmarkServer measures every shape under every workload with siege's
+// fields, named server=S/work=W/users=C: benchstat -col /server sets the
+// shapes side by side.
+//
+// One iteration is one run of the load driver against a fresh server: 2 s
+// with C users and siege's new connection per transaction. A run, not a
+// transaction, is the unit because a closed loop of C users has to run a
+// while to show what a shape does with them: a SYN dropped by a full
+// backlog shows only after 1 s. But every figure reported per op is per
+// transaction: ns/op is elapsed time / transactions, the inverse of
+// trans/s, so that benchstat's sec/op compares the shapes too; B/op and
+// allocs/op are the process's allocations, the driver's with the server's,
+// per transaction. With -benchtime Nx the figures are over all N runs: the
+// rates and means of their sums, longest-ms and p99-ms the worst run's,
+// failed the mean per run.
+//
+// There is no warm-up, as in siege: the driver's warm-up users would leave
+// their last connections in the serial server's accept queue when they
+// stop, a burst of abandoned connections that no real client makes, which
+// the serial server must accept, and for cpu compute, before it reaches the
+// measured users. For the same reason every run gets a server of its own.
+//
+// Client timeouts: hello answers in microseconds, so its clients give up
+// after 900 ms, just before the 1 s after which a dropped SYN is sent
+// again: a transaction whose connection attempt the kernel dropped fails,
+// as it did for the article's siege. io and cpu get 5 s: the serial server
+// queues 100 users' 10 ms requests for 1 s.
+//
+// A hello row opens up to about 50,000 connections in its 2 s, more than
+// the 28,000 ephemeral ports. They do not run out: the server closes first,
+// so the TIME_WAIT state stays on its side (on its one port), and Linux
+// reuses the client's on loopback (net.ipv4.tcp_tw_reuse=2, the default).
+// Checked with ss: one such row leaves about 12,000 sockets in TIME_WAIT,
+// all on the server's port, and a 5 s run of 55,000 connections fails none.
+func BenchmarkServer(b *testing.B) {
+	workloads := []struct {
+		name    string
+		handler http.Handler
+		timeout time.Duration
+		users   []int
+	}{
+		// 200 is the article's setting.
+		{name: "hello", handler: server.Hello(), timeout: 900 * time.Millisecond, users: []int{1, 10, 100, 200}},
+		{name: "io", handler: server.IO(server.IOWait), timeout: 5 * time.Second, users: []int{1, 10, 100}},
+		{name: "cpu", handler: server.CPU(server.CPURounds), timeout: 5 * time.Second, users: []int{1, 10, 100}},
+	}
+	for _, w := range workloads {
+		for _, users := range w.users {
+			// The three shapes of a row run one after another, so that
+			// they meet the same machine.
+			for _, shape := range serverShapes {
+				b.Run(fmt.Sprintf("server=%s/work=%s/users=%d", shape.name, w.name, users), func(b *testing.B) {
+					benchRuns(b, func() (*server.Server, error) { return shape.start(w.handler) }, load.Config{
+						Users:    users,
+						Duration: 2 * time.Second,
+						Timeout:  w.timeout,
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkDriver measures the load driver alone, against the cheapest
+// server it can have: the goroutine server's hello over 50 keep-alive
+// connections. Its trans/s is the most the driver can measure on this
+// machine. driver=wrk is the same load from wrk (Debian's package), side by
+// side when it is installed: wrk is written in C for exactly this, so the
+// driver's rate over wrk's says what the driver's own cost takes away.
+func BenchmarkDriver(b *testing.B) {
+	const (
+		users    = 50
+		duration = time.Second
+	)
+	hello := func() (*server.Server, error) { return server.Goroutine(server.Hello()) }
+	b.Run(fmt.Sprintf("users=%d/driver=load", users), func(b *testing.B) {
+		benchRuns(b, hello, load.Config{
+			Users:     users,
+			Duration:  duration,
+			Warmup:    250 * time.Millisecond, // opens the connections
+			KeepAlive: true,
+			Timeout:   5 * time.Second,
+		})
+	})
+	b.Run(fmt.Sprintf("users=%d/driver=wrk", users), func(b *testing.B) {
+		wrk, err := exec.LookPath("wrk")
+		if err != nil {
+			b.Skip("wrk is not installed (apt-get install wrk)")
+		}
+		srv := serve(b, server.Goroutine, server.Hello())
+		var requests float64
+		var elapsed time.Duration
+		for b.Loop() {
+			rate, err := runWrk(b.Context(), wrk, srv.URL(), users, duration)
+			require.NoError(b, err, "wrk against %s", srv.URL())
+			requests += rate * duration.Seconds()
+			elapsed += duration
+		}
+		rate := requests / elapsed.Seconds()
+		b.ReportMetric(rate, "trans/s")
+		b.ReportMetric(1e9/rate, "ns/op")
+	})
+}
+
+// runWrk runs wrk with as many threads as Go has Ps and c keep-alive
+// connections for d, whole seconds, and returns its "Requests/sec".
+func runWrk(ctx context.Context, wrk, url string, c int, d time.Duration) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d+10*time.Second)
+	defer cancel()
+	threads := min(runtime.GOMAXPROCS(0), c)
+	cmd := exec.CommandContext(ctx, wrk,
+		"-t", strconv.Itoa(threads), "-c", strconv.Itoa(c),
+		"-d", fmt.Sprintf("%.0fs", d.Seconds()), "--timeout", "5s", url)
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", cmd, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "Requests/sec:"); ok {
+			return strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		}
+	}
+	return 0, fmt.Errorf("%s: no Requests/sec in its output:\n%s", cmd, out)
+}
+
+// benchRuns runs cfg once per iteration against a server of its own, and
+// reports siege's figures over all the runs, per transaction where per op
+// (see BenchmarkServer).
+func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.Config) {
+	b.Helper()
+	var (
+		runs                  int
+		hits, failed          int
+		elapsed               time.Duration
+		busy                  float64 // T, the transactions' total time, in seconds
+		longest, p99          time.Duration
+		mallocs, allocedBytes uint64
+		before, after         runtime.MemStats
+	)
+	b.ReportAllocs()
+	for b.Loop() {
+		srv, err := newServer()
+		require.NoError(b, err, "start server")
+		cfg.URL = srv.URL()
+		runtime.ReadMemStats(&before)
+		r, err := load.Run(b.Context(), cfg)
+		runtime.ReadMemStats(&after)
+		require.NoError(b, srv.Close(), "%s.Close", srv.Name())
+		require.NoError(b, err, "load.Run(%+v)", cfg)
+		runs++
+		hits += r.Transactions
+		failed += r.Failed
+		elapsed += r.Elapsed
+		busy += r.Concurrency * r.Elapsed.Seconds()
+		longest = max(longest, r.Longest)
+		p99 = max(p99, r.P99)
+		mallocs += after.Mallocs - before.Mallocs
+		allocedBytes += after.TotalAlloc - before.TotalAlloc
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(float64(hits)/elapsed.Seconds(), "trans/s")
+	b.ReportMetric(percent(hits, hits+failed), "avail-%")
+	b.ReportMetric(ratio(busy*1000, hits), "resp-ms")
+	b.ReportMetric(busy/elapsed.Seconds(), "concurrency")
+	b.ReportMetric(ms(longest), "longest-ms")
+	b.ReportMetric(ms(p99), "p99-ms")
+	b.ReportMetric(float64(failed)/float64(runs), "failed")
+	// Per transaction. With no transaction they are 0, which makes the
+	// testing package leave them out.
+	b.ReportMetric(ratio(float64(elapsed.Nanoseconds()), hits), "ns/op")
+	b.ReportMetric(ratio(float64(allocedBytes), hits), "B/op")
+	b.ReportMetric(ratio(float64(mallocs), hits), "allocs/op")
+}
+
+// ratio is x/n, or 0 when n is 0, as siege computes its ratios.
+func ratio(x float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return x / float64(n)
+}
+
+func percent(part, whole int) float64 { return ratio(float64(part)*100, whole) }
