@@ -79,7 +79,7 @@ func Run(ctx context.Context, j *Job, w io.Writer, progress *Progress) error {
 	if err != nil {
 		return err
 	}
-	interruptGroup(cmd)
+	exited := interruptGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
@@ -108,6 +108,7 @@ func Run(ctx context.Context, j *Job, w io.Writer, progress *Progress) error {
 	}
 	scanErr := sc.Err()
 	waitErr := cmd.Wait()
+	exited()
 	progress.end(j, results)
 	switch {
 	case ctx.Err() != nil:
