@@ -586,8 +586,7 @@ article's own figures are quoted as such.
 			orUnknown(envValue(e.Env, "count")), e.Summary)
 	}
 	b.WriteString(`
-To measure everything again and regenerate these pages (about the time
-the environment of each page gives, times -count):
+To measure everything again and regenerate these pages:
 
 ` + "```sh" + `
 go run ./cmd/benchdocs           # every experiment, -count 10, then docs/

@@ -152,9 +152,9 @@ func TestProgress(t *testing.T) {
 	p := benchrun.NewProgressClock(&out, []*benchrun.Job{job}, func() time.Time { return clock })
 	p.Start()
 	p.Begin(job)
-	clock = clock.Add(4 * time.Second) // a took twice its estimate: estimates are scaled by 2
+	clock = clock.Add(4 * time.Second) // the first result also waited for the build
 	p.Result("BenchmarkSleep/a")
-	clock = clock.Add(4 * time.Second)
+	clock = clock.Add(4 * time.Second) // a took twice its estimate: estimates are scaled by 2
 	p.Result("BenchmarkSleep/a")
 	clock = clock.Add(8 * time.Second)
 	p.Result("BenchmarkSleep/b")
@@ -163,8 +163,9 @@ func TestProgress(t *testing.T) {
 
 	want := []string{
 		"sleep: go test -run ^$ -bench Sleep -count 2 -timeout 60m .",
-		// 2 s x 2 for the second a, 4 s x 2 for each b
-		"[1/4 25%] sleep · Sleep/a 2/2 · 4s elapsed · ~20s left",
+		// 4 s for the second a, as the first took; 4 s for each b, as
+		// estimated: the first result does not scale the estimates
+		"[1/4 25%] sleep · Sleep/a 2/2 · 4s elapsed · ~12s left",
 		// b is expected to take 8 s each
 		"[2/4 50%] sleep · Sleep/b 1/2 · 8s elapsed · ~16s left",
 		// the second b as long as the first did

@@ -112,7 +112,9 @@ func (p *Progress) result(name string) {
 	d := now.Sub(p.rowStart)
 	p.rowStart = now
 	j := p.jobs[p.jobIndex]
-	if p.jobDone < len(j.Expect) && j.Expect[p.jobDone].Est > 0 {
+	// The first result of a job also waited for go test to build the
+	// test binary: it would skew the scale of every estimate.
+	if p.jobDone > 0 && p.jobDone < len(j.Expect) && j.Expect[p.jobDone].Est > 0 {
 		p.measured += d
 		p.guessed += j.Expect[p.jobDone].Est
 	}
