@@ -1,0 +1,76 @@
+// Package benchdocs renders docs/ from the benchmark runs committed under
+// testdata/bench/: a page per experiment with benchstat's tables, SVG
+// plots, the sentences the docs state about results (made from the data
+// and checked, see internal/claims), the environment the run was measured
+// in, and the article's figures beside ours.
+//
+// Everything an experiment needs is one entry of Experiments (in
+// experiments.go) and its page's template (pages/NAME.md). Rendering
+// reads only testdata/ and the README, runs nothing, and returns the same
+// bytes on every machine.
+package benchdocs
+
+import (
+	"github.com/joinall/joinall/internal/benchplot"
+	"github.com/joinall/joinall/internal/benchrun"
+	"github.com/joinall/joinall/internal/benchtab"
+	"github.com/joinall/joinall/internal/claims"
+)
+
+// An Experiment is one page of docs/ and the benchmarks it is made from.
+type Experiment struct {
+	Name    string // the page docs/NAME.md, its template pages/NAME.md, its run testdata/bench/NAME.txt
+	Title   string // the page's title
+	Summary string // what the index says of it
+
+	Pkg        string   // the package the benchmarks are in: "."
+	Benchmarks []string // the benchmark functions that make the run: "BenchmarkSleep"
+	// Reruns are more runs of the same benchmarks that differ from the
+	// main run in one setting, each saved beside it, so that
+	// go tool benchstat MAIN RERUN compares the two.
+	Reruns []Rerun
+
+	// Page is the page's template; empty means pages/NAME.md, embedded.
+	Page   string
+	Tables []Table
+	Plots  []Plot
+	Claims []claims.Claim
+}
+
+// A Rerun runs an experiment's benchmarks again with other go test flags
+// into testdata/bench/NAME-SUFFIX.txt.
+type Rerun struct {
+	Suffix string          // "cpu1"
+	Args   []string        // more go test flags: "-cpu", "1"
+	Header []benchrun.Line // header lines that differ from the main run's: gomaxprocs: 1
+	Why    string          // what the comparison asks
+}
+
+// A Table is a benchstat command over the experiment's files, shown with
+// its output.
+type Table struct {
+	ID   string
+	Args benchtab.Args
+	// Inputs are the files, by rerun suffix, "" for the main run; nil
+	// means the main run alone.
+	Inputs []string
+}
+
+// A Plot is a line chart of medians: one line per value of Col, X from
+// the first key of Row (a number, or a duration in seconds), Y the
+// median of Unit, for the results that Filter selects.
+type Plot struct {
+	ID         string // the file docs/img/NAME-ID.svg
+	Title      string
+	X, Y       string // the axes' labels
+	LogX, LogY bool
+	Filter     string // a benchstat -filter
+	Row        string // a benchstat -row: the X key first, then keys that go with it ("/tasks,/workers")
+	Col        string // a benchstat -col: the series
+	Unit       string // the unit of Y, as benchstat shows it (tidied): "sec/op", "peak-B"
+	Scale      float64
+	// Lines, when set, turns the medians into the lines to draw, such as
+	// a speedup computed from times, or lines of reference. By default
+	// each column is a line of Y times Scale (1 when 0).
+	Lines func(m *Medians) ([]benchplot.Series, error)
+}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package benchrun
+
+import "os/exec"
+
+// interruptGroup leaves cmd as it is: where there are no process groups,
+// cancelling kills the go command, as exec.CommandContext does.
+func interruptGroup(cmd *exec.Cmd) (done func()) { return func() {} }

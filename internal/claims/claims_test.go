@@ -1,0 +1,191 @@
+// A claim's sentence says what the data say, and its check fails when the
+// data stop bearing out what it asserts: in direction, in size, or in
+// significance.
+//
+//	go test ./internal/claims
+package claims_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/internal/benchtab"
+	"github.com/joinall/joinall/internal/claims"
+)
+
+// run makes a benchmark file: six results for each name, spread by ±0.5 %
+// around its ns/op (so that six against six is significant, p=0.002).
+// Each key of perOp is a name after "BenchmarkSleep/".
+func run(perOp map[string]float64, order ...string) benchtab.Input {
+	var b strings.Builder
+	b.WriteString("goos: linux\n")
+	for _, name := range order {
+		for i := range 6 {
+			ns := perOp[name] * (1 + float64(2*i-5)*0.001)
+			fmt.Fprintf(&b, "BenchmarkSleep/%s-2\t10\t%.0f ns/op\n", name, ns)
+		}
+	}
+	return benchtab.Input{Name: "run.txt", Data: []byte(b.String())}
+}
+
+var threeSleeps = claims.Claim{
+	ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
+	Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2.5, 3.5),
+	Say: `{{.Base}} in order, {{.Other}} spawned: {{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
+}
+
+func TestClaimHolds(t *testing.T) {
+	in := run(map[string]float64{
+		"tasks=3/variant=sequential": 30e6,
+		"tasks=3/variant=goroutines": 10e6,
+	}, "tasks=3/variant=sequential", "tasks=3/variant=goroutines")
+
+	got, err := threeSleeps.Eval(in)
+
+	require.NoError(t, err)
+	assert.NoError(t, got.Err, "30 ms against 10 ms is 3x, inside 2.5x to 3.5x")
+	assert.Equal(t, "30.0 ms in order, 10.0 ms spawned: 3.0x faster (p=0.002 n=6).", got.Text)
+	assert.Equal(t, "3.0x", got.Times)
+}
+
+// TestClaimBreaks: each row changes the data under a claim in one way
+// and says how the check must fail.
+func TestClaimBreaks(t *testing.T) {
+	seq := "tasks=3/variant=sequential"
+	gor := "tasks=3/variant=goroutines"
+	tests := []struct {
+		name     string
+		give     map[string]float64
+		claim    claims.Claim
+		wantText string
+		wantErr  string
+	}{
+		{
+			// 30/20 = 1.5x: faster, significant, but not the 2.5x to 3.5x claimed.
+			name:     "too_small",
+			give:     map[string]float64{seq: 30e6, gor: 20e6},
+			claim:    threeSleeps,
+			wantText: "30.0 ms in order, 20.0 ms spawned: 1.5x faster (p=0.002 n=6).",
+			wantErr:  "goroutines/sequential is 0.667 (1.5x less), want 0.286 to 0.4",
+		},
+		{
+			// Spawned is slower: the sentence says so, and the check fails.
+			name:     "wrong_direction",
+			give:     map[string]float64{seq: 10e6, gor: 30e6},
+			claim:    threeSleeps,
+			wantText: "10.0 ms in order, 30.0 ms spawned: 3.0x slower (p=0.002 n=6).",
+			wantErr:  "goroutines/sequential is 3 (3.0x more)",
+		},
+		{
+			// The same medians: within a claim of "about the same", but a
+			// comparison claim must also be significant.
+			name: "not_significant",
+			give: map[string]float64{seq: 10e6, gor: 10e6},
+			claim: func() claims.Claim {
+				c := threeSleeps
+				c.Want = claims.Times(0.5, 2)
+				return c
+			}(),
+			wantText: "10.0 ms in order, 10.0 ms spawned: 1.0x slower (p=1.000 n=6).",
+			wantErr:  "not significant (p=1.000 n=6)",
+		},
+		{
+			name: "out_of_range",
+			give: map[string]float64{seq: 30e6, gor: 16e6},
+			claim: claims.Claim{
+				ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
+				Other: "goroutines", Want: claims.Between(10e-3, 15e-3),
+				Say: `{{.Other}} for a 10 ms sleep.`,
+			},
+			wantText: "16.0 ms for a 10 ms sleep.",
+			wantErr:  "goroutines sec/op is 16.0 ms, want 10.0 ms to 15.0 ms",
+		},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			got, err := tt.claim.Eval(run(tt.give, seq, gor))
+
+			require.NoError(t, err, "Eval: the claim can be evaluated")
+			assert.Equal(t, tt.wantText, got.Text, "the sentence says what the data say")
+			assert.ErrorContains(t, got.Err, tt.wantErr, "the check fails")
+		})
+	}
+}
+
+// TestClaimEveryRow: a claim over several rows must hold in each.
+func TestClaimEveryRow(t *testing.T) {
+	claim := claims.Claim{
+		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
+		Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2, 100),
+		Say: `{{.Times}} faster in {{len .Rows}} rows.`,
+	}
+	order := []string{"tasks=3/variant=sequential", "tasks=3/variant=goroutines", "tasks=100/variant=sequential", "tasks=100/variant=goroutines"}
+	tests := []struct {
+		name     string
+		give     float64 // goroutines at tasks=100
+		wantText string
+		wantErr  bool
+	}{
+		{name: "both", give: 11e6, wantText: "3.0x to 91x faster in 2 rows.", wantErr: false},
+		{name: "one_fails", give: 900e6, wantText: "1.1x to 3.0x faster in 2 rows.", wantErr: true},
+	}
+	for _, tt := range tests {
+		in := run(map[string]float64{order[0]: 30e6, order[1]: 10e6, order[2]: 1e9, order[3]: tt.give}, order...)
+
+		got, err := claim.Eval(in)
+
+		require.NoError(t, err, "case %s", tt.name)
+		assert.Equal(t, tt.wantText, got.Text, "case %s", tt.name)
+		assert.Equal(t, tt.wantErr, got.Err != nil, "case %s: Err = %v", tt.name, got.Err)
+	}
+}
+
+func TestClaimCannotEval(t *testing.T) {
+	in := run(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
+		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
+	edit := func(f func(c *claims.Claim)) claims.Claim {
+		c := threeSleeps
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name string
+		give claims.Claim
+		want string
+	}{
+		{name: "no_such_unit", give: edit(func(c *claims.Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
+		{name: "no_such_column", give: edit(func(c *claims.Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
+		{name: "no_rows", give: edit(func(c *claims.Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
+		{name: "bad_filter", give: edit(func(c *claims.Claim) { c.Filter = "(" }), want: "parsing -filter"},
+		{name: "bad_template", give: edit(func(c *claims.Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
+	}
+	for _, tt := range tests {
+		_, err := tt.give.Eval(in)
+		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
+	}
+}
+
+func TestQuantity(t *testing.T) {
+	tests := []struct {
+		give float64
+		unit string
+		want string
+	}{
+		{give: 0.0109, unit: "sec/op", want: "10.9 ms"},
+		{give: 1.0871, unit: "sec/op", want: "1.09 s"},
+		{give: 654e-9, unit: "sec/task", want: "654 ns/task"},
+		{give: 12.5e-9, unit: "sec/op", want: "12.5 ns"},
+		{give: 8.97e6, unit: "peak-B", want: "8.97 MB"},
+		{give: 155.7e6, unit: "peak-B", want: "156 MB"},
+		{give: 2009, unit: "trans/s", want: "2009 trans/s"},
+		{give: 99.5, unit: "avail-%", want: "99.5 avail-%"},
+		{give: 0, unit: "failed", want: "0 failed"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, claims.Quantity(tt.give, tt.unit), "Quantity(%g, %q)", tt.give, tt.unit)
+	}
+}
