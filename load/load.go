@@ -71,8 +71,10 @@ type Config struct {
 	// Duration. Both 0 is an error; when both are set, whichever ends first
 	// ends the run.
 	Reps int
-	// KeepAlive reuses connections. false, siege's default, opens a new
-	// connection for every transaction and sends Connection: close.
+	// KeepAlive keeps each user's connection open from one transaction to
+	// the next: C users, C connections, as wrk -c C. false, siege's
+	// default, opens a new connection for every transaction and sends
+	// Connection: close.
 	KeepAlive bool
 	// Timeout bounds every transaction, from before the connection is
 	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s.
