@@ -238,9 +238,11 @@ func (d *driver) phase(ctx context.Context, reps int) []*user {
 type user struct {
 	d      *driver
 	ctx    context.Context // the phase's: when it ends, the user stops
-	s      *slot           // the user's connection
-	target *http.Request   // GET the target, reused for every transaction
-	buf    []byte          // body reads land here and are thrown away
+	end    time.Time       // ctx's deadline, if hasEnd
+	hasEnd bool
+	s      *slot         // the user's connection
+	target *http.Request // GET the target, reused for every transaction
+	buf    []byte        // body reads land here and are thrown away
 
 	// unwatch stops cutting s.conn when ctx ends; see watch.
 	unwatch func()
@@ -268,7 +270,9 @@ func (d *driver) newUser(ctx context.Context, s *slot) *user {
 		s.br = bufio.NewReader(nil)
 		s.bw = bufio.NewWriter(nil)
 	}
-	return &user{d: d, ctx: ctx, s: s, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	u := &user{d: d, ctx: ctx, s: s, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	u.end, u.hasEnd = ctx.Deadline()
+	return u
 }
 
 func (u *user) loop(reps int) {
@@ -277,7 +281,7 @@ func (u *user) loop(reps int) {
 	}
 	defer u.stopWatching()
 	for i := 0; reps == 0 || i < reps; i++ {
-		if u.ctx.Err() != nil {
+		if u.ended() {
 			return
 		}
 		var hop *http.Request
@@ -288,6 +292,16 @@ func (u *user) loop(reps int) {
 			}
 		}
 	}
+}
+
+// ended reports whether the phase is over. ctx says so a moment late: its
+// deadline is kept by a timer whose callback must be scheduled, while a
+// socket's deadline (a dial's is ctx's) can expire first. Without looking at
+// the clock, a dial at the end of a run would fail at once as a timeout, and
+// the user would dial, fail and count again until the callback ran: on a
+// busy machine, hundreds of false timeouts.
+func (u *user) ended() bool {
+	return u.ctx.Err() != nil || u.hasEnd && !time.Now().Before(u.end)
 }
 
 // transact makes one transaction, of the target or of hop when hop is not
@@ -302,7 +316,7 @@ func (u *user) transact(hop *http.Request, follow bool) *http.Request {
 	resp, n, err := u.roundTrip(req, start.Add(u.d.cfg.Timeout))
 	elapsed := time.Since(start)
 	if err != nil {
-		if u.ctx.Err() != nil {
+		if u.ended() {
 			return nil // cut by the end of the run: not counted
 		}
 		u.failed++

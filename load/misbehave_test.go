@@ -483,3 +483,19 @@ func TestRunBadConfig(t *testing.T) {
 	}
 	assert.Zero(t, served.Load(), "requests sent by bad configurations")
 }
+
+// TestRunEndsWithoutFalseFailures: a healthy server, many users dialling
+// when the run's deadline passes. A dial's socket deadline can expire a
+// moment before the run's context says it has ended; those dials are cut,
+// not failed, and a user must not go on dialling and failing in that
+// moment. Without keep-alive, so that many dials are in flight at the end.
+func TestRunEndsWithoutFalseFailures(t *testing.T) {
+	srv := serve(t, hello())
+	for i := range 3 {
+		got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 50, Duration: 200 * time.Millisecond})
+
+		require.NoError(t, err, "Run(hello, 50 users, 200ms) #%d", i)
+		assert.Positive(t, got.Transactions, "Run(hello, 50 users, 200ms) #%d: hits", i)
+		assert.Equal(t, load.Failures{}, got.Failures, "Run(hello, 50 users, 200ms) #%d: failures", i)
+	}
+}
