@@ -38,6 +38,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -141,7 +142,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	d := newDriver(&cfg, target)
+	d, err := newDriver(&cfg, target)
+	if err != nil {
+		return nil, err
+	}
 	defer d.close()
 
 	if cfg.Warmup > 0 {
@@ -181,6 +185,11 @@ type driver struct {
 	target *url.URL
 	tls    *tls.Config // nil for http
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	// req is the request for the target, which every user sends every
+	// time; wire is req as net/http's Request.Write puts it on the wire,
+	// written once.
+	req  *http.Request
+	wire []byte
 	// slots[i] is user i's connection. It outlives a phase, so that the
 	// connections the warm-up opened carry on into the measured run.
 	slots []slot
@@ -195,8 +204,24 @@ type slot struct {
 	bw   *bufio.Writer
 }
 
-func newDriver(cfg *Config, target *url.URL) *driver {
+func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext, slots: make([]slot, cfg.Users)}
+	d.req = &http.Request{
+		Method:     http.MethodGet,
+		URL:        target,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
+		Host:       target.Host,
+		// Without keep-alive: Connection: close, as siege sends it.
+		Close: !cfg.KeepAlive,
+	}
+	var wire bytes.Buffer
+	if err := d.req.Write(&wire); err != nil {
+		return nil, fmt.Errorf("load: URL %q: %w", cfg.URL, err)
+	}
+	d.wire = wire.Bytes()
 	if d.dial == nil {
 		d.dial = (&net.Dialer{}).DialContext
 	}
@@ -206,7 +231,7 @@ func newDriver(cfg *Config, target *url.URL) *driver {
 			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
 		}
 	}
-	return d
+	return d, nil
 }
 
 // close closes every connection still open.
@@ -240,9 +265,8 @@ type user struct {
 	ctx    context.Context // the phase's: when it ends, the user stops
 	end    time.Time       // ctx's deadline, if hasEnd
 	hasEnd bool
-	s      *slot         // the user's connection
-	target *http.Request // GET the target, reused for every transaction
-	buf    []byte        // body reads land here and are thrown away
+	s      *slot  // the user's connection
+	buf    []byte // body reads land here and are thrown away
 
 	// unwatch stops cutting s.conn when ctx ends; see watch.
 	unwatch func()
@@ -255,22 +279,11 @@ type user struct {
 }
 
 func (d *driver) newUser(ctx context.Context, s *slot) *user {
-	target := &http.Request{
-		Method:     http.MethodGet,
-		URL:        d.target,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
-		Host:       d.target.Host,
-		// Without keep-alive: Connection: close, as siege sends it.
-		Close: !d.cfg.KeepAlive,
-	}
 	if s.br == nil {
 		s.br = bufio.NewReader(nil)
 		s.bw = bufio.NewWriter(nil)
 	}
-	u := &user{d: d, ctx: ctx, s: s, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	u := &user{d: d, ctx: ctx, s: s, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
 	u.end, u.hasEnd = ctx.Deadline()
 	return u
 }
@@ -308,7 +321,7 @@ func (u *user) ended() bool {
 // nil, and records it. When the response is a redirect to follow, it returns
 // the request for the next hop.
 func (u *user) transact(hop *http.Request, follow bool) *http.Request {
-	req := u.target
+	req := u.d.req
 	if hop != nil {
 		req = hop
 	}
@@ -347,7 +360,7 @@ func (u *user) transact(hop *http.Request, follow bool) *http.Request {
 	if err != nil {
 		return nil // a 3xx without a usable Location ends the repetition
 	}
-	next := u.target.Clone(context.Background())
+	next := u.d.req.Clone(context.Background())
 	next.URL = loc
 	next.Host = loc.Host
 	return next
@@ -434,10 +447,7 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, 
 	if err := u.ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := req.Write(u.s.bw); err != nil {
-		return nil, 0, &beforeResponseError{err}
-	}
-	if err := u.s.bw.Flush(); err != nil {
+	if err := u.send(req); err != nil {
 		return nil, 0, &beforeResponseError{err}
 	}
 	if _, err := u.s.br.Peek(1); err != nil {
@@ -449,6 +459,19 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, 
 	}
 	n, err := u.drain(resp.Body)
 	return resp, n, err
+}
+
+// send writes req on the user's connection: the target's request as
+// Request.Write wrote it once, any other (a redirect's) with Request.Write.
+func (u *user) send(req *http.Request) error {
+	if req == u.d.req {
+		_, err := u.s.conn.Write(u.d.wire)
+		return err
+	}
+	if err := req.Write(u.s.bw); err != nil {
+		return err
+	}
+	return u.s.bw.Flush()
 }
 
 // A beforeResponseError is a failure before the first byte of the response.
