@@ -226,9 +226,13 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 		d.dial = (&net.Dialer{}).DialContext
 	}
 	if target.Scheme == "https" {
-		d.tls = cfg.TLSConfig
-		if d.tls == nil {
+		if cfg.TLSConfig != nil {
+			d.tls = cfg.TLSConfig.Clone()
+		} else {
 			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
+		}
+		if d.tls.ServerName == "" {
+			d.tls.ServerName = target.Hostname()
 		}
 	}
 	return d, nil
@@ -392,7 +396,7 @@ func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response,
 		// retries such a request once on a new connection, and so does
 		// the driver: the server did not fail this transaction.
 		var early *beforeResponseError
-		if reused && !retried && errors.As(err, &early) && u.ctx.Err() == nil {
+		if reused && !retried && errors.As(err, &early) && !u.ended() {
 			continue
 		}
 		return nil, 0, err
@@ -416,9 +420,9 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	}
 	if u.d.tls != nil {
 		cfg := u.d.tls
-		if cfg.ServerName == "" {
-			cfg = cfg.Clone()
-			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		if host, _, _ := net.SplitHostPort(addr); host != u.d.target.Hostname() {
+			cfg = cfg.Clone() // a redirect to another host
+			cfg.ServerName = host
 		}
 		tc := tls.Client(c, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
