@@ -48,6 +48,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -395,8 +396,7 @@ func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response,
 		// before a byte of the answer arrives. net/http's Transport
 		// retries such a request once on a new connection, and so does
 		// the driver: the server did not fail this transaction.
-		var early *beforeResponseError
-		if reused && !retried && errors.As(err, &early) && !u.ended() {
+		if reused && !retried && closedWhileIdle(err) && !u.ended() {
 			continue
 		}
 		return nil, 0, err
@@ -476,6 +476,15 @@ func (u *user) send(req *http.Request) error {
 		return err
 	}
 	return u.s.bw.Flush()
+}
+
+// closedWhileIdle reports whether err shows a connection that the server
+// had closed before the request: the request could not be written, or the
+// connection ended before the first byte of an answer.
+func closedWhileIdle(err error) bool {
+	var early *beforeResponseError
+	return errors.As(err, &early) &&
+		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
 }
 
 // A beforeResponseError is a failure before the first byte of the response.
