@@ -26,6 +26,18 @@
 // The Report's twelve siege fields follow from the buckets as siege computes
 // them; see Report.
 //
+// # Connections
+//
+// Each user owns its connection, as a siege user owns its socket, and keeps
+// it (KeepAlive) or opens a new one for every transaction. net/http does all
+// of HTTP: Request.Write puts the request on the wire and ReadResponse reads
+// the answer; the driver only dials, closes, and sets the connection's
+// deadline to the transaction's timeout. It does not go through an
+// http.Transport, whose shared pool and three goroutines per request cost
+// the driver more CPU than a hello server spends answering: on a machine
+// whose cores the driver shares with the server, the driver's cost comes
+// out of the server's rate.
+//
 // # Limits
 //
 // The driver is a closed loop: a user sends its next request only after the
@@ -169,18 +181,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return newReport(users, elapsed), ctx.Err()
 }
 
-// driver holds what the users of one Run share, and each user's connection.
-//
-// A user owns its connection, as a siege user (a "browser") owns its socket:
-// it writes its request with net/http's Request.Write and reads the answer
-// with net/http's ReadResponse, on a connection it dialled itself. net/http
-// does all of HTTP; the driver only decides when to dial and when to close.
-// An http.Transport would share a pool of connections among the users and
-// hand every request and response between three goroutines (the caller's,
-// and the connection's reader and writer), which costs the driver more CPU
-// per transaction than the server spends answering it; on a machine whose
-// cores the driver shares with the server, that cost comes out of the
-// server's rate.
+// driver holds what the users of one Run share, and each user's
+// connection (see Connections in the package doc).
 type driver struct {
 	cfg    *Config
 	target *url.URL
