@@ -170,11 +170,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	// The run ends at start + Duration exactly, so that E is never shorter
+	// than Duration.
+	start := time.Now()
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if cfg.Duration > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		runCtx, cancel = context.WithDeadline(ctx, start.Add(cfg.Duration))
 	}
-	start := time.Now()
 	users := d.phase(runCtx, cfg.Reps)
 	elapsed := time.Since(start)
 	cancel()
