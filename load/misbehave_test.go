@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,6 +86,19 @@ func TestRunMisbehavingServers(t *testing.T) {
 		{name: "408", giveServer: served(status(http.StatusRequestTimeout, "late")), wantFailed: load.Failures{Other: 6}, wantBytes: 6 * 4, wantTimed: true},
 		// siege's failing range ends at 509: a 510 is a hit.
 		{name: "510", giveServer: served(status(http.StatusNotExtended, "ext")), wantHits: 6, wantOK: 0, wantBytes: 6 * 3, wantTimed: true},
+		{
+			// A whole response that says nothing of closing, then the
+			// server closes: a kept-alive connection dies while idle. The
+			// next request on it fails before any answer and is retried
+			// once on a new connection, as net/http's Transport does: no
+			// transaction fails.
+			name: "closes_idle_connection",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + helloBody))
+				c.Close()
+			})),
+			wantHits: 6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true,
+		},
 		// Bucket 1 from here on: no time, no bytes.
 		{name: "refuses_connections", giveServer: refusedURL, wantFailed: load.Failures{Refused: 6}},
 		{name: "closes_on_accept", giveServer: closingURL, wantFailed: load.Failures{Reset: 6}},
@@ -469,4 +483,51 @@ func TestRunBadConfig(t *testing.T) {
 		})
 	}
 	assert.Zero(t, served.Load(), "requests sent by bad configurations")
+}
+
+// TestRunEndsWithoutFalseFailures: a healthy server, many users dialling
+// when the run's deadline passes. A dial's socket deadline can expire a
+// moment before the run's context says it has ended; those dials are cut,
+// not failed, and a user must not go on dialling and failing in that
+// moment. Without keep-alive, so that many dials are in flight at the end.
+func TestRunEndsWithoutFalseFailures(t *testing.T) {
+	srv := serve(t, hello())
+	for i := range 3 {
+		got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 50, Duration: 200 * time.Millisecond})
+
+		require.NoError(t, err, "Run(hello, 50 users, 200ms) #%d", i)
+		assert.Positive(t, got.Transactions, "Run(hello, 50 users, 200ms) #%d: hits", i)
+		assert.Equal(t, load.Failures{}, got.Failures, "Run(hello, 50 users, 200ms) #%d: failures", i)
+	}
+}
+
+// TestRunNoRetryAfterTimeout: a transaction that times out on a kept-alive
+// connection is failed, not sent again, unlike one whose connection the
+// server had closed while idle (closes_idle_connection above). The server
+// answers the first request on each connection and hangs on the second.
+// Each user: hit, timeout, hit on a new connection; the server sees each of
+// the 6 requests once.
+func TestRunNoRetryAfterTimeout(t *testing.T) {
+	var requests atomic.Int64
+	var mu sync.Mutex
+	seen := map[string]bool{} // remote addresses that have had a request
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		mu.Lock()
+		again := seen[r.RemoteAddr]
+		seen[r.RemoteAddr] = true
+		mu.Unlock()
+		if again {
+			hang(w, r)
+			return
+		}
+		w.Write([]byte(helloBody))
+	}))
+
+	got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 2, Reps: 3, KeepAlive: true, Timeout: 50 * time.Millisecond})
+
+	require.NoError(t, err, "Run(hangs on reused connections)")
+	assert.Equal(t, 4, got.Transactions, "Run(hangs on reused connections): hits")
+	assert.Equal(t, load.Failures{Timeout: 2}, got.Failures, "Run(hangs on reused connections): failures")
+	assert.Equal(t, int64(6), requests.Load(), "Run(hangs on reused connections): requests the server saw")
 }
