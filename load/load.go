@@ -37,6 +37,7 @@
 package load
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -70,8 +71,10 @@ type Config struct {
 	// Duration. Both 0 is an error; when both are set, whichever ends first
 	// ends the run.
 	Reps int
-	// KeepAlive reuses connections. false, siege's default, opens a new
-	// connection for every transaction and sends Connection: close.
+	// KeepAlive keeps each user's connection open from one transaction to
+	// the next: C users, C connections, as wrk -c C. false, siege's
+	// default, opens a new connection for every transaction and sends
+	// Connection: close.
 	KeepAlive bool
 	// Timeout bounds every transaction, from before the connection is
 	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s.
@@ -161,90 +164,59 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return newReport(users, elapsed), ctx.Err()
 }
 
-// driver holds what the users of one Run share: the transport and the
-// target. The users call the transport directly, not through an
-// http.Client: they follow redirects themselves, each hop its own
-// transaction as siege counts them, and a Client would only add a copy of
-// every request and its headers.
+// driver holds what the users of one Run share, and each user's connection.
+//
+// A user owns its connection, as a siege user (a "browser") owns its socket:
+// it writes its request with net/http's Request.Write and reads the answer
+// with net/http's ReadResponse, on a connection it dialled itself. net/http
+// does all of HTTP; the driver only decides when to dial and when to close.
+// An http.Transport would share a pool of connections among the users and
+// hand every request and response between three goroutines (the caller's,
+// and the connection's reader and writer), which costs the driver more CPU
+// per transaction than the server spends answering it; on a machine whose
+// cores the driver shares with the server, that cost comes out of the
+// server's rate.
 type driver struct {
 	cfg    *Config
 	target *url.URL
-	tr     *http.Transport
-	// conns counts connections dialled and not yet closed, so that Run can
-	// wait until the transport has closed every one: its goroutines end
-	// with them.
-	conns sync.WaitGroup
+	tls    *tls.Config // nil for http
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	// slots[i] is user i's connection. It outlives a phase, so that the
+	// connections the warm-up opened carry on into the measured run.
+	slots []slot
+}
+
+// A slot is one user's connection, with the buffers that outlive it.
+type slot struct {
+	conn net.Conn // nil when the user has none open
+	addr string   // what conn is connected to
+	used bool     // whether a transaction has completed on conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
 }
 
 func newDriver(cfg *Config, target *url.URL) *driver {
-	d := &driver{cfg: cfg, target: target}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{}).DialContext
+	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext, slots: make([]slot, cfg.Users)}
+	if d.dial == nil {
+		d.dial = (&net.Dialer{}).DialContext
 	}
-	tlsConfig := cfg.TLSConfig
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
-	}
-	d.tr = &http.Transport{
-		// No proxy from the environment: the load goes to the URL given.
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			d.conns.Add(1)
-			c, err := dial(ctx, network, addr)
-			if err != nil {
-				d.conns.Done()
-				return nil, err
-			}
-			return &trackedConn{Conn: c, done: d.conns.Done}, nil
-		},
-		TLSClientConfig: tlsConfig,
-		// siege speaks HTTP/1.1; so does this driver, over TLS too.
-		ForceAttemptHTTP2: false,
-		DisableKeepAlives: !cfg.KeepAlive,
-		// Go keeps 2 idle connections per host unless told otherwise; with
-		// C users each needs its own, or the driver silently opens new ones.
-		MaxIdleConns:        cfg.Users,
-		MaxIdleConnsPerHost: cfg.Users,
-		// And with keep-alive, C users hold C connections, no more: a
-		// user that asks for a connection a moment before its previous
-		// one is back in the idle pool waits for it instead of dialling
-		// a spare.
-		MaxConnsPerHost: maxConns(cfg),
-		// Body bytes are counted as they come over the wire, so no
-		// transparent gzip.
-		DisableCompression: true,
+	if target.Scheme == "https" {
+		d.tls = cfg.TLSConfig
+		if d.tls == nil {
+			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
+		}
 	}
 	return d
 }
 
-func maxConns(cfg *Config) int {
-	if cfg.KeepAlive {
-		return cfg.Users
-	}
-	return 0 // no limit: each closed connection leaves the count a moment late
-}
-
-// close closes every connection and waits until the transport has closed
-// them all. CloseIdleConnections also makes the transport close any
-// connection that becomes idle later (a dial that finishes after its request
-// was cancelled) and cancels dials in progress, so the wait ends.
+// close closes every connection still open.
 func (d *driver) close() {
-	d.tr.CloseIdleConnections()
-	d.conns.Wait()
-}
-
-// trackedConn reports its first Close.
-type trackedConn struct {
-	net.Conn
-	once sync.Once
-	done func()
-}
-
-func (c *trackedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.done)
-	return err
+	for i := range d.slots {
+		if c := d.slots[i].conn; c != nil {
+			c.Close()
+			d.slots[i].conn = nil
+		}
+	}
 }
 
 // phase runs cfg.Users users until ctx ends or each has made reps
@@ -253,7 +225,7 @@ func (d *driver) phase(ctx context.Context, reps int) []*user {
 	users := make([]*user, d.cfg.Users)
 	var wg sync.WaitGroup
 	for i := range users {
-		u := d.newUser(ctx)
+		u := d.newUser(ctx, &d.slots[i])
 		users[i] = u
 		wg.Go(func() { u.loop(reps) })
 	}
@@ -261,28 +233,17 @@ func (d *driver) phase(ctx context.Context, reps int) []*user {
 	return users
 }
 
-// errTimeout is the cause with which a transaction's timer cancels it.
-var errTimeout = errors.New("load: transaction timed out")
-
 // A user is one closed loop and what it recorded. Each user records into its
 // own fields, so the hot path shares no memory between users.
-//
-// A transaction needs a context that its timeout cancels. A new
-// context.WithTimeout and a new request carrying it for every transaction
-// cost several allocations each time; instead a user keeps one cancellable
-// context, one request that carries it and one timer that cancels it, and
-// re-arms the timer for each transaction. Only a transaction that times out
-// uses them up, and the next one makes new ones.
 type user struct {
-	d   *driver
-	ctx context.Context // the phase's: when it ends, the user stops
-	buf []byte          // body reads land here and are thrown away
+	d      *driver
+	ctx    context.Context // the phase's: when it ends, the user stops
+	s      *slot           // the user's connection
+	target *http.Request   // GET the target, reused for every transaction
+	buf    []byte          // body reads land here and are thrown away
 
-	tctx   context.Context // the current transaction context, child of ctx
-	cancel context.CancelCauseFunc
-	timer  *time.Timer   // cancels tctx with errTimeout when it fires
-	req    *http.Request // GET the target, with tctx
-	target *http.Request // GET the target, without a context
+	// unwatch stops cutting s.conn when ctx ends; see watch.
+	unwatch func()
 
 	hits, failed, successful int
 	bytes                    int64
@@ -291,7 +252,7 @@ type user struct {
 	failures                 Failures
 }
 
-func (d *driver) newUser(ctx context.Context) *user {
+func (d *driver) newUser(ctx context.Context, s *slot) *user {
 	target := &http.Request{
 		Method:     http.MethodGet,
 		URL:        d.target,
@@ -300,12 +261,21 @@ func (d *driver) newUser(ctx context.Context) *user {
 		ProtoMinor: 1,
 		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
 		Host:       d.target.Host,
+		// Without keep-alive: Connection: close, as siege sends it.
+		Close: !d.cfg.KeepAlive,
 	}
-	return &user{d: d, ctx: ctx, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	if s.br == nil {
+		s.br = bufio.NewReader(nil)
+		s.bw = bufio.NewWriter(nil)
+	}
+	return &user{d: d, ctx: ctx, s: s, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
 }
 
 func (u *user) loop(reps int) {
-	defer u.disarm()
+	if u.s.conn != nil {
+		u.watch() // a connection kept from the warm-up
+	}
+	defer u.stopWatching()
 	for i := 0; reps == 0 || i < reps; i++ {
 		if u.ctx.Err() != nil {
 			return
@@ -320,68 +290,23 @@ func (u *user) loop(reps int) {
 	}
 }
 
-// arm starts the timer of a transaction and returns its context.
-func (u *user) arm() context.Context {
-	if u.tctx != nil {
-		u.timer.Reset(u.d.cfg.Timeout)
-		return u.tctx
-	}
-	tctx, cancel := context.WithCancelCause(u.ctx)
-	u.tctx, u.cancel = tctx, cancel
-	u.req = u.target.WithContext(tctx)
-	u.timer = time.AfterFunc(u.d.cfg.Timeout, func() { cancel(errTimeout) })
-	return tctx
-}
-
-// stop stops the timer of a transaction that has ended, and reports whether
-// the transaction timed out. When the timer has fired (or is firing), its
-// context is used up: the next transaction makes a new one.
-func (u *user) stop() (timedOut bool) {
-	if u.timer.Stop() {
-		return false
-	}
-	u.cancel(errTimeout) // the timer fired: make sure the cause is set before looking
-	timedOut = context.Cause(u.tctx) == errTimeout
-	u.tctx = nil
-	return timedOut
-}
-
-// disarm releases the user's last transaction context.
-func (u *user) disarm() {
-	if u.tctx != nil {
-		u.timer.Stop()
-		u.cancel(nil)
-		u.tctx = nil
-	}
-}
-
 // transact makes one transaction, of the target or of hop when hop is not
 // nil, and records it. When the response is a redirect to follow, it returns
 // the request for the next hop.
 func (u *user) transact(hop *http.Request, follow bool) *http.Request {
-	tctx := u.arm()
-	req := u.req
+	req := u.target
 	if hop != nil {
-		req = hop.WithContext(tctx)
+		req = hop
 	}
 	start := time.Now()
-	resp, err := u.d.tr.RoundTrip(req)
-	var n int64
-	if err == nil {
-		n, err = u.drain(resp.Body)
-	}
+	resp, n, err := u.roundTrip(req, start.Add(u.d.cfg.Timeout))
 	elapsed := time.Since(start)
-	timedOut := u.stop()
 	if err != nil {
-		if u.ctx.Err() != nil && !timedOut {
+		if u.ctx.Err() != nil {
 			return nil // cut by the end of the run: not counted
 		}
 		u.failed++
-		if timedOut {
-			u.failures.Timeout++
-		} else {
-			u.failures.count(err)
-		}
+		u.failures.count(err)
 		return nil
 	}
 	u.bytes += n
@@ -412,6 +337,158 @@ func (u *user) transact(hop *http.Request, follow bool) *http.Request {
 	next.URL = loc
 	next.Host = loc.Host
 	return next
+}
+
+// roundTrip sends req and reads the whole response before deadline, on the
+// user's connection or a new one, and returns the response and its body's
+// length.
+func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+	addr := hostPort(req.URL)
+	for retried := false; ; retried = true {
+		reused := u.s.conn != nil && u.s.addr == addr && u.s.used
+		if err := u.connect(addr, deadline); err != nil {
+			return nil, 0, err
+		}
+		resp, n, err := u.exchange(req, deadline)
+		if err == nil {
+			if resp.Close || !u.d.cfg.KeepAlive {
+				u.hangUp()
+			} else {
+				u.s.used = true
+			}
+			return resp, n, nil
+		}
+		u.hangUp()
+		// A server may close a kept-alive connection while it is idle
+		// (its idle timeout, or it is stopping); the request then fails
+		// before a byte of the answer arrives. net/http's Transport
+		// retries such a request once on a new connection, and so does
+		// the driver: the server did not fail this transaction.
+		var early *beforeResponseError
+		if reused && !retried && errors.As(err, &early) && u.ctx.Err() == nil {
+			continue
+		}
+		return nil, 0, err
+	}
+}
+
+// connect makes sure the user has a connection to addr: it dials one, and
+// shakes hands for https, unless it has one already.
+func (u *user) connect(addr string, deadline time.Time) error {
+	if u.s.conn != nil {
+		if u.s.addr == addr {
+			return nil
+		}
+		u.hangUp() // a redirect to another host
+	}
+	ctx, cancel := context.WithDeadline(u.ctx, deadline)
+	defer cancel()
+	c, err := u.d.dial(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	if u.d.tls != nil {
+		cfg := u.d.tls
+		if cfg.ServerName == "" {
+			cfg = cfg.Clone()
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		tc := tls.Client(c, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return err
+		}
+		c = tc
+	}
+	u.s.conn, u.s.addr, u.s.used = c, addr, false
+	u.s.br.Reset(c)
+	u.s.bw.Reset(c)
+	u.watch()
+	return nil
+}
+
+// exchange writes req on the user's connection and reads the response and
+// its body, all before deadline.
+func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+	c := u.s.conn
+	if err := c.SetDeadline(deadline); err != nil {
+		return nil, 0, err
+	}
+	// watch cuts the connection by setting a deadline in the past when
+	// ctx ends; a deadline set after that would undo the cut, so look
+	// again now that this one is set.
+	if err := u.ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if err := req.Write(u.s.bw); err != nil {
+		return nil, 0, &beforeResponseError{err}
+	}
+	if err := u.s.bw.Flush(); err != nil {
+		return nil, 0, &beforeResponseError{err}
+	}
+	if _, err := u.s.br.Peek(1); err != nil {
+		return nil, 0, &beforeResponseError{err}
+	}
+	resp, err := http.ReadResponse(u.s.br, req)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := u.drain(resp.Body)
+	return resp, n, err
+}
+
+// A beforeResponseError is a failure before the first byte of the response.
+type beforeResponseError struct{ err error }
+
+func (e *beforeResponseError) Error() string { return e.err.Error() }
+func (e *beforeResponseError) Unwrap() error { return e.err }
+
+// aLongTimeAgo is a deadline that has passed: setting it makes every
+// pending read and write on a connection fail at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// watch makes the end of the phase cut the user's connection: a transaction
+// in flight fails at once, and the user sees that ctx has ended.
+func (u *user) watch() {
+	c := u.s.conn
+	fired := make(chan struct{})
+	stop := context.AfterFunc(u.ctx, func() {
+		c.SetDeadline(aLongTimeAgo)
+		close(fired)
+	})
+	u.unwatch = func() {
+		if !stop() {
+			<-fired // let the cut finish, so that no goroutine outlives Run
+		}
+	}
+}
+
+func (u *user) stopWatching() {
+	if u.unwatch != nil {
+		u.unwatch()
+		u.unwatch = nil
+	}
+}
+
+// hangUp closes the user's connection.
+func (u *user) hangUp() {
+	u.stopWatching()
+	if u.s.conn != nil {
+		u.s.conn.Close()
+		u.s.conn = nil
+	}
+}
+
+// hostPort is the address to dial for u: its host and port, the scheme's
+// default port when it has none.
+func hostPort(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // drain reads body to its end, counts its bytes and closes it.

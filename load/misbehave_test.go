@@ -85,6 +85,19 @@ func TestRunMisbehavingServers(t *testing.T) {
 		{name: "408", giveServer: served(status(http.StatusRequestTimeout, "late")), wantFailed: load.Failures{Other: 6}, wantBytes: 6 * 4, wantTimed: true},
 		// siege's failing range ends at 509: a 510 is a hit.
 		{name: "510", giveServer: served(status(http.StatusNotExtended, "ext")), wantHits: 6, wantOK: 0, wantBytes: 6 * 3, wantTimed: true},
+		{
+			// A whole response that says nothing of closing, then the
+			// server closes: a kept-alive connection dies while idle. The
+			// next request on it fails before any answer and is retried
+			// once on a new connection, as net/http's Transport does: no
+			// transaction fails.
+			name: "closes_idle_connection",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + helloBody))
+				c.Close()
+			})),
+			wantHits: 6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true,
+		},
 		// Bucket 1 from here on: no time, no bytes.
 		{name: "refuses_connections", giveServer: refusedURL, wantFailed: load.Failures{Refused: 6}},
 		{name: "closes_on_accept", giveServer: closingURL, wantFailed: load.Failures{Reset: 6}},

@@ -1,12 +1,12 @@
 package load
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -88,11 +88,6 @@ type Failures struct {
 	Other int
 }
 
-// errServerClosedIdle is what net/http's transport says, in an error it
-// does not export, when the server closed a connection before the request
-// was written: a server that accepts and closes at once, or one that stops.
-const errServerClosedIdle = "http: server closed idle connection"
-
 // count adds the socket failure err, of a transaction that did not reach
 // its own timeout, to the right kind.
 func (f *Failures) count(err error) {
@@ -103,10 +98,8 @@ func (f *Failures) count(err error) {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		f.Reset++
-	case errors.As(err, &nerr) && nerr.Timeout():
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
 		f.Timeout++
-	case strings.Contains(err.Error(), errServerClosedIdle):
-		f.Reset++
 	default:
 		f.Other++
 	}
