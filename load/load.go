@@ -26,6 +26,18 @@
 // The Report's twelve siege fields follow from the buckets as siege computes
 // them; see Report.
 //
+// # Connections
+//
+// Each user owns its connection, as a siege user owns its socket, and keeps
+// it (KeepAlive) or opens a new one for every transaction. net/http does all
+// of HTTP: Request.Write puts the request on the wire and ReadResponse reads
+// the answer; the driver only dials, closes, and sets the connection's
+// deadline to the transaction's timeout. It does not go through an
+// http.Transport, whose shared pool and three goroutines per request cost
+// the driver more CPU than a hello server spends answering: on a machine
+// whose cores the driver shares with the server, the driver's cost comes
+// out of the server's rate.
+//
 // # Limits
 //
 // The driver is a closed loop: a user sends its next request only after the
@@ -38,6 +50,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -47,6 +60,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -141,7 +155,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	d := newDriver(&cfg, target)
+	d, err := newDriver(&cfg, target)
+	if err != nil {
+		return nil, err
+	}
 	defer d.close()
 
 	if cfg.Warmup > 0 {
@@ -153,34 +170,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	// The run ends at start + Duration exactly, so that E is never shorter
+	// than Duration.
+	start := time.Now()
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if cfg.Duration > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		runCtx, cancel = context.WithDeadline(ctx, start.Add(cfg.Duration))
 	}
-	start := time.Now()
 	users := d.phase(runCtx, cfg.Reps)
 	elapsed := time.Since(start)
 	cancel()
 	return newReport(users, elapsed), ctx.Err()
 }
 
-// driver holds what the users of one Run share, and each user's connection.
-//
-// A user owns its connection, as a siege user (a "browser") owns its socket:
-// it writes its request with net/http's Request.Write and reads the answer
-// with net/http's ReadResponse, on a connection it dialled itself. net/http
-// does all of HTTP; the driver only decides when to dial and when to close.
-// An http.Transport would share a pool of connections among the users and
-// hand every request and response between three goroutines (the caller's,
-// and the connection's reader and writer), which costs the driver more CPU
-// per transaction than the server spends answering it; on a machine whose
-// cores the driver shares with the server, that cost comes out of the
-// server's rate.
+// driver holds what the users of one Run share, and each user's
+// connection (see Connections in the package doc).
 type driver struct {
 	cfg    *Config
 	target *url.URL
 	tls    *tls.Config // nil for http
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	// req is the request for the target, which every user sends every
+	// time; wire is req as net/http's Request.Write puts it on the wire,
+	// written once.
+	req  *http.Request
+	wire []byte
 	// slots[i] is user i's connection. It outlives a phase, so that the
 	// connections the warm-up opened carry on into the measured run.
 	slots []slot
@@ -195,18 +209,38 @@ type slot struct {
 	bw   *bufio.Writer
 }
 
-func newDriver(cfg *Config, target *url.URL) *driver {
+func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext, slots: make([]slot, cfg.Users)}
+	d.req = &http.Request{
+		Method:     http.MethodGet,
+		URL:        target,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
+		Host:       target.Host,
+		// Without keep-alive: Connection: close, as siege sends it.
+		Close: !cfg.KeepAlive,
+	}
+	var wire bytes.Buffer
+	if err := d.req.Write(&wire); err != nil {
+		return nil, fmt.Errorf("load: URL %q: %w", cfg.URL, err)
+	}
+	d.wire = wire.Bytes()
 	if d.dial == nil {
 		d.dial = (&net.Dialer{}).DialContext
 	}
 	if target.Scheme == "https" {
-		d.tls = cfg.TLSConfig
-		if d.tls == nil {
+		if cfg.TLSConfig != nil {
+			d.tls = cfg.TLSConfig.Clone()
+		} else {
 			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
 		}
+		if d.tls.ServerName == "" {
+			d.tls.ServerName = target.Hostname()
+		}
 	}
-	return d
+	return d, nil
 }
 
 // close closes every connection still open.
@@ -238,9 +272,10 @@ func (d *driver) phase(ctx context.Context, reps int) []*user {
 type user struct {
 	d      *driver
 	ctx    context.Context // the phase's: when it ends, the user stops
-	s      *slot           // the user's connection
-	target *http.Request   // GET the target, reused for every transaction
-	buf    []byte          // body reads land here and are thrown away
+	end    time.Time       // ctx's deadline, if hasEnd
+	hasEnd bool
+	s      *slot  // the user's connection
+	buf    []byte // body reads land here and are thrown away
 
 	// unwatch stops cutting s.conn when ctx ends; see watch.
 	unwatch func()
@@ -253,22 +288,13 @@ type user struct {
 }
 
 func (d *driver) newUser(ctx context.Context, s *slot) *user {
-	target := &http.Request{
-		Method:     http.MethodGet,
-		URL:        d.target,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
-		Host:       d.target.Host,
-		// Without keep-alive: Connection: close, as siege sends it.
-		Close: !d.cfg.KeepAlive,
-	}
 	if s.br == nil {
 		s.br = bufio.NewReader(nil)
 		s.bw = bufio.NewWriter(nil)
 	}
-	return &user{d: d, ctx: ctx, s: s, target: target, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	u := &user{d: d, ctx: ctx, s: s, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
+	u.end, u.hasEnd = ctx.Deadline()
+	return u
 }
 
 func (u *user) loop(reps int) {
@@ -277,7 +303,7 @@ func (u *user) loop(reps int) {
 	}
 	defer u.stopWatching()
 	for i := 0; reps == 0 || i < reps; i++ {
-		if u.ctx.Err() != nil {
+		if u.ended() {
 			return
 		}
 		var hop *http.Request
@@ -290,11 +316,21 @@ func (u *user) loop(reps int) {
 	}
 }
 
+// ended reports whether the phase is over. ctx says so a moment late: its
+// deadline is kept by a timer whose callback must be scheduled, while a
+// socket's deadline (a dial's is ctx's) can expire first. Without looking at
+// the clock, a dial at the end of a run would fail at once as a timeout, and
+// the user would dial, fail and count again until the callback ran: on a
+// busy machine, hundreds of false timeouts.
+func (u *user) ended() bool {
+	return u.ctx.Err() != nil || u.hasEnd && !time.Now().Before(u.end)
+}
+
 // transact makes one transaction, of the target or of hop when hop is not
 // nil, and records it. When the response is a redirect to follow, it returns
 // the request for the next hop.
 func (u *user) transact(hop *http.Request, follow bool) *http.Request {
-	req := u.target
+	req := u.d.req
 	if hop != nil {
 		req = hop
 	}
@@ -302,7 +338,7 @@ func (u *user) transact(hop *http.Request, follow bool) *http.Request {
 	resp, n, err := u.roundTrip(req, start.Add(u.d.cfg.Timeout))
 	elapsed := time.Since(start)
 	if err != nil {
-		if u.ctx.Err() != nil {
+		if u.ended() {
 			return nil // cut by the end of the run: not counted
 		}
 		u.failed++
@@ -333,7 +369,7 @@ func (u *user) transact(hop *http.Request, follow bool) *http.Request {
 	if err != nil {
 		return nil // a 3xx without a usable Location ends the repetition
 	}
-	next := u.target.Clone(context.Background())
+	next := u.d.req.Clone(context.Background())
 	next.URL = loc
 	next.Host = loc.Host
 	return next
@@ -364,8 +400,7 @@ func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response,
 		// before a byte of the answer arrives. net/http's Transport
 		// retries such a request once on a new connection, and so does
 		// the driver: the server did not fail this transaction.
-		var early *beforeResponseError
-		if reused && !retried && errors.As(err, &early) && u.ctx.Err() == nil {
+		if reused && !retried && closedWhileIdle(err) && !u.ended() {
 			continue
 		}
 		return nil, 0, err
@@ -389,9 +424,9 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	}
 	if u.d.tls != nil {
 		cfg := u.d.tls
-		if cfg.ServerName == "" {
-			cfg = cfg.Clone()
-			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		if host, _, _ := net.SplitHostPort(addr); host != u.d.target.Hostname() {
+			cfg = cfg.Clone() // a redirect to another host
+			cfg.ServerName = host
 		}
 		tc := tls.Client(c, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -420,10 +455,7 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, 
 	if err := u.ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := req.Write(u.s.bw); err != nil {
-		return nil, 0, &beforeResponseError{err}
-	}
-	if err := u.s.bw.Flush(); err != nil {
+	if err := u.send(req); err != nil {
 		return nil, 0, &beforeResponseError{err}
 	}
 	if _, err := u.s.br.Peek(1); err != nil {
@@ -435,6 +467,28 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, 
 	}
 	n, err := u.drain(resp.Body)
 	return resp, n, err
+}
+
+// send writes req on the user's connection: the target's request as
+// Request.Write wrote it once, any other (a redirect's) with Request.Write.
+func (u *user) send(req *http.Request) error {
+	if req == u.d.req {
+		_, err := u.s.conn.Write(u.d.wire)
+		return err
+	}
+	if err := req.Write(u.s.bw); err != nil {
+		return err
+	}
+	return u.s.bw.Flush()
+}
+
+// closedWhileIdle reports whether err shows a connection that the server
+// had closed before the request: the request could not be written, or the
+// connection ended before the first byte of an answer.
+func closedWhileIdle(err error) bool {
+	var early *beforeResponseError
+	return errors.As(err, &early) &&
+		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
 }
 
 // A beforeResponseError is a failure before the first byte of the response.

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -482,4 +483,51 @@ func TestRunBadConfig(t *testing.T) {
 		})
 	}
 	assert.Zero(t, served.Load(), "requests sent by bad configurations")
+}
+
+// TestRunEndsWithoutFalseFailures: a healthy server, many users dialling
+// when the run's deadline passes. A dial's socket deadline can expire a
+// moment before the run's context says it has ended; those dials are cut,
+// not failed, and a user must not go on dialling and failing in that
+// moment. Without keep-alive, so that many dials are in flight at the end.
+func TestRunEndsWithoutFalseFailures(t *testing.T) {
+	srv := serve(t, hello())
+	for i := range 3 {
+		got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 50, Duration: 200 * time.Millisecond})
+
+		require.NoError(t, err, "Run(hello, 50 users, 200ms) #%d", i)
+		assert.Positive(t, got.Transactions, "Run(hello, 50 users, 200ms) #%d: hits", i)
+		assert.Equal(t, load.Failures{}, got.Failures, "Run(hello, 50 users, 200ms) #%d: failures", i)
+	}
+}
+
+// TestRunNoRetryAfterTimeout: a transaction that times out on a kept-alive
+// connection is failed, not sent again, unlike one whose connection the
+// server had closed while idle (closes_idle_connection above). The server
+// answers the first request on each connection and hangs on the second.
+// Each user: hit, timeout, hit on a new connection; the server sees each of
+// the 6 requests once.
+func TestRunNoRetryAfterTimeout(t *testing.T) {
+	var requests atomic.Int64
+	var mu sync.Mutex
+	seen := map[string]bool{} // remote addresses that have had a request
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		mu.Lock()
+		again := seen[r.RemoteAddr]
+		seen[r.RemoteAddr] = true
+		mu.Unlock()
+		if again {
+			hang(w, r)
+			return
+		}
+		w.Write([]byte(helloBody))
+	}))
+
+	got, err := load.Run(t.Context(), load.Config{URL: srv.URL, Users: 2, Reps: 3, KeepAlive: true, Timeout: 50 * time.Millisecond})
+
+	require.NoError(t, err, "Run(hangs on reused connections)")
+	assert.Equal(t, 4, got.Transactions, "Run(hangs on reused connections): hits")
+	assert.Equal(t, load.Failures{Timeout: 2}, got.Failures, "Run(hangs on reused connections): failures")
+	assert.Equal(t, int64(6), requests.Load(), "Run(hangs on reused connections): requests the server saw")
 }
