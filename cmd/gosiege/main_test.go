@@ -1,0 +1,261 @@
+// gosiege as its users meet it: run in-process with its arguments, against
+// httptest servers on loopback, with every bad input answered by one line
+// and exit status 2.
+//
+//	go test -v ./cmd/gosiege
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// gosiege runs run with args and returns its exit status and outputs.
+func gosiege(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// serveCounting starts a loopback server with h that counts the
+// connections it accepts, and closes it when the test ends.
+func serveCounting(tb testing.TB, h http.Handler) (url string, conns *atomic.Int64) {
+	tb.Helper()
+	conns = new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	return srv.URL + "/", conns
+}
+
+// refusedURL returns the URL of a loopback port where nothing listens: it
+// listens on a free port and closes it at once.
+func refusedURL(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listen on a free port")
+	addr := ln.Addr().String()
+	require.NoError(tb, ln.Close(), "close the listener on %s", addr)
+	return "http://" + addr + "/"
+}
+
+func hello() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("hello world"))
+	})
+}
+
+// TestRunEndToEnd: gosiege against a live loopback server, 2 users and 3
+// repetitions each, its JSON report read back. Every count is exact: 6
+// transactions, and the connections the server accepted are the
+// pre-flight's one plus one per transaction (siege's default) or one per
+// user (-keepalive).
+func TestRunEndToEnd(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    http.Handler
+		giveArgs   []string
+		wantFields map[string]float64
+		wantConns  int64
+	}{
+		{
+			name:     "server=hello/keepalive=false",
+			handler:  hello(),
+			giveArgs: []string{"-c", "2", "-r", "3", "-j"},
+			wantFields: map[string]float64{
+				"transactions": 6, "availability": 100, "successful_transactions": 6,
+				"failed_transactions": 0, "failed_status_5xx": 0,
+			},
+			wantConns: 1 + 6,
+		},
+		{
+			name:     "server=hello/keepalive=true",
+			handler:  hello(),
+			giveArgs: []string{"-c", "2", "-r", "3", "-j", "-keepalive"},
+			wantFields: map[string]float64{
+				"transactions": 6, "availability": 100, "successful_transactions": 6,
+				"failed_transactions": 0, "failed_status_5xx": 0,
+			},
+			wantConns: 1 + 2,
+		},
+		{
+			// Every answer a 500: siege counts each as failed, not as a
+			// hit; the server was reached, so the exit status is 0.
+			name: "server=500/keepalive=false",
+			handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				http.Error(w, "broken", http.StatusInternalServerError)
+			}),
+			giveArgs: []string{"-c", "2", "-r", "3", "-j"},
+			wantFields: map[string]float64{
+				"transactions": 0, "availability": 0, "successful_transactions": 0,
+				"failed_transactions": 6, "failed_status_5xx": 6,
+			},
+			wantConns: 1 + 6,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, conns := serveCounting(t, tt.handler)
+			args := slices.Concat(tt.giveArgs, []string{url})
+
+			code, stdout, stderr := gosiege(t.Context(), args...)
+
+			require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+			var got map[string]float64
+			require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
+			for field, want := range tt.wantFields {
+				assert.Equal(t, want, got[field], "gosiege %v: %q", args, field)
+			}
+			assert.Equal(t, tt.wantConns, conns.Load(), "gosiege %v: connections the server accepted", args)
+		})
+	}
+}
+
+// TestRunText: without -j the report is siege's text, then the figures
+// beyond siege.
+func TestRunText(t *testing.T) {
+	url, _ := serveCounting(t, hello())
+	args := []string{"-c", "2", "-r", "3", url}
+
+	code, stdout, stderr := gosiege(t.Context(), args...)
+
+	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
+	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
+	assert.Contains(t, stdout, "\n\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
+	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
+}
+
+// TestRunInterrupted: Ctrl-C (here, the context ending) stops the run and
+// prints the report so far. The server cancels the run on its 5th request;
+// each of the 2 users has at most one transaction in flight then, so at
+// least 3 transactions completed and are in the report. -t 1m only bounds
+// the test if the cancellation did not work.
+func TestRunInterrupted(t *testing.T) {
+	const cancelAt = 5
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var n atomic.Int64
+	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == cancelAt {
+			cancel()
+		}
+		w.Write([]byte("hello world"))
+	}))
+	args := []string{"-c", "2", "-t", "1m", "-j", url}
+
+	code, stdout, stderr := gosiege(ctx, args...)
+
+	require.Equal(t, exitOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
+	var got map[string]float64
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
+	assert.GreaterOrEqual(t, got["transactions"], float64(cancelAt-2), "gosiege %v, interrupted at request %d: transactions", args, cancelAt)
+	assert.Less(t, got["elapsed_time"], 30.0, "gosiege %v, interrupted: elapsed_time, of a 1m run", args)
+	assert.Contains(t, stderr, "interrupted after", "gosiege %v: stderr", args)
+}
+
+// TestRunBadInput: every bad flag, bad URL and target outside loopback is
+// one line on stderr that names the problem, exit status 2, and nothing on
+// stdout. None of these sends anything: the targets outside loopback are
+// refused before a connection is tried (and are documentation addresses,
+// 192.0.2.0/24 and 2001:db8::/32, that no network routes).
+func TestRunBadInput(t *testing.T) {
+	const url = "http://127.0.0.1:1/"
+	tests := []struct {
+		name     string
+		giveArgs []string
+		wantErr  string
+	}{
+		{name: "no URL", giveArgs: []string{"-r", "1"}, wantErr: "no URL"},
+		{name: "two URLs", giveArgs: []string{"-r", "1", url, url}, wantErr: "one URL only, got 2"},
+		{name: "unknown flag", giveArgs: []string{"-d", "1", "-r", "1", url}, wantErr: "flag provided but not defined: -d"},
+		{name: "flag without value", giveArgs: []string{url, "-c"}, wantErr: "flag needs an argument: -c"},
+		{name: "users not a number", giveArgs: []string{"-c", "many", "-r", "1", url}, wantErr: `invalid value "many" for flag -c`},
+		{name: "no users", giveArgs: []string{"-c", "0", "-r", "1", url}, wantErr: "-c 0: need at least 1 user"},
+		{name: "negative users", giveArgs: []string{"-c", "-3", "-r", "1", url}, wantErr: "-c -3: need at least 1 user"},
+		{name: "negative reps", giveArgs: []string{"-r", "-1", url}, wantErr: "-r -1: must not be negative"},
+		{name: "neither time nor reps", giveArgs: []string{"-c", "5", url}, wantErr: "neither -t nor -r"},
+		{name: "time without unit", giveArgs: []string{"-t", "30", url}, wantErr: "30 has no unit"},
+		{name: "time not a duration", giveArgs: []string{"-t", "10x", url}, wantErr: `invalid value "10x" for flag -t: not a duration`},
+		{name: "time negative", giveArgs: []string{"-t", "-5s", url}, wantErr: "-5s: must be positive"},
+		{name: "time zero", giveArgs: []string{"-t", "0S", url}, wantErr: "0s: must be positive"},
+		{name: "timeout zero", giveArgs: []string{"-r", "1", "-timeout", "0s", url}, wantErr: "flag -timeout: 0s: must be positive"},
+		{name: "scheme ftp", giveArgs: []string{"-r", "1", "ftp://127.0.0.1/"}, wantErr: "scheme must be http or https"},
+		{name: "no host", giveArgs: []string{"-r", "1", "http://"}, wantErr: "no host"},
+		{name: "port only", giveArgs: []string{"-r", "1", "http://:8080/"}, wantErr: "no host"},
+		{name: "empty URL", giveArgs: []string{"-r", "1", ""}, wantErr: "no host"},
+		{name: "unclosed bracket", giveArgs: []string{"-r", "1", "http://[::1/"}, wantErr: `URL "http://[::1/": missing ']' in host`},
+		{name: "bad escape", giveArgs: []string{"-r", "1", "http://127.0.0.1/%zz"}, wantErr: `invalid URL escape "%zz"`},
+		{name: "port too big", giveArgs: []string{"-r", "1", "http://127.0.0.1:99999/"}, wantErr: `port "99999": must be 1 to 65535`},
+		{name: "port zero", giveArgs: []string{"-r", "1", "http://127.0.0.1:0/"}, wantErr: `port "0": must be 1 to 65535`},
+		{name: "port empty", giveArgs: []string{"-r", "1", "http://127.0.0.1:/"}, wantErr: `port "": must be 1 to 65535`},
+		{name: "remote IPv4", giveArgs: []string{"-r", "1", "http://192.0.2.1:8080/"}, wantErr: "192.0.2.1 is outside loopback (127.0.0.0/8, ::1): give -allow-remote"},
+		{name: "remote IPv6", giveArgs: []string{"-r", "1", "http://[2001:db8::1]/"}, wantErr: "2001:db8::1 is outside loopback"},
+		{name: "remote IPv4 in IPv6", giveArgs: []string{"-r", "1", "http://[::ffff:192.0.2.1]/"}, wantErr: "::ffff:192.0.2.1 is outside loopback"},
+		{name: "unspecified IPv4", giveArgs: []string{"-r", "1", "http://0.0.0.0:8080/"}, wantErr: "0.0.0.0 is outside loopback"},
+		{name: "unspecified IPv6", giveArgs: []string{"-r", "1", "http://[::]:8080/"}, wantErr: ":: is outside loopback"},
+	}
+	for _, tt := range tests {
+		t.Run("input="+tt.name, func(t *testing.T) {
+			code, stdout, stderr := gosiege(t.Context(), tt.giveArgs...)
+
+			assert.Equal(t, exitUsage, code, "gosiege %q: exit status", tt.giveArgs)
+			assert.Empty(t, stdout, "gosiege %q: stdout", tt.giveArgs)
+			assert.Contains(t, stderr, tt.wantErr, "gosiege %q: stderr", tt.giveArgs)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "gosiege %q: stderr has one line:\n%s", tt.giveArgs, stderr)
+			assert.True(t, strings.HasPrefix(stderr, "gosiege: "), "gosiege %q: stderr names the command:\n%s", tt.giveArgs, stderr)
+		})
+	}
+}
+
+// TestRunUnreachable: a loopback port where nothing listens is one line,
+// exit status 2, after the one pre-flight connection: no users start.
+func TestRunUnreachable(t *testing.T) {
+	url := refusedURL(t)
+	args := []string{"-c", "50", "-t", "10s", url}
+
+	code, stdout, stderr := gosiege(t.Context(), args...)
+
+	assert.Equal(t, exitUsage, code, "gosiege %v: exit status", args)
+	assert.Empty(t, stdout, "gosiege %v: stdout", args)
+	assert.Equal(t, "gosiege: cannot reach "+url+": dial tcp "+strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")+": connect: connection refused\n",
+		stderr, "gosiege %v: stderr", args)
+}
+
+// TestRunHelp: -h prints the usage on stdout and exits 0, and the usage
+// names every flag there is.
+func TestRunHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		code, stdout, stderr := gosiege(t.Context(), arg)
+
+		assert.Equal(t, exitOK, code, "gosiege %s: exit status", arg)
+		assert.Equal(t, usage, stdout, "gosiege %s: stdout", arg)
+		assert.Empty(t, stderr, "gosiege %s: stderr", arg)
+	}
+	var o options
+	newFlagSet(&o).VisitAll(func(f *flag.Flag) {
+		named := regexp.MustCompile(`-` + regexp.QuoteMeta(f.Name) + `\b`)
+		assert.Regexp(t, named, usage, "usage: flag -%s (%s)", f.Name, f.Usage)
+	})
+}
