@@ -2,6 +2,7 @@ package benchdocs
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -192,13 +193,14 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 
 // A run is an experiment's committed files, loaded.
 type run struct {
+	root   string
 	e      *Experiment
 	inputs map[string]benchtab.Input // by rerun suffix, "" for the main run
 	env    []benchrun.Line           // the main run's file-level configuration
 }
 
 func load(root string, e *Experiment) (*run, error) {
-	r := &run{e: e, inputs: map[string]benchtab.Input{}}
+	r := &run{root: root, e: e, inputs: map[string]benchtab.Input{}}
 	suffixes := []string{""}
 	for _, rr := range e.Reruns {
 		suffixes = append(suffixes, rr.Suffix)
@@ -354,12 +356,12 @@ func (r *run) benchstat(id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("table %s: %w", id, err)
 	}
-	text, err := tables.Text()
-	if err != nil {
-		return "", err
-	}
 	if len(tables.Tables) == 0 {
 		return "", fmt.Errorf("table %s: no results match %q", id, t.Args.Filter)
+	}
+	text, err := benchtab.Benchstat(context.Background(), r.root, t.Args, names...)
+	if err != nil {
+		return "", fmt.Errorf("table %s: %w", id, err)
 	}
 	return "```\n$ " + t.Args.Command(names...) + "\n" + text + "```", nil
 }
@@ -386,17 +388,15 @@ func (r *run) median(filter, unit string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, t := range tables.Tables {
-		if t.Unit != unit {
-			continue
-		}
-		if len(t.Rows) != 1 || len(t.Cols) != 1 {
-			return "", fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
-		}
-		c := t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}]
-		return claims.Quantity(c.Summary.Center, unit), nil
+	t, err := tables.Unit(unit)
+	if err != nil {
+		return "", fmt.Errorf("median %q: %w", filter, err)
 	}
-	return "", fmt.Errorf("median %q: no %s results", filter, unit)
+	if len(t.Rows) != 1 || len(t.Cols) != 1 {
+		return "", fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
+	}
+	c := t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}]
+	return claims.Quantity(c.Summary.Center, unit), nil
 }
 
 // Medians are the medians of a plot's unit by X and column.
@@ -467,17 +467,9 @@ func medians(p *Plot, in benchtab.Input) (*Medians, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t *benchtab.Table
-	for _, tt := range tables.Tables {
-		if tt.Unit == p.Unit {
-			if t != nil {
-				return nil, fmt.Errorf("more than one %s table", p.Unit)
-			}
-			t = tt
-		}
-	}
-	if t == nil {
-		return nil, fmt.Errorf("no %s results match %q", p.Unit, p.Filter)
+	t, err := tables.Unit(p.Unit)
+	if err != nil {
+		return nil, fmt.Errorf("%w (-filter %q)", err, p.Filter)
 	}
 	m := &Medians{}
 	for _, c := range t.Cols {

@@ -23,8 +23,6 @@ import (
 	"strings"
 	"text/template"
 
-	"golang.org/x/perf/benchproc"
-
 	"github.com/joinall/joinall/internal/benchtab"
 )
 
@@ -73,10 +71,13 @@ type Row struct {
 	// BaseNum and OtherNum are the medians without a unit, for units
 	// that read badly in prose: "10013" peak-goroutines.
 	BaseNum, OtherNum string
-	Ratio             float64
-	Times             string // how many times more or less Other is: "3.0x"
-	Lower             bool   // whether Other's median is below Base's
-	P                 string // the U-test's result as benchstat prints it: "p=0.002 n=6"
+	// BaseValue and OtherValue are the medians in the unit's base
+	// (seconds for sec/op), as benchstat -format csv prints them.
+	BaseValue, OtherValue float64
+	Ratio                 float64
+	Times                 string // how many times more or less Other is: "3.0x"
+	Lower                 bool   // whether Other's median is below Base's
+	P                     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
 
 	significant bool
 }
@@ -99,39 +100,35 @@ func (c *Claim) Eval(inputs ...benchtab.Input) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	var table *benchtab.Table
-	for _, t := range tables.Tables {
-		if t.Unit == c.Unit {
-			if table != nil {
-				return nil, fmt.Errorf("claim %s: the data make more than one %s table; narrow the filter", c.ID, c.Unit)
-			}
-			table = t
-		}
+	table, err := tables.Unit(c.Unit)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w (-filter %q)", c.ID, err, c.Filter)
 	}
-	if table == nil {
-		return nil, fmt.Errorf("claim %s: no %s results match %q", c.ID, c.Unit, c.Filter)
-	}
-	base, other := column(table, c.Base), column(table, c.Other)
-	if other == nil || (c.Base != "" && base == nil) {
+	other, okOther := table.Col(c.Other)
+	base, okBase := table.Col(c.Base)
+	if !okOther || (c.Base != "" && !okBase) {
 		return nil, fmt.Errorf("claim %s: %s has no column %q or %q", c.ID, c.Col, c.Base, c.Other)
 	}
 
 	out := &Outcome{Claim: c}
 	var failures []string
 	for _, rowKey := range table.Rows {
-		o, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: *other}]
+		o, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: other}]
 		if !ok {
 			continue
 		}
-		row := Row{Name: rowKey.StringValues(), Other: Quantity(o.Summary.Center, c.Unit), OtherNum: number(o.Summary.Center)}
+		row := Row{
+			Name:  rowKey.StringValues(),
+			Other: Quantity(o.Summary.Center, c.Unit), OtherNum: number(o.Summary.Center), OtherValue: o.Summary.Center,
+		}
 		value := o.Summary.Center
 		if c.Base != "" {
-			b, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: *base}]
+			cmp, ok := table.Compare(rowKey, base, other)
 			if !ok {
 				continue
 			}
-			cmp := table.Assumption.Compare(b.Sample, o.Sample)
-			row.Base, row.BaseNum = Quantity(b.Summary.Center, c.Unit), number(b.Summary.Center)
+			b := table.Cells[benchtab.TableKey{Row: rowKey, Col: base}]
+			row.Base, row.BaseNum, row.BaseValue = Quantity(b.Summary.Center, c.Unit), number(b.Summary.Center), b.Summary.Center
 			row.Ratio = o.Summary.Center / b.Summary.Center
 			row.Lower = row.Ratio < 1
 			row.Times = times(row.Ratio)
@@ -203,16 +200,6 @@ func lessMore(lower bool) string {
 		return "less"
 	}
 	return "more"
-}
-
-// column returns the key of the table's column labelled name.
-func column(t *benchtab.Table, name string) *benchproc.Key {
-	for _, k := range t.Cols {
-		if k.StringValues() == name {
-			return &k
-		}
-	}
-	return nil
 }
 
 // times formats how many times larger or smaller a ratio is, to two

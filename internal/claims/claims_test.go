@@ -7,6 +7,8 @@ package claims_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,6 +52,67 @@ func TestClaimHolds(t *testing.T) {
 	assert.NoError(t, got.Err, "30 ms against 10 ms is 3x, inside 2.5x to 3.5x")
 	assert.Equal(t, "30.0 ms in order, 10.0 ms spawned: 3.0x faster (p=0.002 n=6).", got.Text)
 	assert.Equal(t, "3.0x", got.Times)
+}
+
+// TestClaimAgreesWithBenchstat: a claim's medians and U-test are the
+// ones go tool benchstat prints for the claim's filter and columns, in
+// full in its CSV form.
+func TestClaimAgreesWithBenchstat(t *testing.T) {
+	order := []string{
+		"tasks=3/variant=sequential", "tasks=3/variant=goroutines",
+		"tasks=100/variant=sequential", "tasks=100/variant=goroutines",
+	}
+	in := run(map[string]float64{order[0]: 30.3e6, order[1]: 10.1e6, order[2]: 1.01e9, order[3]: 10.7e6}, order...)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644))
+	claim := claims.Claim{
+		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
+		Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2, 100), Say: `{{.Times}}`,
+	}
+	args := benchtab.Args{Filter: claim.Filter, Col: claim.Col, Format: "csv"}
+
+	got, err := claim.Eval(in)
+	require.NoError(t, err)
+	out, err := benchtab.Benchstat(t.Context(), dir, args, in.Name)
+	require.NoError(t, err)
+
+	require.Len(t, got.Rows, 2)
+	for _, row := range got.Rows {
+		want := csvCells(t, out, claim.Unit, row.Name)
+		assert.Equal(t, want[claim.Base][0], fmt.Sprint(row.BaseValue), "%s: %s's median, against %s", row.Name, claim.Base, args.Command(in.Name))
+		assert.Equal(t, want[claim.Other][0], fmt.Sprint(row.OtherValue), "%s: %s's median", row.Name, claim.Other)
+		assert.Equal(t, want[claim.Other][3], row.P, "%s: %s against %s", row.Name, claim.Other, claim.Base)
+	}
+}
+
+// csvCells finds the row labelled row in the table of unit of benchstat
+// -format csv's output, and returns its fields by column: the median, the
+// interval, and after the first column, the change and the U-test.
+func csvCells(tb testing.TB, out, unit, row string) map[string][]string {
+	tb.Helper()
+	lines := strings.Split(out, "\n")
+	for i := 1; i < len(lines); i++ {
+		head := strings.Split(lines[i], ",")
+		if len(head) < 3 || head[1] != unit || head[2] != "CI" {
+			continue
+		}
+		cols := strings.Split(lines[i-1], ",")
+		for _, line := range lines[i+1:] {
+			fields := strings.Split(line, ",")
+			if fields[0] != row {
+				continue
+			}
+			cells := map[string][]string{}
+			for j, name := range cols {
+				if name != "" {
+					cells[name] = fields[j:min(j+4, len(fields))]
+				}
+			}
+			return cells
+		}
+	}
+	require.Failf(tb, "no such row", "no row %q in the %s table of:\n%s", row, unit, out)
+	return nil
 }
 
 // TestClaimBreaks: each row changes the data under a claim in one way
