@@ -181,15 +181,26 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 			if !whole {
 				dest = scratch
 			}
+			// A rerun of part of the experiment runs that part when the
+			// run is of the whole; a run of part runs the part it asks
+			// for in every job.
+			jobBench, jobPattern := bench, pattern
+			if whole && rr.Bench != "" {
+				jobBench = rr.Bench
+				if jobPattern, err = benchrun.ParsePattern(rr.Bench); err != nil {
+					return fmt.Errorf("%s: rerun %s: %w", e.Name, rr.Suffix, err)
+				}
+			}
 			p.jobs = append(p.jobs, &benchrun.Job{
-				Label: label, Dir: o.root, Pkg: e.Pkg, Bench: bench,
+				Label: label, Dir: o.root, Pkg: e.Pkg, Bench: jobBench,
 				Count: o.count, Benchtime: o.benchtime, Args: rr.Args,
 				Header: benchrun.With(header, rr.Header...),
 			})
+			p.patterns = append(p.patterns, jobPattern)
 			p.dests = append(p.dests, dest)
 			p.scratch = append(p.scratch, scratch)
 		}
-		if err := expect(ctx, o, e, pattern, p, stderr); err != nil {
+		if err := expect(ctx, o, e, p, stderr); err != nil {
 			return err
 		}
 		plans = append(plans, p)
@@ -206,10 +217,11 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 
 // A plan is one experiment's jobs: its main run and its reruns.
 type plan struct {
-	whole   bool
-	jobs    []*benchrun.Job
-	dests   []string // where each job's file goes
-	scratch []string // where it goes if a later job fails
+	whole    bool
+	jobs     []*benchrun.Job
+	patterns []*benchrun.Pattern // what each job selects
+	dests    []string            // where each job's file goes
+	scratch  []string            // where it goes if a later job fails
 }
 
 func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, plans []*plan, stderr io.Writer, start time.Time) error {
@@ -270,10 +282,10 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 }
 
 // expect fills the jobs' expected results, for progress: the benchmarks
-// of the committed run that the pattern selects, each -count times, each
-// expected to take what it took then; without a committed run, from a dry
-// pass of one iteration each.
-func expect(ctx context.Context, o *options, e *benchdocs.Experiment, pattern *benchrun.Pattern, p *plan, stderr io.Writer) error {
+// of the committed run that each job's pattern selects, each -count
+// times, each expected to take what it took then; without a committed
+// run, from a dry pass of one iteration each.
+func expect(ctx context.Context, o *options, e *benchdocs.Experiment, p *plan, stderr io.Writer) error {
 	data, err := os.ReadFile(filepath.Join(o.root, filepath.FromSlash(benchdocs.RawFile(e.Name, ""))))
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "%s: no committed run to count the benchmarks from; counting them with one pass of -benchtime 1x\n", e.Name)
@@ -289,12 +301,10 @@ func expect(ctx context.Context, o *options, e *benchdocs.Experiment, pattern *b
 	if err != nil {
 		return err
 	}
-	rows, err := rowsOf(data, pattern, o)
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.Name, err)
-	}
-	for _, j := range p.jobs {
-		j.Expect = rows
+	for i, j := range p.jobs {
+		if j.Expect, err = rowsOf(data, p.patterns[i], o); err != nil {
+			return fmt.Errorf("%s: %w", e.Name, err)
+		}
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ BenchmarkB-2	1000	1000000 ns/op
 	}
 }
 
-// TestMeasure runs an experiment and its rerun at -cpu 1 into
+// TestMeasure runs an experiment and a rerun of part of it at -cpu 1 into
 // testdata/bench, then renders docs/ from them.
 func TestMeasure(t *testing.T) {
 	dir := module(t)
@@ -108,10 +108,11 @@ func TestMeasure(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(main, "\nBenchmarkA/variant="), "a.txt: 2 variants x -count 2:\n%s", main)
 	assert.Contains(t, cpu1, "\ngomaxprocs: 1\n", "the rerun says what it changed")
 	assert.Contains(t, cpu1, "\nBenchmarkA/variant=x ", "at -cpu 1, go test adds no -N suffix")
+	assert.NotContains(t, cpu1, "variant=y", "the rerun runs the part its Bench selects")
 	assert.Equal(t, strings.SplitN(main, "\n", 2)[0], strings.SplitN(cpu1, "\n", 2)[0], "the pair has one date")
 	page := read(t, filepath.Join(dir, "docs", "a.md"))
 	assert.Contains(t, page, "$ go tool benchstat -col /variant testdata/bench/a.txt\n")
-	assert.Contains(t, stderr.String(), "[2/8 25%] a · A/variant=y 1/2", "progress counts results of both runs")
+	assert.Contains(t, stderr.String(), "[2/6 33%] a · A/variant=y 1/2", "progress counts results of both runs: 2 variants, then 1 at -cpu 1, -count 2")
 	assert.Contains(t, stderr.String(), "skipped: package . has 0 of its benchmarks (BenchmarkMissing)")
 	assert.Empty(t, temporaries(t, dir), "no temporary file is left")
 }
@@ -192,12 +193,15 @@ func (w *watch) Write(p []byte) (int, error) {
 }
 
 // experiments is a table of experiments for the throwaway module: one
-// with a rerun at -cpu 1, and one whose benchmarks are not written yet.
+// with a rerun of part of it at -cpu 1, and one whose benchmarks are not written yet.
 func experiments() []benchdocs.Experiment {
 	return []benchdocs.Experiment{
 		{
 			Name: "a", Title: "A", Pkg: ".", Benchmarks: []string{"BenchmarkA"},
-			Reruns: []benchdocs.Rerun{{Suffix: "cpu1", Args: []string{"-cpu", "1"}, Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}}}},
+			Reruns: []benchdocs.Rerun{{
+				Suffix: "cpu1", Args: []string{"-cpu", "1"}, Bench: "^BenchmarkA$/^variant=x$",
+				Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
+			}},
 			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
 			Tables: []benchdocs.Table{{ID: "t", Args: benchtab.Args{Col: "/variant"}}},
 		},

@@ -40,8 +40,13 @@ type Experiment struct {
 // A Rerun runs an experiment's benchmarks again with other go test flags
 // into testdata/bench/NAME-SUFFIX.txt.
 type Rerun struct {
-	Suffix string          // "cpu1"
-	Args   []string        // more go test flags: "-cpu", "1"
+	Suffix string   // "cpu1"
+	Args   []string // more go test flags: "-cpu", "1"
+	// Bench, when set, is the go test -bench pattern that selects the
+	// part of the experiment to run again, when the whole is more than
+	// the time allows: "^BenchmarkServer$/^server=goroutine$". Empty
+	// means all of it.
+	Bench  string
 	Header []benchrun.Line // header lines that differ from the main run's: gomaxprocs: 1
 	Why    string          // what the comparison asks
 }
