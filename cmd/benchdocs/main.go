@@ -68,8 +68,11 @@ type options struct {
 	count     int
 	benchtime string
 	bench     string
+	quick     bool
 	render    bool
 	root      string
+	gevent    bool   // run the gevent-vs-go step
+	python    string // the interpreter it uses; empty: the first of pythonCandidates that will do
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,6 +85,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime (default go test's, 1s)")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
 	fs.StringVar(&o.root, "root", "", "the module's root (default: the nearest directory up with a go.mod)")
+	fs.BoolVar(&o.gevent, "gevent", true, "measure the article's Flask and gevent servers beside ours, and a million greenlets beside a million goroutines,\n"+
+		"into testdata/bench/gevent-vs-go.txt, when a python3 imports flask and gevent (default: on, but off with -bench)")
+	fs.StringVar(&o.python, "python", "", "the `python3` for -gevent, which must import flask and gevent (default: python3 on PATH, then /usr/bin/python3)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
 			"Runs the experiments' benchmarks into testdata/bench and renders docs/ from them.\n\n")
@@ -98,6 +104,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.quick = *quick
+	if !set["gevent"] {
+		// A run of some benchmarks is not a run of everything, unless it
+		// names the interpreter for the step.
+		o.gevent = !set["bench"] || set["python"]
+	}
 	if *quick {
 		if !set["count"] {
 			o.count = 6 // the fewest runs for which benchstat gives a 95% interval
@@ -109,19 +121,35 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.count < 1 {
 		return nil, usageError{fmt.Errorf("-count %d: must be at least 1", o.count)}
 	}
-	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick) {
-		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime or -quick")}
+	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick || set["gevent"] || set["python"]) {
+		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime, -quick, -gevent or -python")}
+	}
+	if o.render {
+		o.gevent = false
 	}
 	return o, nil
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
-	return runExperiments(ctx, args, stderr, benchdocs.Experiments)
+	return runExperiments(ctx, args, stderr, benchdocs.Experiments, geventStep{
+		candidates: pythonCandidates, probe: probePython, goSide: buildGoSide, settings: defaultVersus,
+	})
 }
 
-// runExperiments is run for any table of experiments, so that tests can
-// give one of their own.
-func runExperiments(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment) error {
+// geventStep is what the gevent-vs-go step needs from the machine, given
+// so that tests can fake it: where to look for python, how to ask one
+// whether it will do, how to build goside, and the step's settings for
+// -count and -quick.
+type geventStep struct {
+	candidates []string
+	probe      func(ctx context.Context, path string) (*python, error)
+	goSide     func(ctx context.Context, root, dir string) ([]string, error)
+	settings   func(count int, quick bool) versus
+}
+
+// runExperiments is run for any table of experiments and any step, so
+// that tests can give their own.
+func runExperiments(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment, step geventStep) error {
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -153,6 +181,16 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 	var plans []*plan
 	for i := range experiments {
 		e := &experiments[i]
+		if e.Step != "" {
+			p, err := planStep(ctx, o, e, step, header, stderr)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				plans = append(plans, p)
+			}
+			continue
+		}
 		// An experiment whose benchmarks are not written yet is left out,
 		// so that the machinery can run before every experiment exists.
 		present, err := benchrun.List(ctx, o.root, e.Pkg, e.BenchPattern())
@@ -213,6 +251,71 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 		return usageError{fmt.Errorf("-bench %q selects no experiment's benchmarks", o.bench)}
 	}
 	return measure(ctx, o, experiments, plans, stderr, start)
+}
+
+// stepHeader is the run's environment without go test's settings, which
+// the step does not use, and with the runs it makes of each server as
+// its -count.
+func stepHeader(header []benchrun.Line, runs int) []benchrun.Line {
+	var out []benchrun.Line
+	for _, l := range header {
+		if l.Key != "benchtime" {
+			out = append(out, l)
+		}
+	}
+	return benchrun.With(out, benchrun.Line{Key: "count", Value: strconv.Itoa(runs)})
+}
+
+// planStep plans the step that measures e, or returns nil when it is not
+// to run: not asked for, or, with a note, when no python will do.
+func planStep(ctx context.Context, o *options, e *benchdocs.Experiment, step geventStep, header []benchrun.Line, stderr io.Writer) (*plan, error) {
+	if e.Step != "gevent" {
+		return nil, fmt.Errorf("%s: no step %q", e.Name, e.Step)
+	}
+	if !o.gevent {
+		return nil, nil
+	}
+	candidates := step.candidates
+	if o.python != "" {
+		candidates = []string{o.python}
+	}
+	py, err := findPython(ctx, candidates, step.probe)
+	switch {
+	case errors.Is(err, errNoPython) && o.python != "":
+		return nil, usageError{fmt.Errorf("-python %s: %w", o.python, err)}
+	case errors.Is(err, errNoPython):
+		fmt.Fprintf(stderr, "%s: skipped: %v; apt-get install python3-flask python3-gevent, or give -python\n", e.Name, err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	v := step.settings(o.count, o.quick)
+	v.Root, v.Python = o.root, py
+	dest := filepath.Join(o.root, filepath.FromSlash(benchdocs.RawFile(e.Name, "")))
+	job := &benchrun.Job{
+		Label: e.Name, Dir: o.root, Count: v.Runs,
+		What: fmt.Sprintf("the article's servers under %s and ours, %d runs of %s with %d users each; %d greenlets and goroutines that sleep 1 s, %d times",
+			py.Path, v.Runs, v.Duration, v.Users, v.Tasks, v.FanoutRuns),
+		Header: append(stepHeader(header, v.Runs), v.header()...),
+		Expect: v.expect(),
+	}
+	// goside is built when the step starts, into a directory that lives
+	// as long as the step.
+	job.Func = func(ctx context.Context, w io.Writer, result func(string)) error {
+		dir, err := os.MkdirTemp("", "benchdocs-goside-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if v.GoSide, err = step.goSide(ctx, o.root, dir); err != nil {
+			return err
+		}
+		return v.measure(ctx, w, result)
+	}
+	return &plan{
+		whole: true, jobs: []*benchrun.Job{job}, patterns: []*benchrun.Pattern{nil},
+		dests: []string{dest}, scratch: []string{filepath.Join(o.root, "bench-"+filepath.Base(dest))},
+	}, nil
 }
 
 // A plan is one experiment's jobs: its main run and its reruns.

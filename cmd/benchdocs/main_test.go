@@ -24,7 +24,19 @@ import (
 	"github.com/joinall/joinall/internal/benchtab"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// fakeMain, when set (gevent_test.go does, on Unix), runs instead of
+// the tests when this binary is started as a stand-in for python or
+// goside, and says so.
+var fakeMain func() (code int, ok bool)
+
+func TestMain(m *testing.M) {
+	if fakeMain != nil {
+		if code, ok := fakeMain(); ok {
+			os.Exit(code)
+		}
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestFlags(t *testing.T) {
 	tests := []struct {
@@ -32,13 +44,18 @@ func TestFlags(t *testing.T) {
 		want    *options
 		wantErr string
 	}{
-		{give: nil, want: &options{count: 10}},
-		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
-		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
+		{give: nil, want: &options{count: 10, gevent: true}},
+		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms", quick: true, gevent: true}},
+		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms", quick: true, gevent: true}},
+		// A run of some benchmarks leaves the step out, unless asked.
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
+		{give: []string{"-bench", "Fetch", "-gevent"}, want: &options{count: 10, bench: "Fetch", gevent: true}},
+		{give: []string{"-bench", "Fetch", "-python", "/usr/bin/python3"}, want: &options{count: 10, bench: "Fetch", gevent: true, python: "/usr/bin/python3"}},
+		{give: []string{"-gevent=false"}, want: &options{count: 10}},
 		{give: []string{"-render"}, want: &options{count: 10, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
+		{give: []string{"-render", "-python", "python3"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
 		{give: []string{"sleep"}, wantErr: `unexpected argument "sleep"`},
 	}
@@ -96,7 +113,7 @@ func TestMeasure(t *testing.T) {
 	dir := module(t)
 	var stderr bytes.Buffer
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "2", "-benchtime", "1x"}, &stderr, experiments())
+	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "2", "-benchtime", "1x"}, &stderr, experiments(), geventStep{})
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	main := read(t, filepath.Join(dir, "testdata", "bench", "a.txt"))
@@ -125,7 +142,7 @@ func TestMeasurePart(t *testing.T) {
 	write(t, committed, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\nBenchmarkA/variant=y-2\t1\t5 ns/op\n")
 	var stderr bytes.Buffer
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "1", "-benchtime", "1x", "-bench", "A/variant=x"}, &stderr, experiments())
+	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "1", "-benchtime", "1x", "-bench", "A/variant=x"}, &stderr, experiments(), geventStep{})
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	assert.Contains(t, stderr.String(), "selects part of the experiment")
@@ -160,7 +177,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := runExperiments(ctx, []string{"-root", dir, "-count", "1", "-benchtime", "1x"}, stderr, exps)
+	err := runExperiments(ctx, []string{"-root", dir, "-count", "1", "-benchtime", "1x"}, stderr, exps, geventStep{})
 
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, time.Since(start), 50*time.Second, "interrupted long before BenchmarkSlow's minute")

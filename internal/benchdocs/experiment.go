@@ -25,16 +25,24 @@ type Experiment struct {
 
 	Pkg        string   // the package the benchmarks are in: "."
 	Benchmarks []string // the benchmark functions that make the run: "BenchmarkSleep"
+	// Step, when set, names the step of cmd/benchdocs that measures the
+	// experiment instead of go test: "gevent". Pkg and Benchmarks are
+	// then empty.
+	Step string
 	// Reruns are more runs of the same benchmarks that differ from the
 	// main run in one setting, each saved beside it, so that
 	// go tool benchstat MAIN RERUN compares the two.
 	Reruns []Rerun
 
 	// Page is the page's template; empty means pages/NAME.md, embedded.
-	Page   string
-	Tables []Table
-	Plots  []Plot
-	Claims []claims.Claim
+	Page string
+	// Unmeasured is the page's template while its run is not committed,
+	// which says how to make it; empty means pages/NAME-unmeasured.md
+	// if there is one, and otherwise no page.
+	Unmeasured string
+	Tables     []Table
+	Plots      []Plot
+	Claims     []claims.Claim
 }
 
 // A Rerun runs an experiment's benchmarks again with other go test flags

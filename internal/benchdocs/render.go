@@ -55,6 +55,43 @@ func (e *Experiment) BenchPattern() string {
 	return p
 }
 
+// measureCommand says how to measure the experiment.
+func (e *Experiment) measureCommand() string {
+	if e.Step != "" {
+		return "run go run ./cmd/benchdocs -" + e.Step
+	}
+	return fmt.Sprintf("run go run ./cmd/benchdocs -bench '%s'", e.BenchPattern())
+}
+
+// unmeasured renders the page of an experiment whose run is not
+// committed, or returns nil when it has none.
+func unmeasured(e *Experiment) ([]byte, error) {
+	src := []byte(e.Unmeasured)
+	if len(src) == 0 {
+		var err error
+		src, err = pages.ReadFile("pages/" + e.Name + "-unmeasured.md")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	tmpl, err := template.New(e.Name).Funcs(template.FuncMap{
+		"raw":   func() string { return RawFile(e.Name, "") },
+		"bench": e.BenchPattern,
+	}).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(Marker + "\n\n")
+	if err := tmpl.Execute(&b, e); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 // Output is what Render makes.
 type Output struct {
 	// Files are the generated files' contents by path relative to the
@@ -79,8 +116,14 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		e := &experiments[i]
 		r, err := load(root, e)
 		if errors.Is(err, fs.ErrNotExist) {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -bench '%s' to measure it", e.Name, RawFile(e.Name, ""), e.BenchPattern()))
-			index = append(index, indexEntry{Experiment: e})
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
+			page, err := unmeasured(e)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+			} else if page != nil {
+				out.Files[DocsDir+"/"+e.Name+".md"] = page
+			}
+			index = append(index, indexEntry{Experiment: e, Page: page != nil})
 			continue
 		}
 		if err != nil {
@@ -314,6 +357,7 @@ func (r *run) page(out *Output) ([]byte, error) {
 		"median": r.median,
 		"env":    func() string { return envTable(r.env) },
 		"raw":    func() string { return RawFile(r.e.Name, "") },
+		"value":  r.value,
 		"bench":  r.e.BenchPattern,
 	}
 	tmpl, err := template.New(r.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
@@ -382,21 +426,39 @@ func (r *run) table(id string) (*Table, error) {
 	return nil, fmt.Errorf("no table %q", id)
 }
 
-// median formats the median of the one benchmark that filter selects.
+// median formats the median of the one benchmark that filter selects,
+// with its unit: "10.9 ms", "2009 trans/s".
 func (r *run) median(filter, unit string) (string, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: filter}, r.inputs[""])
+	v, err := r.medianOf(filter, unit)
 	if err != nil {
 		return "", err
 	}
+	return claims.Quantity(v, unit), nil
+}
+
+// value formats the median of the one benchmark that filter selects,
+// without its unit, to three significant figures: "2009", "99.7".
+func (r *run) value(filter, unit string) (string, error) {
+	v, err := r.medianOf(filter, unit)
+	if err != nil {
+		return "", err
+	}
+	return claims.Number(v), nil
+}
+
+func (r *run) medianOf(filter, unit string) (float64, error) {
+	tables, err := benchtab.Stat(benchtab.Args{Filter: filter}, r.inputs[""])
+	if err != nil {
+		return 0, err
+	}
 	t, err := tables.Unit(unit)
 	if err != nil {
-		return "", fmt.Errorf("median %q: %w", filter, err)
+		return 0, fmt.Errorf("median %q: %w", filter, err)
 	}
 	if len(t.Rows) != 1 || len(t.Cols) != 1 {
-		return "", fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
+		return 0, fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
 	}
-	c := t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}]
-	return claims.Quantity(c.Summary.Center, unit), nil
+	return t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}].Summary.Center, nil
 }
 
 // Medians are the medians of a plot's unit by X and column.
@@ -525,6 +587,13 @@ var envLabels = []struct{ key, label string }{
 	{"count", "runs of each benchmark (-count)"},
 	{"benchtime", "-benchtime"},
 	{"pkg", "package"},
+	{"python", "Python"},
+	{"flask", "Flask"},
+	{"gevent", "gevent"},
+	{"users", "users of the load driver"},
+	{"run", "each run of the load driver"},
+	{"timeout", "the driver's timeout per transaction"},
+	{"connections", "connections"},
 }
 
 func envTable(env []benchrun.Line) string {
@@ -550,7 +619,8 @@ func envTable(env []benchrun.Line) string {
 
 type indexEntry struct {
 	*Experiment
-	Env []benchrun.Line // nil when the experiment is not measured yet
+	Env  []benchrun.Line // nil when the experiment is not measured yet
+	Page bool            // whether it has a page even so
 }
 
 func renderIndex(entries []indexEntry) []byte {
@@ -569,7 +639,11 @@ article's own figures are quoted as such.
 |---|---|---|
 `)
 	for _, e := range entries {
-		if e.Env == nil {
+		switch {
+		case e.Env == nil && e.Page:
+			fmt.Fprintf(&b, "| [%s](%s.md) | not yet | %s |\n", e.Title, e.Name, e.Summary)
+			continue
+		case e.Env == nil:
 			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
 			continue
 		}

@@ -101,7 +101,11 @@ func (p *Progress) start(j *Job) {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-	fmt.Fprintf(p.w, "%s: %s\n", j.Label, strings.Join(j.Command(), " "))
+	what := j.What
+	if j.Func == nil {
+		what = strings.Join(j.Command(), " ")
+	}
+	fmt.Fprintf(p.w, "%s: %s\n", j.Label, what)
 	p.draw()
 }
 
