@@ -364,7 +364,7 @@ func TestStep(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(raw, "\nBenchmarkFanout/tasks=10/runtime=gevent\t1\t1020000000 ns/op\t2.097 peak-RSS-MB\n"), raw)
 	assert.Equal(t, 1, strings.Count(raw, "\nBenchmarkFanout/tasks=10/runtime=go\t1\t"), raw)
-	assert.Contains(t, stderr.String(), "[14/14 100%] gevent-vs-go · Fanout/tasks=10/runtime=go 1/2", "progress")
+	assert.Contains(t, stderr.String(), "[14/14 100%] gevent-vs-go · Fanout/tasks=10/runtime=go 1/1", "progress: one fan-out of each")
 	page := read(t, filepath.Join(dir, "docs", "gevent-vs-go.md"))
 	assert.Contains(t, page, "$ go tool benchstat -filter .name:Hello -col /server testdata/bench/gevent-vs-go.txt\n")
 	assert.Contains(t, page, "| Python | 3.11.2 |")

@@ -43,6 +43,11 @@ type Experiment struct {
 	Tables     []Table
 	Plots      []Plot
 	Claims     []claims.Claim
+	// ClaimInputs are the runs that a claim is about, by the claim's ID:
+	// rerun suffixes, "" for the main run. A claim not named here is
+	// about the main run. A claim about two runs sets them side by side
+	// with Col ".file", whose columns are the files' names (RawFile).
+	ClaimInputs map[string][]string
 }
 
 // A Rerun runs an experiment's benchmarks again with other go test flags
@@ -86,4 +91,9 @@ type Plot struct {
 	// a speedup computed from times, or lines of reference. By default
 	// each column is a line of Y times Scale (1 when 0).
 	Lines func(m *Medians) ([]benchplot.Series, error)
+	// Bars draws a bar per column instead, of Y times Scale, for the one
+	// row that Filter selects; X is unused. Group, when set, names each
+	// column's group, which gives it its colour.
+	Bars  bool
+	Group func(col string) string
 }

@@ -317,7 +317,15 @@ func (r *run) page(out *Output) ([]byte, error) {
 		for i := range r.e.Claims {
 			c := &r.e.Claims[i]
 			if c.ID == id {
-				o, err := c.Eval(r.inputs[""])
+				var inputs []benchtab.Input
+				for _, suffix := range r.claimInputs(id) {
+					in, ok := r.inputs[suffix]
+					if !ok {
+						return nil, fmt.Errorf("claim %s: %s is not committed", id, RawFile(r.e.Name, suffix))
+					}
+					inputs = append(inputs, in)
+				}
+				o, err := c.Eval(inputs...)
 				if err != nil {
 					return nil, err
 				}
@@ -356,9 +364,15 @@ func (r *run) page(out *Output) ([]byte, error) {
 		},
 		"median": r.median,
 		"env":    func() string { return envTable(r.env) },
-		"raw":    func() string { return RawFile(r.e.Name, "") },
-		"value":  r.value,
-		"bench":  r.e.BenchPattern,
+		"setting": func(key string) (string, error) {
+			if v := envValue(r.env, key); v != "" {
+				return v, nil
+			}
+			return "", fmt.Errorf("%s has no %s: line", RawFile(r.e.Name, ""), key)
+		},
+		"raw":   func() string { return RawFile(r.e.Name, "") },
+		"value": r.value,
+		"bench": r.e.BenchPattern,
 	}
 	tmpl, err := template.New(r.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
@@ -376,6 +390,14 @@ func (r *run) page(out *Output) ([]byte, error) {
 		}
 	}
 	return b.Bytes(), nil
+}
+
+// claimInputs are the runs, by rerun suffix, that the claim is about.
+func (r *run) claimInputs(id string) []string {
+	if in, ok := r.e.ClaimInputs[id]; ok {
+		return in
+	}
+	return []string{""}
 }
 
 // benchstat renders the table's benchstat command and its output as a
@@ -503,21 +525,35 @@ func (r *run) plot(id string) (name string, svg []byte, title string, err error)
 	if err != nil {
 		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
 	}
-	var series []benchplot.Series
-	if p.Lines != nil {
-		series, err = p.Lines(m)
-		if err != nil {
-			return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
-		}
-	} else {
-		scale := p.Scale
-		if scale == 0 {
-			scale = 1
-		}
-		series = m.Series(scale)
+	scale := p.Scale
+	if scale == 0 {
+		scale = 1
 	}
-	chart := benchplot.Chart{Title: p.Title, X: p.X, Y: p.Y, LogX: p.LogX, LogY: p.LogY, Series: series}
-	b, err := chart.SVG()
+	var b []byte
+	switch {
+	case p.Bars:
+		if len(m.Rows) != 1 {
+			return "", nil, "", fmt.Errorf("plot %s: bars for %d rows, want 1", id, len(m.Rows))
+		}
+		chart := benchplot.BarChart{Title: p.Title, Y: p.Y}
+		for _, col := range m.Cols {
+			bar := benchplot.Bar{Label: col, Value: m.Rows[0].Y[col] * scale}
+			if p.Group != nil {
+				bar.Group = p.Group(col)
+			}
+			chart.Bars = append(chart.Bars, bar)
+		}
+		b, err = chart.SVG()
+	default:
+		series := m.Series(scale)
+		if p.Lines != nil {
+			if series, err = p.Lines(m); err != nil {
+				return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
+			}
+		}
+		chart := benchplot.Chart{Title: p.Title, X: p.X, Y: p.Y, LogX: p.LogX, LogY: p.LogY, Series: series}
+		b, err = chart.SVG()
+	}
 	if err != nil {
 		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
 	}

@@ -5,7 +5,7 @@
 //
 // A claim is about a benchstat table: the one that
 //
-//	go tool benchstat -filter Filter -col Col FILE
+//	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
 //
 // prints for one unit. A comparison claim sets two of its columns side
 // by side in every row that has both (Other against Base: its direction,
@@ -31,11 +31,21 @@ type Claim struct {
 	ID     string // names the claim in page templates and failures
 	Filter string // a benchstat -filter selecting the rows: ".name:Sleep /tasks:3"
 	Col    string // the benchstat -col that makes the columns: "/variant"
+	// Ignore is a benchstat -ignore, for a claim across files that
+	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
+	Ignore string
 	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	Other  string // the column the claim is about
 	Want   Want   // what the claim asserts, for every row
 	Say    string // the sentence: a text/template over Figures
+	// NoUTest drops the check of significance from a comparison claim:
+	// for samples too small for the U-test to find any difference (three
+	// against three cannot reach p < 0.05), or for a claim of "about as
+	// many", which asserts no difference. The claim then asserts the
+	// ratio of the medians alone, and its sentence must say no more; it
+	// may give the p-value.
+	NoUTest bool
 }
 
 // Want bounds a figure: for a comparison claim, the ratio of Other's
@@ -96,7 +106,7 @@ type Outcome struct {
 // claim cannot be evaluated at all: no row of the data has its columns,
 // or its template is broken.
 func (c *Claim) Eval(inputs ...benchtab.Input) (*Outcome, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: c.Filter, Col: c.Col}, inputs...)
+	tables, err := benchtab.Stat(benchtab.Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
@@ -176,7 +186,7 @@ func (c *Claim) check(row Row, value float64) string {
 	if value < c.Want.Min || value > c.Want.Max {
 		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, value, row.Times, lessMore(row.Lower), c.Want))
 	}
-	if !row.significant {
+	if !row.significant && !c.NoUTest {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {

@@ -179,6 +179,46 @@ func TestClaimBreaks(t *testing.T) {
 	}
 }
 
+// TestClaimWithoutUTest: three runs against three cannot be significant;
+// a claim that says so asserts the ratio alone.
+func TestClaimWithoutUTest(t *testing.T) {
+	var b strings.Builder
+	for _, r := range []struct {
+		runtime string
+		ns      float64
+	}{{"gevent", 42e9}, {"gevent", 43e9}, {"gevent", 44e9}, {"go", 3.5e9}, {"go", 3.6e9}, {"go", 3.7e9}} {
+		fmt.Fprintf(&b, "BenchmarkFanout/tasks=1000000/runtime=%s 1 %.0f ns/op\n", r.runtime, r.ns)
+	}
+	in := benchtab.Input{Name: "fanout.txt", Data: []byte(b.String())}
+	claim := claims.Claim{
+		ID: "fanout", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
+		Base: "gevent", Other: "go", Want: claims.TimesLess(5, 20),
+		Say: `{{.Base}} against {{.Other}}: {{.Times}} ({{.P}}).`,
+	}
+	tests := []struct {
+		name    string
+		noUTest bool
+		wantErr string
+	}{
+		{name: "u_test", noUTest: false, wantErr: "the difference is not significant (p=0.100 n=3)"},
+		{name: "no_u_test", noUTest: true},
+	}
+	for _, tt := range tests {
+		c := claim
+		c.NoUTest = tt.noUTest
+
+		got, err := c.Eval(in)
+
+		require.NoError(t, err, "case %s", tt.name)
+		assert.Equal(t, "43.0 s against 3.60 s: 12x (p=0.100 n=3).", got.Text, "case %s", tt.name)
+		if tt.wantErr != "" {
+			assert.ErrorContains(t, got.Err, tt.wantErr, "case %s", tt.name)
+			continue
+		}
+		assert.NoError(t, got.Err, "case %s: 12x is inside 5x to 20x", tt.name)
+	}
+}
+
 // TestClaimEveryRow: a claim over several rows must hold in each.
 func TestClaimEveryRow(t *testing.T) {
 	claim := claims.Claim{
