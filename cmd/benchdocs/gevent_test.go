@@ -218,7 +218,7 @@ func TestProbePython(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("mode="+tt.mode, func(t *testing.T) {
-			t.Setenv(fakeEnv, tt.mode)
+			fakeMode(t, tt.mode)
 
 			got, err := probePython(t.Context(), self)
 
@@ -364,7 +364,7 @@ func TestStep(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(raw, "\nBenchmarkFanout/tasks=10/runtime=gevent\t1\t1020000000 ns/op\t2.097 peak-RSS-MB\n"), raw)
 	assert.Equal(t, 1, strings.Count(raw, "\nBenchmarkFanout/tasks=10/runtime=go\t1\t"), raw)
-	assert.Contains(t, stderr.String(), "[14/14 100%] gevent-vs-go · Fanout/tasks=10/runtime=go 1/1", "progress: one fan-out of each")
+	assert.Contains(t, stderr.String(), "[14/14 100%] gevent-vs-go · Fanout/tasks=10/runtime=go 1/1", "progress: six servers twice, then a fan-out of each")
 	page := read(t, filepath.Join(dir, "docs", "gevent-vs-go.md"))
 	assert.Contains(t, page, "$ go tool benchstat -filter .name:Hello -col /server testdata/bench/gevent-vs-go.txt\n")
 	assert.Contains(t, page, "| Python | 3.11.2 |")
@@ -394,7 +394,7 @@ func TestStepSkipped(t *testing.T) {
 // the command line.
 func TestStepBadPython(t *testing.T) {
 	dir := module(t)
-	t.Setenv(fakeEnv, "no-gevent")
+	fakeMode(t, "no-gevent")
 	self, err := os.Executable()
 	require.NoError(t, err)
 	var stderr strings.Builder
@@ -476,9 +476,18 @@ func fakeStep(tb testing.TB) geventStep {
 func fakePIDs(tb testing.TB, mode string) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	tb.Setenv(fakeEnv, mode)
+	fakeMode(tb, mode)
 	tb.Setenv(fakePIDsEnv, dir)
 	return dir
+}
+
+// fakeMode makes the processes this test starts stand-ins behaving as
+// mode says.
+func fakeMode(tb testing.TB, mode string) {
+	tb.Helper()
+	tb.Setenv(fakeEnv, mode)
+	// Built with -race, a stand-in would sleep a second as it exits.
+	tb.Setenv("GORACE", "atexit_sleep_ms=0")
 }
 
 // assertExited checks that at least one stand-in ran, and that every

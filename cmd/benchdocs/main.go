@@ -4,12 +4,15 @@
 //	go run ./cmd/benchdocs            # every experiment, -count 10, then docs/
 //	go run ./cmd/benchdocs -quick     # a short pass (-count 6 -benchtime 100ms)
 //	go run ./cmd/benchdocs -bench Fetch
+//	go run ./cmd/benchdocs -bench '^$' -gevent   # the article's Python servers beside ours
 //	go run ./cmd/benchdocs -render    # docs/ from testdata/ alone (go generate)
 //
 // For each experiment (internal/benchdocs.Experiments) it runs
 //
 //	go test -run '^$' -bench PATTERN -count N -timeout 60m PKG
 //
+// and for each of its reruns (the serving experiment's goroutine server
+// at -cpu 1) the same with the rerun's flags and pattern,
 // with progress on standard error (which benchmark, how many results of
 // how many, time so far and an estimate of the time left), into a
 // temporary file that starts with the environment as key: value lines
@@ -24,6 +27,16 @@
 // pattern) is saved under testdata/bench and rendered; one that it
 // selects in part is saved as bench-NAME.txt, for a look with
 // go tool benchstat, and testdata/ and docs/ are left alone.
+//
+// The gevent-vs-go experiment is measured by a step of its own
+// (gevent.go), not by go test: when a python3 imports flask and gevent
+// (-python, or python3 on PATH, then /usr/bin/python3), it runs the
+// article's three Flask servers (testdata/python) and our three
+// (./goside) in processes of their own under one load driver, and a
+// million greenlets beside a million goroutines, into
+// testdata/bench/gevent-vs-go.txt, staged with the rest. It runs with
+// every run that has no -bench, or when -gevent or -python asks for it;
+// without such a python it is skipped with one line.
 package main
 
 import (

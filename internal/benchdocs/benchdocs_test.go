@@ -19,9 +19,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchdocs"
 )
+
+// Rendering and claims run go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // root is the module's root, where testdata/ and docs/ are.
 const root = "../.."

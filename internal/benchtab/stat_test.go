@@ -18,9 +18,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchtab"
 )
+
+// Benchstat runs go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // statCases are benchstat invocations over the files of testdata/.
 var statCases = []struct {

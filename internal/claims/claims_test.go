@@ -14,10 +14,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchtab"
 	"github.com/joinall/joinall/internal/claims"
 )
+
+// A claim is checked against go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // run makes a benchmark file: six results for each name, spread by ±0.5 %
 // around its ns/op (so that six against six is significant, p=0.002).
