@@ -148,7 +148,7 @@ var Experiments = []Experiment{
 			{
 				ID: "hundred", Filter: ".name:Fetch /urls:100", Col: "/variant", Unit: "sec/op",
 				Base: "sequential", Other: "goroutines", Want: claims.TimesLess(20, 110),
-				Say: `A hundred take {{.Base}} in order and {{.Other}} spawned: {{.Times}} ` +
+				Say: `A hundred fetches take {{.Base}} in order and {{.Other}} spawned: {{.Times}} ` +
 					`{{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 			},
 			{
