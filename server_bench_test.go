@@ -201,11 +201,11 @@ func TestQueueingAvailability(t *testing.T) {
 // at 900 ms. A second is enough for that, and short enough that go run
 // ./cmd/benchdocs fits -count 10 of the 30 rows, and of the goroutine
 // server's again at GOMAXPROCS=1, in its budget of 20 minutes on 2 cores
-// (at 2 s, this benchmark alone took 24). Every figure reported per op is
-// per transaction: ns/op is elapsed time / transactions, the inverse of
-// trans/s, so that benchstat's sec/op compares the shapes too; B/op and
-// allocs/op are the process's allocations, the driver's with the server's,
-// per transaction. With -benchtime Nx the figures are over all N runs: the
+// (at 2 s, -count 10 of all 30 rows at both settings took about 24).
+// Every figure reported per op is per transaction: ns/op is elapsed time /
+// transactions, the inverse of trans/s, so that benchstat's sec/op
+// compares the shapes too; B/op and allocs/op are the process's
+// allocations, the driver's with the server's, per transaction. With -benchtime Nx the figures are over all N runs: the
 // rates and means of their sums, longest-ms and p99-ms the worst run's,
 // failed the mean per run.
 //
