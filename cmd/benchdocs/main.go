@@ -4,12 +4,15 @@
 //	go run ./cmd/benchdocs            # every experiment, -count 10, then docs/
 //	go run ./cmd/benchdocs -quick     # a short pass (-count 6 -benchtime 100ms)
 //	go run ./cmd/benchdocs -bench Fetch
+//	go run ./cmd/benchdocs -bench '^$' -gevent   # the article's Python servers beside ours
 //	go run ./cmd/benchdocs -render    # docs/ from testdata/ alone (go generate)
 //
 // For each experiment (internal/benchdocs.Experiments) it runs
 //
 //	go test -run '^$' -bench PATTERN -count N -timeout 60m PKG
 //
+// and for each of its reruns (the serving experiment's goroutine server
+// at -cpu 1) the same with the rerun's flags and pattern,
 // with progress on standard error (which benchmark, how many results of
 // how many, time so far and an estimate of the time left), into a
 // temporary file that starts with the environment as key: value lines
@@ -24,6 +27,16 @@
 // pattern) is saved under testdata/bench and rendered; one that it
 // selects in part is saved as bench-NAME.txt, for a look with
 // go tool benchstat, and testdata/ and docs/ are left alone.
+//
+// The gevent-vs-go experiment is measured by a step of its own
+// (gevent.go), not by go test: when a python3 imports flask and gevent
+// (-python, or python3 on PATH, then /usr/bin/python3), it runs the
+// article's three Flask servers (testdata/python) and our three
+// (./goside) in processes of their own under one load driver, and a
+// million greenlets beside a million goroutines, into
+// testdata/bench/gevent-vs-go.txt, staged with the rest. It runs with
+// every run that has no -bench, or when -gevent or -python asks for it;
+// without such a python it is skipped with one line.
 package main
 
 import (
@@ -68,8 +81,11 @@ type options struct {
 	count     int
 	benchtime string
 	bench     string
+	quick     bool
 	render    bool
 	root      string
+	gevent    bool   // run the gevent-vs-go step
+	python    string // the interpreter it uses; empty: the first of pythonCandidates that will do
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,6 +98,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime (default go test's, 1s)")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
 	fs.StringVar(&o.root, "root", "", "the module's root (default: the nearest directory up with a go.mod)")
+	fs.BoolVar(&o.gevent, "gevent", true, "measure the article's Flask and gevent servers beside ours, and a million greenlets beside a million goroutines,\n"+
+		"into testdata/bench/gevent-vs-go.txt, when a python3 imports flask and gevent (default: on, but off with -bench)")
+	fs.StringVar(&o.python, "python", "", "the `python3` for -gevent, which must import flask and gevent (default: python3 on PATH, then /usr/bin/python3)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
 			"Runs the experiments' benchmarks into testdata/bench and renders docs/ from them.\n\n")
@@ -98,6 +117,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.quick = *quick
+	if !set["gevent"] {
+		// A run of some benchmarks is not a run of everything, unless it
+		// names the interpreter for the step.
+		o.gevent = !set["bench"] || set["python"]
+	}
 	if *quick {
 		if !set["count"] {
 			o.count = 6 // the fewest runs for which benchstat gives a 95% interval
@@ -109,19 +134,35 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.count < 1 {
 		return nil, usageError{fmt.Errorf("-count %d: must be at least 1", o.count)}
 	}
-	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick) {
-		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime or -quick")}
+	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick || set["gevent"] || set["python"]) {
+		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime, -quick, -gevent or -python")}
+	}
+	if o.render {
+		o.gevent = false
 	}
 	return o, nil
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
-	return runExperiments(ctx, args, stderr, benchdocs.Experiments)
+	return runExperiments(ctx, args, stderr, benchdocs.Experiments, geventStep{
+		candidates: pythonCandidates, probe: probePython, goSide: buildGoSide, settings: defaultVersus,
+	})
 }
 
-// runExperiments is run for any table of experiments, so that tests can
-// give one of their own.
-func runExperiments(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment) error {
+// geventStep is what the gevent-vs-go step needs from the machine, given
+// so that tests can fake it: where to look for python, how to ask one
+// whether it will do, how to build goside, and the step's settings for
+// -count and -quick.
+type geventStep struct {
+	candidates []string
+	probe      func(ctx context.Context, path string) (*python, error)
+	goSide     func(ctx context.Context, root, dir string) ([]string, error)
+	settings   func(count int, quick bool) versus
+}
+
+// runExperiments is run for any table of experiments and any step, so
+// that tests can give their own.
+func runExperiments(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment, step geventStep) error {
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -153,6 +194,16 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 	var plans []*plan
 	for i := range experiments {
 		e := &experiments[i]
+		if e.Step != "" {
+			p, err := planStep(ctx, o, e, step, header, stderr)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				plans = append(plans, p)
+			}
+			continue
+		}
 		// An experiment whose benchmarks are not written yet is left out,
 		// so that the machinery can run before every experiment exists.
 		present, err := benchrun.List(ctx, o.root, e.Pkg, e.BenchPattern())
@@ -181,15 +232,26 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 			if !whole {
 				dest = scratch
 			}
+			// A rerun of part of the experiment runs that part when the
+			// run is of the whole; a run of part runs the part it asks
+			// for in every job.
+			jobBench, jobPattern := bench, pattern
+			if whole && rr.Bench != "" {
+				jobBench = rr.Bench
+				if jobPattern, err = benchrun.ParsePattern(rr.Bench); err != nil {
+					return fmt.Errorf("%s: rerun %s: %w", e.Name, rr.Suffix, err)
+				}
+			}
 			p.jobs = append(p.jobs, &benchrun.Job{
-				Label: label, Dir: o.root, Pkg: e.Pkg, Bench: bench,
+				Label: label, Dir: o.root, Pkg: e.Pkg, Bench: jobBench,
 				Count: o.count, Benchtime: o.benchtime, Args: rr.Args,
 				Header: benchrun.With(header, rr.Header...),
 			})
+			p.patterns = append(p.patterns, jobPattern)
 			p.dests = append(p.dests, dest)
 			p.scratch = append(p.scratch, scratch)
 		}
-		if err := expect(ctx, o, e, pattern, p, stderr); err != nil {
+		if err := expect(ctx, o, e, p, stderr); err != nil {
 			return err
 		}
 		plans = append(plans, p)
@@ -204,12 +266,78 @@ func runExperiments(ctx context.Context, args []string, stderr io.Writer, experi
 	return measure(ctx, o, experiments, plans, stderr, start)
 }
 
+// stepHeader is the run's environment without go test's settings, which
+// the step does not use, and with the runs it makes of each server as
+// its -count.
+func stepHeader(header []benchrun.Line, runs int) []benchrun.Line {
+	var out []benchrun.Line
+	for _, l := range header {
+		if l.Key != "benchtime" {
+			out = append(out, l)
+		}
+	}
+	return benchrun.With(out, benchrun.Line{Key: "count", Value: strconv.Itoa(runs)})
+}
+
+// planStep plans the step that measures e, or returns nil when it is not
+// to run: not asked for, or, with a note, when no python will do.
+func planStep(ctx context.Context, o *options, e *benchdocs.Experiment, step geventStep, header []benchrun.Line, stderr io.Writer) (*plan, error) {
+	if e.Step != "gevent" {
+		return nil, fmt.Errorf("%s: no step %q", e.Name, e.Step)
+	}
+	if !o.gevent {
+		return nil, nil
+	}
+	candidates := step.candidates
+	if o.python != "" {
+		candidates = []string{o.python}
+	}
+	py, err := findPython(ctx, candidates, step.probe)
+	switch {
+	case errors.Is(err, errNoPython) && o.python != "":
+		return nil, usageError{fmt.Errorf("-python %s: %w", o.python, err)}
+	case errors.Is(err, errNoPython):
+		fmt.Fprintf(stderr, "%s: skipped: %v; apt-get install python3-flask python3-gevent, or give -python\n", e.Name, err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	v := step.settings(o.count, o.quick)
+	v.Root, v.Python = o.root, py
+	dest := filepath.Join(o.root, filepath.FromSlash(benchdocs.RawFile(e.Name, "")))
+	job := &benchrun.Job{
+		Label: e.Name, Dir: o.root, Count: v.Runs,
+		What: fmt.Sprintf("the article's servers under %s and ours, %d runs of %s with %d users each; %d greenlets and goroutines that sleep 1 s, %d times",
+			py.Path, v.Runs, v.Duration, v.Users, v.Tasks, v.FanoutRuns),
+		Header: append(stepHeader(header, v.Runs), v.header()...),
+		Expect: v.expect(),
+	}
+	// goside is built when the step starts, into a directory that lives
+	// as long as the step.
+	job.Func = func(ctx context.Context, w io.Writer, result func(string)) error {
+		dir, err := os.MkdirTemp("", "benchdocs-goside-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if v.GoSide, err = step.goSide(ctx, o.root, dir); err != nil {
+			return err
+		}
+		return v.measure(ctx, w, result)
+	}
+	return &plan{
+		whole: true, jobs: []*benchrun.Job{job}, patterns: []*benchrun.Pattern{nil},
+		dests: []string{dest}, scratch: []string{filepath.Join(o.root, "bench-"+filepath.Base(dest))},
+	}, nil
+}
+
 // A plan is one experiment's jobs: its main run and its reruns.
 type plan struct {
-	whole   bool
-	jobs    []*benchrun.Job
-	dests   []string // where each job's file goes
-	scratch []string // where it goes if a later job fails
+	whole    bool
+	jobs     []*benchrun.Job
+	patterns []*benchrun.Pattern // what each job selects
+	dests    []string            // where each job's file goes
+	scratch  []string            // where it goes if a later job fails
 }
 
 func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, plans []*plan, stderr io.Writer, start time.Time) error {
@@ -270,10 +398,10 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 }
 
 // expect fills the jobs' expected results, for progress: the benchmarks
-// of the committed run that the pattern selects, each -count times, each
-// expected to take what it took then; without a committed run, from a dry
-// pass of one iteration each.
-func expect(ctx context.Context, o *options, e *benchdocs.Experiment, pattern *benchrun.Pattern, p *plan, stderr io.Writer) error {
+// of the committed run that each job's pattern selects, each -count
+// times, each expected to take what it took then; without a committed
+// run, from a dry pass of one iteration each.
+func expect(ctx context.Context, o *options, e *benchdocs.Experiment, p *plan, stderr io.Writer) error {
 	data, err := os.ReadFile(filepath.Join(o.root, filepath.FromSlash(benchdocs.RawFile(e.Name, ""))))
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "%s: no committed run to count the benchmarks from; counting them with one pass of -benchtime 1x\n", e.Name)
@@ -289,12 +417,10 @@ func expect(ctx context.Context, o *options, e *benchdocs.Experiment, pattern *b
 	if err != nil {
 		return err
 	}
-	rows, err := rowsOf(data, pattern, o)
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.Name, err)
-	}
-	for _, j := range p.jobs {
-		j.Expect = rows
+	for i, j := range p.jobs {
+		if j.Expect, err = rowsOf(data, p.patterns[i], o); err != nil {
+			return fmt.Errorf("%s: %w", e.Name, err)
+		}
 	}
 	return nil
 }

@@ -24,7 +24,19 @@ import (
 	"github.com/joinall/joinall/internal/benchtab"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// fakeMain, when set (gevent_test.go does, on Unix), runs instead of
+// the tests when this binary is started as a stand-in for python or
+// goside, and says so.
+var fakeMain func() (code int, ok bool)
+
+func TestMain(m *testing.M) {
+	if fakeMain != nil {
+		if code, ok := fakeMain(); ok {
+			os.Exit(code)
+		}
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestFlags(t *testing.T) {
 	tests := []struct {
@@ -32,13 +44,18 @@ func TestFlags(t *testing.T) {
 		want    *options
 		wantErr string
 	}{
-		{give: nil, want: &options{count: 10}},
-		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
-		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
+		{give: nil, want: &options{count: 10, gevent: true}},
+		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms", quick: true, gevent: true}},
+		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms", quick: true, gevent: true}},
+		// A run of some benchmarks leaves the step out, unless asked.
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
+		{give: []string{"-bench", "Fetch", "-gevent"}, want: &options{count: 10, bench: "Fetch", gevent: true}},
+		{give: []string{"-bench", "Fetch", "-python", "/usr/bin/python3"}, want: &options{count: 10, bench: "Fetch", gevent: true, python: "/usr/bin/python3"}},
+		{give: []string{"-gevent=false"}, want: &options{count: 10}},
 		{give: []string{"-render"}, want: &options{count: 10, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
+		{give: []string{"-render", "-python", "python3"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
 		{give: []string{"sleep"}, wantErr: `unexpected argument "sleep"`},
 	}
@@ -90,13 +107,13 @@ BenchmarkB-2	1000	1000000 ns/op
 	}
 }
 
-// TestMeasure runs an experiment and its rerun at -cpu 1 into
+// TestMeasure runs an experiment and a rerun of part of it at -cpu 1 into
 // testdata/bench, then renders docs/ from them.
 func TestMeasure(t *testing.T) {
 	dir := module(t)
 	var stderr bytes.Buffer
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "2", "-benchtime", "1x"}, &stderr, experiments())
+	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "2", "-benchtime", "1x"}, &stderr, experiments(), geventStep{})
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	main := read(t, filepath.Join(dir, "testdata", "bench", "a.txt"))
@@ -108,10 +125,11 @@ func TestMeasure(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(main, "\nBenchmarkA/variant="), "a.txt: 2 variants x -count 2:\n%s", main)
 	assert.Contains(t, cpu1, "\ngomaxprocs: 1\n", "the rerun says what it changed")
 	assert.Contains(t, cpu1, "\nBenchmarkA/variant=x ", "at -cpu 1, go test adds no -N suffix")
+	assert.NotContains(t, cpu1, "variant=y", "the rerun runs the part its Bench selects")
 	assert.Equal(t, strings.SplitN(main, "\n", 2)[0], strings.SplitN(cpu1, "\n", 2)[0], "the pair has one date")
 	page := read(t, filepath.Join(dir, "docs", "a.md"))
 	assert.Contains(t, page, "$ go tool benchstat -col /variant testdata/bench/a.txt\n")
-	assert.Contains(t, stderr.String(), "[2/8 25%] a · A/variant=y 1/2", "progress counts results of both runs")
+	assert.Contains(t, stderr.String(), "[2/6 33%] a · A/variant=y 1/2", "progress counts results of both runs: 2 variants, then 1 at -cpu 1, -count 2")
 	assert.Contains(t, stderr.String(), "skipped: package . has 0 of its benchmarks (BenchmarkMissing)")
 	assert.Empty(t, temporaries(t, dir), "no temporary file is left")
 }
@@ -124,7 +142,7 @@ func TestMeasurePart(t *testing.T) {
 	write(t, committed, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\nBenchmarkA/variant=y-2\t1\t5 ns/op\n")
 	var stderr bytes.Buffer
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "1", "-benchtime", "1x", "-bench", "A/variant=x"}, &stderr, experiments())
+	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "1", "-benchtime", "1x", "-bench", "A/variant=x"}, &stderr, experiments(), geventStep{})
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	assert.Contains(t, stderr.String(), "selects part of the experiment")
@@ -159,7 +177,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := runExperiments(ctx, []string{"-root", dir, "-count", "1", "-benchtime", "1x"}, stderr, exps)
+	err := runExperiments(ctx, []string{"-root", dir, "-count", "1", "-benchtime", "1x"}, stderr, exps, geventStep{})
 
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, time.Since(start), 50*time.Second, "interrupted long before BenchmarkSlow's minute")
@@ -192,12 +210,15 @@ func (w *watch) Write(p []byte) (int, error) {
 }
 
 // experiments is a table of experiments for the throwaway module: one
-// with a rerun at -cpu 1, and one whose benchmarks are not written yet.
+// with a rerun of part of it at -cpu 1, and one whose benchmarks are not written yet.
 func experiments() []benchdocs.Experiment {
 	return []benchdocs.Experiment{
 		{
 			Name: "a", Title: "A", Pkg: ".", Benchmarks: []string{"BenchmarkA"},
-			Reruns: []benchdocs.Rerun{{Suffix: "cpu1", Args: []string{"-cpu", "1"}, Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}}}},
+			Reruns: []benchdocs.Rerun{{
+				Suffix: "cpu1", Args: []string{"-cpu", "1"}, Bench: "^BenchmarkA$/^variant=x$",
+				Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
+			}},
 			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
 			Tables: []benchdocs.Table{{ID: "t", Args: benchtab.Args{Col: "/variant"}}},
 		},

@@ -19,9 +19,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchdocs"
 )
+
+// Rendering and claims run go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // root is the module's root, where testdata/ and docs/ are.
 const root = "../.."
@@ -92,7 +97,8 @@ func rootElement(tb testing.TB, content []byte) string {
 }
 
 // TestRenderWithoutRuns: with nothing measured, every page is left out
-// with a note, and the index says so; nothing fails.
+// with a note, but for the page of the step that needs Python, which
+// says how to make it; the index says so; nothing fails.
 func TestRenderWithoutRuns(t *testing.T) {
 	dir := t.TempDir()
 
@@ -100,10 +106,18 @@ func TestRenderWithoutRuns(t *testing.T) {
 
 	require.NoError(t, err)
 	assert.Len(t, out.Notes, len(benchdocs.Experiments), "a note per experiment")
-	assert.Equal(t, []string{"docs/README.md"}, keys(out.Files), "only the index")
+	assert.ElementsMatch(t, []string{"docs/README.md", "docs/gevent-vs-go.md"}, keys(out.Files), "the index, and the page that says how to make itself")
 	for _, e := range benchdocs.Experiments {
-		assert.Contains(t, string(out.Files["docs/README.md"]), "| "+e.Title+" | not yet |", "the index on %s", e.Name)
+		title := e.Title
+		if e.Name == "gevent-vs-go" {
+			title = "[" + title + "](gevent-vs-go.md)"
+		}
+		assert.Contains(t, string(out.Files["docs/README.md"]), "| "+title+" | not yet |", "the index on %s", e.Name)
 	}
+	page := string(out.Files["docs/gevent-vs-go.md"])
+	assert.True(t, strings.HasPrefix(page, benchdocs.Marker+"\n"), "the page is marked as generated")
+	assert.Contains(t, page, "apt-get install python3-flask python3-gevent", "the page says how to make it")
+	assert.Contains(t, out.Notes, "gevent-vs-go: testdata/bench/gevent-vs-go.txt is not committed yet; run go run ./cmd/benchdocs -gevent to measure it")
 }
 
 // TestRenderEveryPage renders every experiment's page from made-up runs
@@ -133,7 +147,7 @@ func TestRenderEveryPage(t *testing.T) {
 		}
 	}
 	gotReadme := string(out.Files["README.md"])
-	assert.Contains(t, gotReadme, "$ go tool benchstat -filter '.name:Server /work:io .unit:trans/s' -ignore gomaxprocs,/gomaxprocs testdata/bench/serving-cpu1.txt testdata/bench/serving.txt\n")
+	assert.Contains(t, gotReadme, "$ go tool benchstat -filter '.name:Server /server:goroutine .unit:(trans/s OR p99-ms)' -ignore gomaxprocs,/gomaxprocs testdata/bench/serving-cpu1.txt testdata/bench/serving.txt\n")
 	assert.Contains(t, gotReadme, "vs base", "the README's block compares the pair")
 	assert.NotContains(t, gotReadme, "old", "the block is replaced")
 
@@ -154,7 +168,7 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 
 	stale, err := benchdocs.Stale(dir, out)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/img/gone.svg"}, stale, "Stale before Write")
+	assert.Equal(t, []string{"docs/README.md", "docs/gevent-vs-go.md", "docs/img/gone.svg"}, stale, "Stale before Write")
 	require.NoError(t, benchdocs.Write(dir, out))
 
 	assert.NoFileExists(t, gone, "a generated file that Render no longer makes")
@@ -224,6 +238,15 @@ func syntheticRuns() map[string]string {
 	}
 	runs["fetch.txt"] = fetch.String()
 
+	// Serving: trans/s by server at 100 users and more, fewer below;
+	// at -cpu 1, only the goroutine server's rows.
+	servingTrans := map[string]map[string]float64{
+		"hello": {"serial": 2500, "pool": 3000, "goroutine": 3500},
+		"io":    {"serial": 93, "pool": 920, "goroutine": 3000},
+		"cpu":   {"serial": 60, "pool": 110, "goroutine": 115},
+	}
+	// What one thread completes of what two do.
+	oneThread := map[string]float64{"hello": 0.6, "io": 0.8, "cpu": 0.5}
 	for _, procs := range []int{2, 1} {
 		var serving strings.Builder
 		serving.WriteString(header(procs))
@@ -231,20 +254,62 @@ func syntheticRuns() map[string]string {
 		if procs == 1 {
 			suffix, file = "", "serving-cpu1.txt"
 		}
-		for _, server := range []struct {
-			name  string
-			trans float64
-		}{{"serial", 95}, {"pool", 780}, {"goroutine", 4800}} {
-			for _, work := range []string{"hello", "io", "cpu"} {
-				for _, users := range []float64{1, 10, 100, 200} {
-					trans := min(server.trans, users*95) * (1 + float64(procs)/10)
-					line(&serving, fmt.Sprintf("BenchmarkServer/server=%s/work=%s/users=%.0f%s", server.name, work, users, suffix),
-						1e9, "ns/op", trans, "trans/s", 100.0, "avail-%", users*1000/trans, "resp-ms", 5+users*1000/trans, "p99-ms")
+		for _, work := range []string{"hello", "io", "cpu"} {
+			users := []float64{1, 10, 100}
+			if work == "hello" {
+				users = append(users, 200)
+			}
+			for _, u := range users {
+				for _, server := range []string{"serial", "pool", "goroutine"} {
+					if procs == 1 && server != "goroutine" {
+						continue
+					}
+					trans := servingTrans[work][server] * min(u, 100) / 100
+					if procs == 1 {
+						trans *= oneThread[work]
+					}
+					avail, failed := 100.0, 0.0
+					if server == "serial" && work == "hello" && u == 200 {
+						avail, failed = 99.5, 70
+					}
+					line(&serving, fmt.Sprintf("BenchmarkServer/server=%s/work=%s/users=%.0f%s", server, work, u, suffix),
+						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u, "concurrency",
+						5+2*u*1000/trans, "longest-ms", 5+u*1000/trans, "p99-ms", failed, "failed")
 				}
+			}
+		}
+		if procs == 2 {
+			for _, d := range []struct {
+				name  string
+				trans float64
+			}{{"load", 20000}, {"wrk", 90000}} {
+				line(&serving, "BenchmarkDriver/users=50/driver="+d.name+"-2", 1e9/d.trans, "ns/op", d.trans, "trans/s")
 			}
 		}
 		runs[file] = serving.String()
 	}
+
+	// gevent-vs-go: the six servers' runs, and three fan-outs each.
+	var versus strings.Builder
+	versus.WriteString(strings.Replace(header(2), "cpu: Made Up\n",
+		"python: 3.11.2\nflask: 2.2.2\ngevent: 22.10.2\nusers: 200\nrun: 1s\ntimeout: 900ms\ncpu: Made Up\n", 1))
+	for _, s := range []struct {
+		name                 string
+		trans, avail, failed float64
+	}{
+		{"flask", 900, 99, 70}, {"flask-threaded", 800, 99.5, 70}, {"gevent", 1200, 100, 0},
+		{"serial", 2500, 99.5, 70}, {"pool", 3000, 100, 0}, {"goroutine", 3500, 100, 0},
+	} {
+		line(&versus, "BenchmarkHello/users=200/server="+s.name, 1e9/s.trans, "ns/op", s.trans, "trans/s",
+			s.avail, "avail-%", 200e3/s.trans, "resp-ms", 200.0, "concurrency", 800.0, "longest-ms", 400e3/s.trans, "p99-ms",
+			s.failed, "failed")
+	}
+	for i := range 3 {
+		f := 1 + float64(i-1)*0.01
+		fmt.Fprintf(&versus, "BenchmarkFanout/tasks=1000000/runtime=gevent\t1\t%.0f ns/op\t%.1f peak-RSS-MB\n", 43e9*f, 2210*f)
+		fmt.Fprintf(&versus, "BenchmarkFanout/tasks=1000000/runtime=go\t1\t%.0f ns/op\t%.1f peak-RSS-MB\n", 3.6e9*f, 1440*f)
+	}
+	runs["gevent-vs-go.txt"] = versus.String()
 	return runs
 }
 

@@ -25,23 +25,41 @@ type Experiment struct {
 
 	Pkg        string   // the package the benchmarks are in: "."
 	Benchmarks []string // the benchmark functions that make the run: "BenchmarkSleep"
+	// Step, when set, names the step of cmd/benchdocs that measures the
+	// experiment instead of go test: "gevent". Pkg and Benchmarks are
+	// then empty.
+	Step string
 	// Reruns are more runs of the same benchmarks that differ from the
 	// main run in one setting, each saved beside it, so that
 	// go tool benchstat MAIN RERUN compares the two.
 	Reruns []Rerun
 
 	// Page is the page's template; empty means pages/NAME.md, embedded.
-	Page   string
-	Tables []Table
-	Plots  []Plot
-	Claims []claims.Claim
+	Page string
+	// Unmeasured is the page's template while its run is not committed,
+	// which says how to make it; empty means pages/NAME-unmeasured.md
+	// if there is one, and otherwise no page.
+	Unmeasured string
+	Tables     []Table
+	Plots      []Plot
+	Claims     []claims.Claim
+	// ClaimInputs are the runs that a claim is about, by the claim's ID:
+	// rerun suffixes, "" for the main run. A claim not named here is
+	// about the main run. A claim about two runs sets them side by side
+	// with Col ".file", whose columns are the files' names (RawFile).
+	ClaimInputs map[string][]string
 }
 
 // A Rerun runs an experiment's benchmarks again with other go test flags
 // into testdata/bench/NAME-SUFFIX.txt.
 type Rerun struct {
-	Suffix string          // "cpu1"
-	Args   []string        // more go test flags: "-cpu", "1"
+	Suffix string   // "cpu1"
+	Args   []string // more go test flags: "-cpu", "1"
+	// Bench, when set, is the go test -bench pattern that selects the
+	// part of the experiment to run again, when the whole is more than
+	// the time allows: "^BenchmarkServer$/^server=goroutine$". Empty
+	// means all of it.
+	Bench  string
 	Header []benchrun.Line // header lines that differ from the main run's: gomaxprocs: 1
 	Why    string          // what the comparison asks
 }
@@ -73,4 +91,9 @@ type Plot struct {
 	// a speedup computed from times, or lines of reference. By default
 	// each column is a line of Y times Scale (1 when 0).
 	Lines func(m *Medians) ([]benchplot.Series, error)
+	// Bars draws a bar per column instead, of Y times Scale, for the one
+	// row that Filter selects; X is unused. Group, when set, names each
+	// column's group, which gives it its colour.
+	Bars  bool
+	Group func(col string) string
 }

@@ -2,6 +2,7 @@ package benchdocs
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -54,6 +55,43 @@ func (e *Experiment) BenchPattern() string {
 	return p
 }
 
+// measureCommand says how to measure the experiment.
+func (e *Experiment) measureCommand() string {
+	if e.Step != "" {
+		return "run go run ./cmd/benchdocs -" + e.Step
+	}
+	return fmt.Sprintf("run go run ./cmd/benchdocs -bench '%s'", e.BenchPattern())
+}
+
+// unmeasured renders the page of an experiment whose run is not
+// committed, or returns nil when it has none.
+func unmeasured(e *Experiment) ([]byte, error) {
+	src := []byte(e.Unmeasured)
+	if len(src) == 0 {
+		var err error
+		src, err = pages.ReadFile("pages/" + e.Name + "-unmeasured.md")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	tmpl, err := template.New(e.Name).Funcs(template.FuncMap{
+		"raw":   func() string { return RawFile(e.Name, "") },
+		"bench": e.BenchPattern,
+	}).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(Marker + "\n\n")
+	if err := tmpl.Execute(&b, e); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 // Output is what Render makes.
 type Output struct {
 	// Files are the generated files' contents by path relative to the
@@ -78,8 +116,14 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		e := &experiments[i]
 		r, err := load(root, e)
 		if errors.Is(err, fs.ErrNotExist) {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -bench '%s' to measure it", e.Name, RawFile(e.Name, ""), e.BenchPattern()))
-			index = append(index, indexEntry{Experiment: e})
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
+			page, err := unmeasured(e)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+			} else if page != nil {
+				out.Files[DocsDir+"/"+e.Name+".md"] = page
+			}
+			index = append(index, indexEntry{Experiment: e, Page: page != nil})
 			continue
 		}
 		if err != nil {
@@ -192,13 +236,14 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 
 // A run is an experiment's committed files, loaded.
 type run struct {
+	root   string
 	e      *Experiment
 	inputs map[string]benchtab.Input // by rerun suffix, "" for the main run
 	env    []benchrun.Line           // the main run's file-level configuration
 }
 
 func load(root string, e *Experiment) (*run, error) {
-	r := &run{e: e, inputs: map[string]benchtab.Input{}}
+	r := &run{root: root, e: e, inputs: map[string]benchtab.Input{}}
 	suffixes := []string{""}
 	for _, rr := range e.Reruns {
 		suffixes = append(suffixes, rr.Suffix)
@@ -272,7 +317,15 @@ func (r *run) page(out *Output) ([]byte, error) {
 		for i := range r.e.Claims {
 			c := &r.e.Claims[i]
 			if c.ID == id {
-				o, err := c.Eval(r.inputs[""])
+				var inputs []benchtab.Input
+				for _, suffix := range r.claimInputs(id) {
+					in, ok := r.inputs[suffix]
+					if !ok {
+						return nil, fmt.Errorf("claim %s: %s is not committed", id, RawFile(r.e.Name, suffix))
+					}
+					inputs = append(inputs, in)
+				}
+				o, err := c.Eval(inputs...)
 				if err != nil {
 					return nil, err
 				}
@@ -311,8 +364,15 @@ func (r *run) page(out *Output) ([]byte, error) {
 		},
 		"median": r.median,
 		"env":    func() string { return envTable(r.env) },
-		"raw":    func() string { return RawFile(r.e.Name, "") },
-		"bench":  r.e.BenchPattern,
+		"setting": func(key string) (string, error) {
+			if v := envValue(r.env, key); v != "" {
+				return v, nil
+			}
+			return "", fmt.Errorf("%s has no %s: line", RawFile(r.e.Name, ""), key)
+		},
+		"raw":   func() string { return RawFile(r.e.Name, "") },
+		"value": r.value,
+		"bench": r.e.BenchPattern,
 	}
 	tmpl, err := template.New(r.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
@@ -330,6 +390,14 @@ func (r *run) page(out *Output) ([]byte, error) {
 		}
 	}
 	return b.Bytes(), nil
+}
+
+// claimInputs are the runs, by rerun suffix, that the claim is about.
+func (r *run) claimInputs(id string) []string {
+	if in, ok := r.e.ClaimInputs[id]; ok {
+		return in
+	}
+	return []string{""}
 }
 
 // benchstat renders the table's benchstat command and its output as a
@@ -354,12 +422,12 @@ func (r *run) benchstat(id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("table %s: %w", id, err)
 	}
-	text, err := tables.Text()
-	if err != nil {
-		return "", err
-	}
 	if len(tables.Tables) == 0 {
 		return "", fmt.Errorf("table %s: no results match %q", id, t.Args.Filter)
+	}
+	text, err := benchtab.Benchstat(context.Background(), r.root, t.Args, names...)
+	if err != nil {
+		return "", fmt.Errorf("table %s: %w", id, err)
 	}
 	return "```\n$ " + t.Args.Command(names...) + "\n" + text + "```", nil
 }
@@ -380,23 +448,39 @@ func (r *run) table(id string) (*Table, error) {
 	return nil, fmt.Errorf("no table %q", id)
 }
 
-// median formats the median of the one benchmark that filter selects.
+// median formats the median of the one benchmark that filter selects,
+// with its unit: "10.9 ms", "2009 trans/s".
 func (r *run) median(filter, unit string) (string, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: filter}, r.inputs[""])
+	v, err := r.medianOf(filter, unit)
 	if err != nil {
 		return "", err
 	}
-	for _, t := range tables.Tables {
-		if t.Unit != unit {
-			continue
-		}
-		if len(t.Rows) != 1 || len(t.Cols) != 1 {
-			return "", fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
-		}
-		c := t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}]
-		return claims.Quantity(c.Summary.Center, unit), nil
+	return claims.Quantity(v, unit), nil
+}
+
+// value formats the median of the one benchmark that filter selects,
+// without its unit, to three significant figures: "2009", "99.7".
+func (r *run) value(filter, unit string) (string, error) {
+	v, err := r.medianOf(filter, unit)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("median %q: no %s results", filter, unit)
+	return claims.Number(v), nil
+}
+
+func (r *run) medianOf(filter, unit string) (float64, error) {
+	tables, err := benchtab.Stat(benchtab.Args{Filter: filter}, r.inputs[""])
+	if err != nil {
+		return 0, err
+	}
+	t, err := tables.Unit(unit)
+	if err != nil {
+		return 0, fmt.Errorf("median %q: %w", filter, err)
+	}
+	if len(t.Rows) != 1 || len(t.Cols) != 1 {
+		return 0, fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
+	}
+	return t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}].Summary.Center, nil
 }
 
 // Medians are the medians of a plot's unit by X and column.
@@ -441,21 +525,35 @@ func (r *run) plot(id string) (name string, svg []byte, title string, err error)
 	if err != nil {
 		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
 	}
-	var series []benchplot.Series
-	if p.Lines != nil {
-		series, err = p.Lines(m)
-		if err != nil {
-			return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
-		}
-	} else {
-		scale := p.Scale
-		if scale == 0 {
-			scale = 1
-		}
-		series = m.Series(scale)
+	scale := p.Scale
+	if scale == 0 {
+		scale = 1
 	}
-	chart := benchplot.Chart{Title: p.Title, X: p.X, Y: p.Y, LogX: p.LogX, LogY: p.LogY, Series: series}
-	b, err := chart.SVG()
+	var b []byte
+	switch {
+	case p.Bars:
+		if len(m.Rows) != 1 {
+			return "", nil, "", fmt.Errorf("plot %s: bars for %d rows, want 1", id, len(m.Rows))
+		}
+		chart := benchplot.BarChart{Title: p.Title, Y: p.Y}
+		for _, col := range m.Cols {
+			bar := benchplot.Bar{Label: col, Value: m.Rows[0].Y[col] * scale}
+			if p.Group != nil {
+				bar.Group = p.Group(col)
+			}
+			chart.Bars = append(chart.Bars, bar)
+		}
+		b, err = chart.SVG()
+	default:
+		series := m.Series(scale)
+		if p.Lines != nil {
+			if series, err = p.Lines(m); err != nil {
+				return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
+			}
+		}
+		chart := benchplot.Chart{Title: p.Title, X: p.X, Y: p.Y, LogX: p.LogX, LogY: p.LogY, Series: series}
+		b, err = chart.SVG()
+	}
 	if err != nil {
 		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
 	}
@@ -467,17 +565,9 @@ func medians(p *Plot, in benchtab.Input) (*Medians, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t *benchtab.Table
-	for _, tt := range tables.Tables {
-		if tt.Unit == p.Unit {
-			if t != nil {
-				return nil, fmt.Errorf("more than one %s table", p.Unit)
-			}
-			t = tt
-		}
-	}
-	if t == nil {
-		return nil, fmt.Errorf("no %s results match %q", p.Unit, p.Filter)
+	t, err := tables.Unit(p.Unit)
+	if err != nil {
+		return nil, fmt.Errorf("%w (-filter %q)", err, p.Filter)
 	}
 	m := &Medians{}
 	for _, c := range t.Cols {
@@ -533,6 +623,13 @@ var envLabels = []struct{ key, label string }{
 	{"count", "runs of each benchmark (-count)"},
 	{"benchtime", "-benchtime"},
 	{"pkg", "package"},
+	{"python", "Python"},
+	{"flask", "Flask"},
+	{"gevent", "gevent"},
+	{"users", "users of the load driver"},
+	{"run", "each run of the load driver"},
+	{"timeout", "the driver's timeout per transaction"},
+	{"connections", "connections"},
 }
 
 func envTable(env []benchrun.Line) string {
@@ -558,7 +655,8 @@ func envTable(env []benchrun.Line) string {
 
 type indexEntry struct {
 	*Experiment
-	Env []benchrun.Line // nil when the experiment is not measured yet
+	Env  []benchrun.Line // nil when the experiment is not measured yet
+	Page bool            // whether it has a page even so
 }
 
 func renderIndex(entries []indexEntry) []byte {
@@ -577,7 +675,11 @@ article's own figures are quoted as such.
 |---|---|---|
 `)
 	for _, e := range entries {
-		if e.Env == nil {
+		switch {
+		case e.Env == nil && e.Page:
+			fmt.Fprintf(&b, "| [%s](%s.md) | not yet | %s |\n", e.Title, e.Name, e.Summary)
+			continue
+		case e.Env == nil:
 			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
 			continue
 		}

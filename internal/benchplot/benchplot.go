@@ -44,6 +44,7 @@ var guideStyles = []struct {
 }{
 	{color.Gray{Y: 0x80}, []vg.Length{vg.Points(5), vg.Points(3)}},
 	{color.Gray{Y: 0x30}, []vg.Length{vg.Points(1.5), vg.Points(2.5)}},
+	{color.Gray{Y: 0xa0}, []vg.Length{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)}},
 }
 
 // A Point is one point of a series.
@@ -110,11 +111,80 @@ func (c *Chart) SVG() ([]byte, error) {
 		return nil, fmt.Errorf("chart %q: no data to draw", c.Title)
 	}
 
+	return render(p)
+}
+
+// render draws p, 6 by 4 inches, as SVG without an XML declaration.
+func render(p *plot.Plot) ([]byte, error) {
 	canvas := vgsvg.New(6*vg.Inch, 4*vg.Inch)
-	p.Draw(draw.New(canvas))
+	// A margin on the right, so that the label of the last tick, centred
+	// on the edge of the plot, is not cut in half.
+	p.Draw(draw.Crop(draw.New(canvas), 0, -vg.Points(12), 0, 0))
 	var b bytes.Buffer
 	if _, err := canvas.WriteTo(&b); err != nil {
 		return nil, err
 	}
 	return bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n")), nil
+}
+
+// A BarChart is one bar per label, in the order given, coloured by
+// group, with a legend of the groups when there is more than one.
+type BarChart struct {
+	Title, Y string
+	Bars     []Bar
+}
+
+// A Bar is one bar of a BarChart.
+type Bar struct {
+	Label string
+	Value float64
+	Group string // bars of a group share a colour: "Python", "Go"
+}
+
+// SVG draws the chart, 6 by 4 inches, without an XML declaration.
+func (c *BarChart) SVG() ([]byte, error) {
+	if len(c.Bars) == 0 {
+		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
+	}
+	p := plot.New()
+	p.Title.Text = c.Title
+	p.Y.Label.Text = c.Y
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	p.Legend.Left = true
+	var labels []string
+	highest := 0.0
+	groups := map[string]int{}
+	for i, bar := range c.Bars {
+		if math.IsNaN(bar.Value) || bar.Value < 0 {
+			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, bar.Label, bar.Value)
+		}
+		g, seen := groups[bar.Group]
+		if !seen {
+			g = len(groups)
+			groups[bar.Group] = g
+		}
+		b, err := plotter.NewBarChart(plotter.Values{bar.Value}, vg.Points(28))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", bar.Label, err)
+		}
+		b.XMin = float64(i)
+		highest = math.Max(highest, bar.Value)
+		b.Color = plotutil.Color(g)
+		b.LineStyle.Width = 0
+		p.Add(b)
+		if !seen && bar.Group != "" {
+			p.Legend.Add(bar.Group, b)
+		}
+		labels = append(labels, bar.Label)
+	}
+	if len(groups) < 2 {
+		p.Legend = plot.NewLegend()
+	}
+	p.NominalX(labels...)
+	// Room for every bar's full width, and above the highest for the
+	// legend.
+	p.X.Min, p.X.Max = -0.5, float64(len(c.Bars))-0.5
+	p.Y.Min, p.Y.Max = 0, highest*1.2
+	return render(p)
 }

@@ -34,6 +34,13 @@ type Job struct {
 	Args      []string // more go test flags, such as -cpu 1
 	Header    []Line   // written before go test's output
 	Expect    []Row    // the results expected, in order, for progress; may be empty
+
+	// Func, when set, measures instead of go test: it writes result lines
+	// in the benchmark format to w, and calls result with each one's
+	// name (without a -GOMAXPROCS suffix) as it writes it. What says
+	// what it runs, in progress lines, in place of go test's command.
+	Func func(ctx context.Context, w io.Writer, result func(name string)) error
+	What string
 }
 
 // A Line is one key: value line of a raw file's header.
@@ -69,6 +76,9 @@ func Run(ctx context.Context, j *Job, w io.Writer, progress *Progress) error {
 		if _, err := fmt.Fprintf(w, "%s: %s\n", l.Key, l.Value); err != nil {
 			return err
 		}
+	}
+	if j.Func != nil {
+		return runFunc(ctx, j, w, progress)
 	}
 	argv := j.Command()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -122,6 +132,25 @@ func Run(ctx context.Context, j *Job, w io.Writer, progress *Progress) error {
 		return fmt.Errorf("%s: %w", j.Label, writeErr)
 	case results == 0:
 		return fmt.Errorf("%s: %s printed no benchmark result", j.Label, strings.Join(argv, " "))
+	}
+	return nil
+}
+
+func runFunc(ctx context.Context, j *Job, w io.Writer, progress *Progress) error {
+	progress.start(j)
+	results := 0
+	err := j.Func(ctx, w, func(name string) {
+		results++
+		progress.result(name)
+	})
+	progress.end(j, results)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: %w", j.Label, context.Cause(ctx))
+	case err != nil:
+		return fmt.Errorf("%s: %w", j.Label, err)
+	case results == 0:
+		return fmt.Errorf("%s: %s printed no benchmark result", j.Label, j.What)
 	}
 	return nil
 }

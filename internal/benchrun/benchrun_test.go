@@ -8,6 +8,9 @@ package benchrun_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,6 +197,60 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(out.String(), "\nBenchmarkTiny"), "three results of -count 3:\n%s", out.String())
 	assert.Contains(t, out.String(), "\npkg: example.com/tiny\n", "go test's own configuration lines follow")
 	assert.Contains(t, progress.String(), "tiny: 3 results")
+}
+
+// TestRunFunc: a job that measures by a function of its own gets the
+// same header, progress and checks as a go test run.
+func TestRunFunc(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    func(ctx context.Context, w io.Writer, result func(string)) error
+		wantOut string
+		wantErr string
+	}{
+		{
+			name: "results",
+			give: func(ctx context.Context, w io.Writer, result func(string)) error {
+				for _, server := range []string{"flask", "gevent"} {
+					fmt.Fprintf(w, "BenchmarkHello/server=%s 1 5 ns/op\n", server)
+					result("BenchmarkHello/server=" + server)
+				}
+				return nil
+			},
+			wantOut: "date: 2026-01-02T03:04Z\nBenchmarkHello/server=flask 1 5 ns/op\nBenchmarkHello/server=gevent 1 5 ns/op\n",
+		},
+		{
+			name:    "no_result",
+			give:    func(context.Context, io.Writer, func(string)) error { return nil },
+			wantOut: "date: 2026-01-02T03:04Z\n",
+			wantErr: "step: the servers printed no benchmark result",
+		},
+		{
+			name:    "fails",
+			give:    func(context.Context, io.Writer, func(string)) error { return errors.New("no port") },
+			wantOut: "date: 2026-01-02T03:04Z\n",
+			wantErr: "step: no port",
+		},
+	}
+	for _, tt := range tests {
+		job := &benchrun.Job{
+			Label: "step", Count: 1, Func: tt.give, What: "the servers",
+			Header: []benchrun.Line{{Key: "date", Value: "2026-01-02T03:04Z"}},
+		}
+		var out, progress bytes.Buffer
+		p := benchrun.NewProgress(&progress, false, []*benchrun.Job{job})
+
+		err := benchrun.Run(t.Context(), job, &out, p)
+
+		assert.Equal(t, tt.wantOut, out.String(), "case %s: the file", tt.name)
+		if tt.wantErr != "" {
+			assert.ErrorContains(t, err, tt.wantErr, "case %s", tt.name)
+			continue
+		}
+		assert.NoError(t, err, "case %s", tt.name)
+		assert.Contains(t, progress.String(), "step: the servers\n", "case %s: progress says what runs", tt.name)
+		assert.Contains(t, progress.String(), "[2/?] step · Hello/server=gevent 1/1", "case %s: progress counts the results", tt.name)
+	}
 }
 
 func TestRunFails(t *testing.T) {

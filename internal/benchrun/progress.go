@@ -101,7 +101,11 @@ func (p *Progress) start(j *Job) {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-	fmt.Fprintf(p.w, "%s: %s\n", j.Label, strings.Join(j.Command(), " "))
+	what := j.What
+	if j.Func == nil {
+		what = strings.Join(j.Command(), " ")
+	}
+	fmt.Fprintf(p.w, "%s: %s\n", j.Label, what)
 	p.draw()
 }
 
@@ -175,13 +179,28 @@ func (p *Progress) line() string {
 		if running == p.last && p.jobDone >= len(j.Expect) {
 			run-- // the job has no expectations left: show the last result
 		}
-		fmt.Fprintf(&b, " · %s %d/%d", strings.TrimPrefix(running, "Benchmark"), run, j.Count)
+		fmt.Fprintf(&b, " · %s %d/%d", strings.TrimPrefix(running, "Benchmark"), run, runs(j, running))
 	}
 	fmt.Fprintf(&b, " · %s elapsed", round(p.now().Sub(p.begin)))
 	if left, ok := p.left(); ok {
 		fmt.Fprintf(&b, " · ~%s left", round(left))
 	}
 	return b.String()
+}
+
+// runs is how many results of the benchmark named name the job is
+// expected to print: as many as its expectations say, or -count.
+func runs(j *Job, name string) int {
+	n := 0
+	for _, r := range j.Expect {
+		if r.Name == name {
+			n++
+		}
+	}
+	if n == 0 {
+		return j.Count
+	}
+	return n
 }
 
 // left estimates the time the run still needs: each expected result takes

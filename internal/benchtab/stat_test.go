@@ -1,85 +1,119 @@
-// The copy of benchstat's table code must print what the pinned benchstat
-// prints. These tests run go tool benchstat (the tool in go.mod) on the
-// same files with the same flags and compare the bytes.
+// Stat's figures must be the ones the pinned benchstat prints, and
+// Benchstat must print what go tool benchstat prints. These tests run go
+// tool benchstat (the tool in go.mod) on the same files with the same
+// flags: its CSV form prints each median in full, each interval and each
+// U-test, so Stat's can be compared with it exactly.
 //
 //	go test ./internal/benchtab
 package benchtab_test
 
 import (
+	"encoding/csv"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchtab"
 )
 
-func TestStatMatchesBenchstat(t *testing.T) {
-	tests := []struct {
-		name  string
-		give  benchtab.Args
-		files []string
-	}{
-		{name: "defaults", files: []string{"testdata/run.txt"}},
-		{name: "variants_as_columns", give: benchtab.Args{Col: "/variant"}, files: []string{"testdata/run.txt"}},
-		{
-			name:  "filter_by_name_and_unit",
-			give:  benchtab.Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"},
-			files: []string{"testdata/run.txt"},
-		},
-		{name: "row_and_col", give: benchtab.Args{Row: "/tasks", Col: "/variant"}, files: []string{"testdata/run.txt"}},
-		{
-			// The pair of files that differ in GOMAXPROCS alone, as the
-			// README compares them.
-			name:  "pair_ignoring_gomaxprocs",
-			give:  benchtab.Args{Filter: ".unit:ns/op", Ignore: "gomaxprocs,/gomaxprocs"},
-			files: []string{"testdata/run-cpu1.txt", "testdata/run.txt"},
-		},
-	}
-	for _, tt := range tests {
+// Benchstat runs go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// statCases are benchstat invocations over the files of testdata/.
+var statCases = []struct {
+	name  string
+	give  benchtab.Args
+	files []string
+}{
+	{name: "defaults", files: []string{"testdata/run.txt"}},
+	{name: "variants_as_columns", give: benchtab.Args{Col: "/variant"}, files: []string{"testdata/run.txt"}},
+	{
+		name:  "filter_by_name_and_unit",
+		give:  benchtab.Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"},
+		files: []string{"testdata/run.txt"},
+	},
+	{name: "row_and_col", give: benchtab.Args{Row: "/tasks", Col: "/variant"}, files: []string{"testdata/run.txt"}},
+	{
+		// The pair of files that differ in GOMAXPROCS alone, as the
+		// README compares them: a column per file.
+		name:  "pair_ignoring_gomaxprocs",
+		give:  benchtab.Args{Filter: ".unit:ns/op", Ignore: "gomaxprocs,/gomaxprocs"},
+		files: []string{"testdata/run-cpu1.txt", "testdata/run.txt"},
+	},
+}
+
+// TestStatAgreesWithBenchstat: every median, interval and U-test of
+// Stat's tables, laid out as benchstat -format csv lays out its rows, is
+// what benchstat prints, table by table.
+func TestStatAgreesWithBenchstat(t *testing.T) {
+	for _, tt := range statCases {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			var inputs []benchtab.Input
-			for _, f := range tt.files {
-				data, err := os.ReadFile(f)
-				require.NoError(t, err)
-				inputs = append(inputs, benchtab.Input{Name: f, Data: data})
-			}
-			tables, err := benchtab.Stat(tt.give, inputs...)
+			tables, err := benchtab.Stat(tt.give, inputs(t, tt.files...)...)
 			require.NoError(t, err, "Stat(%+v)", tt.give)
-			got, err := tables.Text()
+			csvArgs := tt.give
+			csvArgs.Format = "csv"
+
+			out, err := benchtab.Benchstat(t.Context(), ".", csvArgs, tt.files...)
 			require.NoError(t, err)
+			want := csvTables(t, out)
 
-			want := benchstat(t, tt.give, tt.files)
-
-			assert.Equal(t, want, got, "Stat(%+v) against %s", tt.give, tt.give.Command(tt.files...))
+			require.NotEmpty(t, want, "benchstat's tables:\n%s", out)
+			require.Len(t, tables.Tables, len(want), "Stat(%+v): tables, against %s", tt.give, csvArgs.Command(tt.files...))
+			for i, table := range tables.Tables {
+				assert.Equal(t, want[i].unit, table.Unit, "table %d's unit", i)
+				assert.Equal(t, want[i].rows, records(table), "table %d (%s) of %s", i, table.Unit, csvArgs.Command(tt.files...))
+			}
 		})
 	}
 }
 
-// benchstat runs the pinned go tool benchstat with args' flags.
-func benchstat(tb testing.TB, a benchtab.Args, files []string) string {
-	tb.Helper()
-	args := []string{"tool", "benchstat"}
-	for _, f := range []struct{ flag, value string }{
-		{"-filter", a.Filter}, {"-table", a.Table}, {"-row", a.Row}, {"-col", a.Col}, {"-ignore", a.Ignore},
-	} {
-		if f.value != "" {
-			args = append(args, f.flag, f.value)
-		}
+// TestBenchstat: the text is go tool benchstat's, with the names of the
+// files as given, relative to the directory it runs in.
+func TestBenchstat(t *testing.T) {
+	for _, tt := range statCases {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			args := append([]string{"tool", "benchstat"}, tt.give.Flags()...)
+			want, err := exec.Command("go", append(args, tt.files...)...).Output()
+			require.NoError(t, err, "go %q", args)
+
+			got, err := benchtab.Benchstat(t.Context(), ".", tt.give, tt.files...)
+
+			require.NoError(t, err)
+			assert.Equal(t, string(want), got, "Benchstat against %s", tt.give.Command(tt.files...))
+		})
 	}
-	cmd := exec.Command("go", append(args, files...)...)
-	out, err := cmd.CombinedOutput()
-	require.NoError(tb, err, "go %v: %s", args, out)
-	return string(out)
+}
+
+func TestBenchstatErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
+	tests := []struct {
+		name  string
+		give  benchtab.Args
+		files []string
+		want  string
+	}{
+		{name: "bad_filter", give: benchtab.Args{Filter: ".name:("}, files: []string{"testdata/run.txt"}, want: "parsing -filter"},
+		{name: "no_such_file", files: []string{"testdata/nope.txt"}, want: "nope.txt"},
+		{name: "malformed_line", files: []string{bad}, want: "bad.txt:1: parsing measurement"},
+		{name: "no_input", want: "no input"},
+	}
+	for _, tt := range tests {
+		_, err := benchtab.Benchstat(t.Context(), ".", tt.give, tt.files...)
+		assert.ErrorContains(t, err, tt.want, "case %s: Benchstat(%+v, %q)", tt.name, tt.give, tt.files)
+	}
 }
 
 func TestStatErrors(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "run.txt"))
-	require.NoError(t, err)
-	in := benchtab.Input{Name: "run.txt", Data: data}
+	in := inputs(t, "testdata/run.txt")
 	tests := []struct {
 		name string
 		give benchtab.Args
@@ -87,15 +121,31 @@ func TestStatErrors(t *testing.T) {
 	}{
 		{name: "bad_filter", give: benchtab.Args{Filter: ".name:("}, want: "parsing -filter"},
 		{name: "bad_col", give: benchtab.Args{Col: "@"}, want: "parsing -col"},
+		{name: "bad_ignore", give: benchtab.Args{Ignore: "@"}, want: "parsing -ignore"},
 	}
 	for _, tt := range tests {
-		_, err := benchtab.Stat(tt.give, in)
+		_, err := benchtab.Stat(tt.give, in...)
 		assert.ErrorContains(t, err, tt.want, "Stat(%+v)", tt.give)
 	}
-	_, err = benchtab.Stat(benchtab.Args{})
+	_, err := benchtab.Stat(benchtab.Args{})
 	assert.Error(t, err, "Stat with no input")
 	_, err = benchtab.Stat(benchtab.Args{}, benchtab.Input{Name: "bad.txt", Data: []byte("BenchmarkX 1 abc ns/op\n")})
 	assert.ErrorContains(t, err, "bad.txt:1", "Stat of a malformed result line")
+}
+
+func TestTablesUnit(t *testing.T) {
+	tables, err := benchtab.Stat(benchtab.Args{Col: "/variant"}, inputs(t, "testdata/run.txt")...)
+	require.NoError(t, err)
+	pair, err := benchtab.Stat(benchtab.Args{Col: "/variant"}, inputs(t, "testdata/run-cpu1.txt", "testdata/run.txt")...)
+	require.NoError(t, err)
+
+	got, err := tables.Unit("sec/op")
+	require.NoError(t, err)
+	assert.Equal(t, "sec/op", got.Unit)
+	_, err = tables.Unit("trans/s")
+	assert.ErrorContains(t, err, "no trans/s results")
+	_, err = pair.Unit("sec/op")
+	assert.ErrorContains(t, err, "more than one sec/op table", "two files whose gomaxprocs differ")
 }
 
 func TestCommand(t *testing.T) {
@@ -119,4 +169,78 @@ func TestCommand(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.give.Command(tt.files...), "%+v.Command(%q)", tt.give, tt.files)
 	}
+}
+
+func inputs(tb testing.TB, files ...string) []benchtab.Input {
+	tb.Helper()
+	var in []benchtab.Input
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(tb, err)
+		in = append(in, benchtab.Input{Name: f, Data: data})
+	}
+	return in
+}
+
+// records lays out a table's rows as benchstat -format csv does: the
+// row's label, then for each column the median in full and the interval,
+// and beside every column but the first, the change from the first and
+// the U-test.
+func records(t *benchtab.Table) [][]string {
+	// Where column i starts: after the label, the first column's two
+	// fields, and four for each column after it.
+	start := func(i int) int {
+		if i == 0 {
+			return 1
+		}
+		return 3 + (i-1)*4
+	}
+	var out [][]string
+	for _, row := range t.Rows {
+		rec := []string{row.StringValues()}
+		for i, col := range t.Cols {
+			cell, ok := t.Cells[benchtab.TableKey{Row: row, Col: col}]
+			if !ok {
+				continue
+			}
+			for len(rec) < start(i) {
+				rec = append(rec, "")
+			}
+			rec = append(rec, fmt.Sprint(cell.Summary.Center), cell.Summary.PctRangeString())
+			if cmp, ok := t.Compare(row, t.Cols[0], col); ok && i > 0 {
+				base := t.Cells[benchtab.TableKey{Row: row, Col: t.Cols[0]}]
+				rec = append(rec, cmp.FormatDelta(base.Summary.Center, cell.Summary.Center), cmp.String())
+			}
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+type csvTable struct {
+	unit string
+	rows [][]string // the rows of results, without the geomean
+}
+
+// csvTables reads benchstat -format csv's output: the configuration
+// lines, then tables separated by blank lines, each a header line per
+// column field, a line of units, its rows, and a geomean row.
+func csvTables(tb testing.TB, out string) []csvTable {
+	tb.Helper()
+	var tables []csvTable
+	for _, block := range strings.Split(out, "\n\n") {
+		r := csv.NewReader(strings.NewReader(block))
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		require.NoError(tb, err, "reading benchstat's CSV:\n%s", block)
+		for i, rec := range recs {
+			// The line of units is the first with "CI" third.
+			if len(rec) >= 3 && rec[0] == "" && rec[2] == "CI" {
+				require.Equal(tb, "geomean", recs[len(recs)-1][0], "a table ends with its geomean:\n%s", block)
+				tables = append(tables, csvTable{unit: rec[1], rows: recs[i+1 : len(recs)-1]})
+				break
+			}
+		}
+	}
+	return tables
 }

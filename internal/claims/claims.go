@@ -5,7 +5,7 @@
 //
 // A claim is about a benchstat table: the one that
 //
-//	go tool benchstat -filter Filter -col Col FILE
+//	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
 //
 // prints for one unit. A comparison claim sets two of its columns side
 // by side in every row that has both (Other against Base: its direction,
@@ -23,8 +23,6 @@ import (
 	"strings"
 	"text/template"
 
-	"golang.org/x/perf/benchproc"
-
 	"github.com/joinall/joinall/internal/benchtab"
 )
 
@@ -33,11 +31,21 @@ type Claim struct {
 	ID     string // names the claim in page templates and failures
 	Filter string // a benchstat -filter selecting the rows: ".name:Sleep /tasks:3"
 	Col    string // the benchstat -col that makes the columns: "/variant"
+	// Ignore is a benchstat -ignore, for a claim across files that
+	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
+	Ignore string
 	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	Other  string // the column the claim is about
 	Want   Want   // what the claim asserts, for every row
 	Say    string // the sentence: a text/template over Figures
+	// NoUTest drops the check of significance from a comparison claim:
+	// for samples too small for the U-test to find any difference (three
+	// against three cannot reach p < 0.05), or for a claim of "about as
+	// many", which asserts no difference. The claim then asserts the
+	// ratio of the medians alone, and its sentence must say no more; it
+	// may give the p-value.
+	NoUTest bool
 }
 
 // Want bounds a figure: for a comparison claim, the ratio of Other's
@@ -73,10 +81,13 @@ type Row struct {
 	// BaseNum and OtherNum are the medians without a unit, for units
 	// that read badly in prose: "10013" peak-goroutines.
 	BaseNum, OtherNum string
-	Ratio             float64
-	Times             string // how many times more or less Other is: "3.0x"
-	Lower             bool   // whether Other's median is below Base's
-	P                 string // the U-test's result as benchstat prints it: "p=0.002 n=6"
+	// BaseValue and OtherValue are the medians in the unit's base
+	// (seconds for sec/op), as benchstat -format csv prints them.
+	BaseValue, OtherValue float64
+	Ratio                 float64
+	Times                 string // how many times more or less Other is: "3.0x"
+	Lower                 bool   // whether Other's median is below Base's
+	P                     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
 
 	significant bool
 }
@@ -95,43 +106,39 @@ type Outcome struct {
 // claim cannot be evaluated at all: no row of the data has its columns,
 // or its template is broken.
 func (c *Claim) Eval(inputs ...benchtab.Input) (*Outcome, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: c.Filter, Col: c.Col}, inputs...)
+	tables, err := benchtab.Stat(benchtab.Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	var table *benchtab.Table
-	for _, t := range tables.Tables {
-		if t.Unit == c.Unit {
-			if table != nil {
-				return nil, fmt.Errorf("claim %s: the data make more than one %s table; narrow the filter", c.ID, c.Unit)
-			}
-			table = t
-		}
+	table, err := tables.Unit(c.Unit)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w (-filter %q)", c.ID, err, c.Filter)
 	}
-	if table == nil {
-		return nil, fmt.Errorf("claim %s: no %s results match %q", c.ID, c.Unit, c.Filter)
-	}
-	base, other := column(table, c.Base), column(table, c.Other)
-	if other == nil || (c.Base != "" && base == nil) {
+	other, okOther := table.Col(c.Other)
+	base, okBase := table.Col(c.Base)
+	if !okOther || (c.Base != "" && !okBase) {
 		return nil, fmt.Errorf("claim %s: %s has no column %q or %q", c.ID, c.Col, c.Base, c.Other)
 	}
 
 	out := &Outcome{Claim: c}
 	var failures []string
 	for _, rowKey := range table.Rows {
-		o, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: *other}]
+		o, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: other}]
 		if !ok {
 			continue
 		}
-		row := Row{Name: rowKey.StringValues(), Other: Quantity(o.Summary.Center, c.Unit), OtherNum: number(o.Summary.Center)}
+		row := Row{
+			Name:  rowKey.StringValues(),
+			Other: Quantity(o.Summary.Center, c.Unit), OtherNum: number(o.Summary.Center), OtherValue: o.Summary.Center,
+		}
 		value := o.Summary.Center
 		if c.Base != "" {
-			b, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: *base}]
+			cmp, ok := table.Compare(rowKey, base, other)
 			if !ok {
 				continue
 			}
-			cmp := table.Assumption.Compare(b.Sample, o.Sample)
-			row.Base, row.BaseNum = Quantity(b.Summary.Center, c.Unit), number(b.Summary.Center)
+			b := table.Cells[benchtab.TableKey{Row: rowKey, Col: base}]
+			row.Base, row.BaseNum, row.BaseValue = Quantity(b.Summary.Center, c.Unit), number(b.Summary.Center), b.Summary.Center
 			row.Ratio = o.Summary.Center / b.Summary.Center
 			row.Lower = row.Ratio < 1
 			row.Times = times(row.Ratio)
@@ -179,7 +186,7 @@ func (c *Claim) check(row Row, value float64) string {
 	if value < c.Want.Min || value > c.Want.Max {
 		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, value, row.Times, lessMore(row.Lower), c.Want))
 	}
-	if !row.significant {
+	if !row.significant && !c.NoUTest {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {
@@ -203,16 +210,6 @@ func lessMore(lower bool) string {
 		return "less"
 	}
 	return "more"
-}
-
-// column returns the key of the table's column labelled name.
-func column(t *benchtab.Table, name string) *benchproc.Key {
-	for _, k := range t.Cols {
-		if k.StringValues() == name {
-			return &k
-		}
-	}
-	return nil
 }
 
 // times formats how many times larger or smaller a ratio is, to two

@@ -7,15 +7,22 @@ package claims_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchtab"
 	"github.com/joinall/joinall/internal/claims"
 )
+
+// A claim is checked against go tool benchstat, whose output is copied by
+// goroutines of os/exec: none may outlive a test.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // run makes a benchmark file: six results for each name, spread by ±0.5 %
 // around its ns/op (so that six against six is significant, p=0.002).
@@ -50,6 +57,67 @@ func TestClaimHolds(t *testing.T) {
 	assert.NoError(t, got.Err, "30 ms against 10 ms is 3x, inside 2.5x to 3.5x")
 	assert.Equal(t, "30.0 ms in order, 10.0 ms spawned: 3.0x faster (p=0.002 n=6).", got.Text)
 	assert.Equal(t, "3.0x", got.Times)
+}
+
+// TestClaimAgreesWithBenchstat: a claim's medians and U-test are the
+// ones go tool benchstat prints for the claim's filter and columns, in
+// full in its CSV form.
+func TestClaimAgreesWithBenchstat(t *testing.T) {
+	order := []string{
+		"tasks=3/variant=sequential", "tasks=3/variant=goroutines",
+		"tasks=100/variant=sequential", "tasks=100/variant=goroutines",
+	}
+	in := run(map[string]float64{order[0]: 30.3e6, order[1]: 10.1e6, order[2]: 1.01e9, order[3]: 10.7e6}, order...)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644))
+	claim := claims.Claim{
+		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
+		Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2, 100), Say: `{{.Times}}`,
+	}
+	args := benchtab.Args{Filter: claim.Filter, Col: claim.Col, Format: "csv"}
+
+	got, err := claim.Eval(in)
+	require.NoError(t, err)
+	out, err := benchtab.Benchstat(t.Context(), dir, args, in.Name)
+	require.NoError(t, err)
+
+	require.Len(t, got.Rows, 2)
+	for _, row := range got.Rows {
+		want := csvCells(t, out, claim.Unit, row.Name)
+		assert.Equal(t, want[claim.Base][0], fmt.Sprint(row.BaseValue), "%s: %s's median, against %s", row.Name, claim.Base, args.Command(in.Name))
+		assert.Equal(t, want[claim.Other][0], fmt.Sprint(row.OtherValue), "%s: %s's median", row.Name, claim.Other)
+		assert.Equal(t, want[claim.Other][3], row.P, "%s: %s against %s", row.Name, claim.Other, claim.Base)
+	}
+}
+
+// csvCells finds the row labelled row in the table of unit of benchstat
+// -format csv's output, and returns its fields by column: the median, the
+// interval, and after the first column, the change and the U-test.
+func csvCells(tb testing.TB, out, unit, row string) map[string][]string {
+	tb.Helper()
+	lines := strings.Split(out, "\n")
+	for i := 1; i < len(lines); i++ {
+		head := strings.Split(lines[i], ",")
+		if len(head) < 3 || head[1] != unit || head[2] != "CI" {
+			continue
+		}
+		cols := strings.Split(lines[i-1], ",")
+		for _, line := range lines[i+1:] {
+			fields := strings.Split(line, ",")
+			if fields[0] != row {
+				continue
+			}
+			cells := map[string][]string{}
+			for j, name := range cols {
+				if name != "" {
+					cells[name] = fields[j:min(j+4, len(fields))]
+				}
+			}
+			return cells
+		}
+	}
+	require.Failf(tb, "no such row", "no row %q in the %s table of:\n%s", row, unit, out)
+	return nil
 }
 
 // TestClaimBreaks: each row changes the data under a claim in one way
@@ -113,6 +181,46 @@ func TestClaimBreaks(t *testing.T) {
 			assert.Equal(t, tt.wantText, got.Text, "the sentence says what the data say")
 			assert.ErrorContains(t, got.Err, tt.wantErr, "the check fails")
 		})
+	}
+}
+
+// TestClaimWithoutUTest: three runs against three cannot be significant;
+// a claim that says so asserts the ratio alone.
+func TestClaimWithoutUTest(t *testing.T) {
+	var b strings.Builder
+	for _, r := range []struct {
+		runtime string
+		ns      float64
+	}{{"gevent", 42e9}, {"gevent", 43e9}, {"gevent", 44e9}, {"go", 3.5e9}, {"go", 3.6e9}, {"go", 3.7e9}} {
+		fmt.Fprintf(&b, "BenchmarkFanout/tasks=1000000/runtime=%s 1 %.0f ns/op\n", r.runtime, r.ns)
+	}
+	in := benchtab.Input{Name: "fanout.txt", Data: []byte(b.String())}
+	claim := claims.Claim{
+		ID: "fanout", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
+		Base: "gevent", Other: "go", Want: claims.TimesLess(5, 20),
+		Say: `{{.Base}} against {{.Other}}: {{.Times}} ({{.P}}).`,
+	}
+	tests := []struct {
+		name    string
+		noUTest bool
+		wantErr string
+	}{
+		{name: "u_test", noUTest: false, wantErr: "the difference is not significant (p=0.100 n=3)"},
+		{name: "no_u_test", noUTest: true},
+	}
+	for _, tt := range tests {
+		c := claim
+		c.NoUTest = tt.noUTest
+
+		got, err := c.Eval(in)
+
+		require.NoError(t, err, "case %s", tt.name)
+		assert.Equal(t, "43.0 s against 3.60 s: 12x (p=0.100 n=3).", got.Text, "case %s", tt.name)
+		if tt.wantErr != "" {
+			assert.ErrorContains(t, got.Err, tt.wantErr, "case %s", tt.name)
+			continue
+		}
+		assert.NoError(t, got.Err, "case %s: 12x is inside 5x to 20x", tt.name)
 	}
 }
 

@@ -27,8 +27,12 @@ func Quantity(v float64, unit string) string {
 	case "B":
 		return scaled(v, []prefix{{1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}) + suffix
 	}
-	return number(v) + " " + unit
+	return Number(v) + " " + unit
 }
+
+// Number prints v to three significant figures, without an exponent:
+// "2009", "99.7", "0.0123".
+func Number(v float64) string { return number(v) }
 
 type prefix struct {
 	factor float64
