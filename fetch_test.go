@@ -44,6 +44,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/joinall/joinall"
+	"github.com/joinall/joinall/internal/nettest"
 )
 
 // The article's three URLs, in the order it fetched them.
@@ -679,17 +680,6 @@ func TestFetchLoopback(t *testing.T) {
 	}
 }
 
-// refusedURL returns the URL of a loopback port that nobody listens on: a
-// listener's port, closed before any request.
-func refusedURL(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err, "listening on loopback")
-	addr := ln.Addr().String()
-	require.NoError(tb, ln.Close(), "closing the listener on %s", addr)
-	return "http://" + addr + "/"
-}
-
 // serveCutShort starts a loopback server that announces page's length and
 // sends only its first n bytes. net/http then closes the connection, having
 // sent less than it announced, as a server that died mid-page would.
@@ -715,7 +705,7 @@ func TestFetchLoopbackFailures(t *testing.T) {
 		want      string
 		wantBytes int64
 	}{
-		{name: "refused", giveURL: refusedURL, want: refused, wantBytes: 0},
+		{name: "refused", giveURL: nettest.RefusedURL, want: refused, wantBytes: 0},
 		{
 			name:      "cut_short",
 			giveURL:   func(tb testing.TB) string { return serveCutShort(tb, pages[baidu], 65_536) },

@@ -64,17 +64,6 @@ func httptestTLS(tb testing.TB, h http.Handler) string {
 	return srv.URL
 }
 
-// refusedURL returns the URL of a loopback port where nothing listens: it
-// listens on a free port and closes it at once.
-func refusedURL(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err, "listen on a free port")
-	addr := ln.Addr().String()
-	require.NoError(tb, ln.Close(), "close the listener on %s", addr)
-	return "http://" + addr + "/"
-}
-
 // closingURL returns the URL of a loopback server that accepts every
 // connection and closes it at once, before reading anything.
 func closingURL(tb testing.TB) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/joinall/joinall/internal/nettest"
 	"github.com/joinall/joinall/load"
 )
 
@@ -100,7 +101,7 @@ func TestRunMisbehavingServers(t *testing.T) {
 			wantHits: 6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true,
 		},
 		// Bucket 1 from here on: no time, no bytes.
-		{name: "refuses_connections", giveServer: refusedURL, wantFailed: load.Failures{Refused: 6}},
+		{name: "refuses_connections", giveServer: nettest.RefusedURL, wantFailed: load.Failures{Refused: 6}},
 		{name: "closes_on_accept", giveServer: closingURL, wantFailed: load.Failures{Reset: 6}},
 		{
 			name: "closes_before_response",

@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/joinall/joinall/internal/nettest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -47,17 +49,6 @@ func serveCounting(tb testing.TB, h http.Handler) (url string, conns *atomic.Int
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	return srv.URL + "/", conns
-}
-
-// refusedURL returns the URL of a loopback port where nothing listens: it
-// listens on a free port and closes it at once.
-func refusedURL(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err, "listen on a free port")
-	addr := ln.Addr().String()
-	require.NoError(tb, ln.Close(), "close the listener on %s", addr)
-	return "http://" + addr + "/"
 }
 
 func hello() http.Handler {
@@ -232,7 +223,7 @@ func TestRunBadInput(t *testing.T) {
 // TestRunUnreachable: a loopback port where nothing listens is one line,
 // exit status 2, after the one pre-flight connection: no users start.
 func TestRunUnreachable(t *testing.T) {
-	url := refusedURL(t)
+	url := nettest.RefusedURL(t)
 	args := []string{"-c", "50", "-t", "10s", url}
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
