@@ -41,33 +41,14 @@ import (
 	"github.com/joinall/joinall/server"
 )
 
-// benchWorkers is the pool's size in the benchmarks: a tenth of the 100
-// users of the rows that load it most, so that it queues there.
-const benchWorkers = 10
-
-// serverShape is one way to serve, with the options of this experiment.
-type serverShape struct {
-	name  string
-	start func(h http.Handler, opts ...server.Option) (*server.Server, error)
-}
-
-// serverShapes is the article's three servers. Serial keeps its default
-// backlog of 128, Werkzeug's; Pool its default queue of 128; Goroutine Go's
-// backlog, the kernel's net.core.somaxconn.
-var serverShapes = []serverShape{
-	{name: "serial", start: server.Serial},
-	{name: "pool", start: func(h http.Handler, opts ...server.Option) (*server.Server, error) {
-		return server.Pool(benchWorkers, h, opts...)
-	}},
-	{name: "goroutine", start: server.Goroutine},
-}
-
 // serve starts a server of the given shape and closes it when the test or
-// benchmark ends.
-func serve(tb testing.TB, start func(http.Handler, ...server.Option) (*server.Server, error), h http.Handler, opts ...server.Option) *server.Server {
+// benchmark ends. The shapes keep their defaults: Serial its backlog of
+// 128, Werkzeug's; Pool its 10 workers and queue of 128; Goroutine Go's
+// backlog, the kernel's net.core.somaxconn.
+func serve(tb testing.TB, shape server.Shape, h http.Handler, opts ...server.Option) *server.Server {
 	tb.Helper()
-	s, err := start(h, opts...)
-	require.NoError(tb, err, "start server")
+	s, err := server.New(shape, h, opts...)
+	require.NoError(tb, err, "server.New(%s)", shape)
 	tb.Cleanup(func() { assert.NoError(tb, s.Close(), "%s.Close", s.Name()) })
 	return s
 }
@@ -96,22 +77,20 @@ func TestQueueingThroughput(t *testing.T) {
 		s       = float64(wait) / float64(time.Second)
 	)
 	tests := []struct {
-		name    string
-		start   func(http.Handler, ...server.Option) (*server.Server, error)
+		shape   server.Shape
+		opts    []server.Option
 		wantMax float64 // transactions/s
 	}{
-		{name: "serial", start: server.Serial, wantMax: 1 / s},
-		{name: "pool", start: func(h http.Handler, opts ...server.Option) (*server.Server, error) {
-			return server.Pool(workers, h, opts...)
-		}, wantMax: workers / s},
-		{name: "goroutine", start: server.Goroutine, wantMax: users / s},
+		{shape: server.Serial, wantMax: 1 / s},
+		{shape: server.Pool, opts: []server.Option{server.Workers(workers)}, wantMax: workers / s},
+		{shape: server.Goroutine, wantMax: users / s},
 	}
 	for _, tt := range tests {
 		// Not parallel: the rows would share the process's Ps, and the
 		// goroutine server's thousands of transactions a second would delay
 		// the serial server's few.
-		t.Run("server="+tt.name, func(t *testing.T) {
-			srv := serve(t, tt.start, server.IO(wait))
+		t.Run("server="+string(tt.shape), func(t *testing.T) {
+			srv := serve(t, tt.shape, server.IO(wait), tt.opts...)
 			cfg := load.Config{
 				URL:       srv.URL(),
 				Users:     users,
@@ -151,8 +130,7 @@ func TestQueueingAvailability(t *testing.T) {
 		reps  = 5
 	)
 	tests := []struct {
-		name          string
-		start         func(http.Handler, ...server.Option) (*server.Server, error)
+		shape         server.Shape
 		opts          []server.Option
 		wantMinFailed int
 		wantMaxFailed int
@@ -160,14 +138,14 @@ func TestQueueingAvailability(t *testing.T) {
 		// At least a quarter of the users lose their first transaction:
 		// on any machine far more than 6 + the few the server serves
 		// while 200 connection attempts arrive.
-		{name: "serial", start: server.Serial, opts: []server.Option{server.Backlog(5)}, wantMinFailed: users / 4, wantMaxFailed: users * reps},
-		{name: "goroutine", start: server.Goroutine, wantMinFailed: 0, wantMaxFailed: 0},
+		{shape: server.Serial, opts: []server.Option{server.Backlog(5)}, wantMinFailed: users / 4, wantMaxFailed: users * reps},
+		{shape: server.Goroutine, wantMinFailed: 0, wantMaxFailed: 0},
 	}
 	for _, tt := range tests {
 		// Not parallel, so that the goroutine server's burst of 200 users
 		// has the machine to itself.
-		t.Run("server="+tt.name, func(t *testing.T) {
-			srv := serve(t, tt.start, server.Hello(), tt.opts...)
+		t.Run("server="+string(tt.shape), func(t *testing.T) {
+			srv := serve(t, tt.shape, server.Hello(), tt.opts...)
 			cfg := load.Config{
 				URL:      srv.URL(),
 				Users:    users,
@@ -244,9 +222,9 @@ func BenchmarkServer(b *testing.B) {
 		for _, users := range w.users {
 			// The three shapes of a row run one after another, so that
 			// they meet the same machine.
-			for _, shape := range serverShapes {
-				b.Run(fmt.Sprintf("server=%s/work=%s/users=%d", shape.name, w.name, users), func(b *testing.B) {
-					benchRuns(b, func() (*server.Server, error) { return shape.start(w.handler) }, load.Config{
+			for _, shape := range server.Shapes {
+				b.Run(fmt.Sprintf("server=%s/work=%s/users=%d", shape, w.name, users), func(b *testing.B) {
+					benchRuns(b, func() (*server.Server, error) { return server.New(shape, w.handler) }, load.Config{
 						Users:    users,
 						Duration: time.Second,
 						Timeout:  w.timeout,
@@ -268,7 +246,7 @@ func BenchmarkDriver(b *testing.B) {
 		users    = 50
 		duration = time.Second
 	)
-	hello := func() (*server.Server, error) { return server.Goroutine(server.Hello()) }
+	hello := func() (*server.Server, error) { return server.New(server.Goroutine, server.Hello()) }
 	b.Run(fmt.Sprintf("users=%d/driver=load", users), func(b *testing.B) {
 		benchRuns(b, hello, load.Config{
 			Users:     users,

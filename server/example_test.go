@@ -13,7 +13,7 @@ import (
 // The article's gevent server, in Go: serve hello world, ask it once, shut
 // it down.
 func Example() {
-	s, err := server.Goroutine(server.Hello())
+	s, err := server.New(server.Goroutine, server.Hello())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func ExamplePool() {
 		<-release
 		io.WriteString(w, "done")
 	})
-	s, err := server.Pool(1, slow, server.Queue(0))
+	s, err := server.New(server.Pool, slow, server.Workers(1), server.Queue(0))
 	if err != nil {
 		log.Fatal(err)
 	}

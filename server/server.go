@@ -1,10 +1,10 @@
 // Package server gives the three server shapes of the article's serving
-// experiment, each serving any http.Handler on loopback:
+// experiment, each serving any http.Handler on loopback, all started by New:
 //
 //	the article                  here
 //	-----------                  ----
 //	app.run()                    Serial: one connection at a time
-//	app.run(threaded=True)       Pool(n): n workers behind a bounded queue
+//	app.run(threaded=True)       Pool: n workers behind a bounded queue
 //	gevent.pywsgi.WSGIServer     Goroutine: a goroutine per connection
 //
 // Flask's threaded server starts a thread per request, without bound, and
@@ -46,6 +46,10 @@ import (
 // with 128. Python's socketserver uses 5.
 const DefaultBacklog = 128
 
+// DefaultWorkers is Pool's size unless Workers says otherwise: a tenth of
+// the 100 users of the benchmarks' busiest rows, so that it queues there.
+const DefaultWorkers = 10
+
 // DefaultQueue is how many requests Pool holds waiting for a worker unless
 // Queue says otherwise: the bound DefaultBacklog puts on waiting
 // connections, kept here by the server instead of the kernel.
@@ -67,8 +71,9 @@ type config struct {
 	addr       string
 	backlog    int  // 0: Go's default, the kernel's net.core.somaxconn
 	backlogSet bool // whether Backlog gave it
+	shape      Shape
+	workers    int
 	queue      int
-	isPool     bool
 	errorLog   *log.Logger
 }
 
@@ -98,13 +103,28 @@ func Backlog(n int) Option {
 	}
 }
 
+// Workers sets how many requests Pool serves at once (default
+// DefaultWorkers). Only Pool has workers.
+func Workers(n int) Option {
+	return func(c *config) error {
+		if c.shape != Pool {
+			return fmt.Errorf("server.Workers: only the pool has workers, not %s", c.shape)
+		}
+		if n < 1 {
+			return fmt.Errorf("server.Workers(%d): need at least 1", n)
+		}
+		c.workers = n
+		return nil
+	}
+}
+
 // Queue sets how many requests Pool holds waiting for a worker (default
 // DefaultQueue). With 0 a request that finds every worker busy is answered
 // 503 at once. Only Pool has a queue.
 func Queue(n int) Option {
 	return func(c *config) error {
-		if !c.isPool {
-			return errors.New("server.Queue: only Pool has a queue")
+		if c.shape != Pool {
+			return fmt.Errorf("server.Queue: only the pool has a queue, not %s", c.shape)
 		}
 		if n < 0 {
 			return fmt.Errorf("server.Queue(%d): need at least 0", n)
@@ -139,63 +159,83 @@ type Server struct {
 	finishErr  error
 }
 
-// Serial serves one connection at a time: it accepts a connection, serves
-// its one request, closes it, and only then accepts the next, as the
-// article's single-threaded app.run() does. Meanwhile new connections wait in
-// the kernel's accept queue, up to the backlog (default DefaultBacklog); past
-// it the kernel drops them, and their clients wait 1 s, 3 s, ... to connect,
-// or time out. That, not a slow handler, is why the article's server lost
-// 14 % of its transactions: a lock around the handler would not show it, as
-// Go's default backlog is large and every connection would wait its turn.
-func Serial(h http.Handler, opts ...Option) (*Server, error) {
-	c := config{backlog: DefaultBacklog}
-	ln, err := listen(&c, opts)
-	if err != nil {
-		return nil, fmt.Errorf("server.Serial: %w", err)
+// A Shape is one of the three ways to serve; see the package doc.
+type Shape string
+
+// The three shapes, as New takes them and as benchmark names give them
+// (server=serial).
+const (
+	// Serial serves one connection at a time: it accepts a connection,
+	// serves its one request, closes it, and only then accepts the next,
+	// as the article's single-threaded app.run() does. Meanwhile new
+	// connections wait in the kernel's accept queue, up to the backlog
+	// (default DefaultBacklog); past it the kernel drops them, and their
+	// clients wait 1 s, 3 s, ... to connect, or time out. That, not a slow
+	// handler, is why the article's server lost 14 % of its transactions: a
+	// lock around the handler would not show it, as Go's default backlog is
+	// large and every connection would wait its turn.
+	Serial Shape = "serial"
+	// Pool serves with n workers (Workers, default DefaultWorkers), as a
+	// thread pool does: each connection is read on a goroutine of its own,
+	// and its request waits in a queue of bounded length (Queue, default
+	// DefaultQueue) until one of the workers runs the handler. A request
+	// that finds the queue full is answered at once with 503 Service
+	// Unavailable and "Retry-After: 1" instead of being left to hang.
+	Pool Shape = "pool"
+	// Goroutine is net/http's own server: a goroutine for every
+	// connection, each parked by the runtime whenever it waits on I/O. It
+	// is the counterpart of gevent's WSGIServer, a greenlet per
+	// connection; run with GOMAXPROCS=1 (go test -cpu 1) it is the closest
+	// Go comes to gevent, one thread switching at I/O.
+	Goroutine Shape = "goroutine"
+)
+
+// Shapes are the three shapes in the article's order: every table of
+// servers, in tests, benchmarks and commands, is this list.
+var Shapes = []Shape{Serial, Pool, Goroutine}
+
+// ParseShape returns the shape named s, or an error that lists the names.
+func ParseShape(s string) (Shape, error) {
+	for _, shape := range Shapes {
+		if string(shape) == s {
+			return shape, nil
+		}
 	}
-	s := newServer("serial", h, &c)
-	// With keep-alives off the server answers "Connection: close" and closes
-	// the connection after one response, which lets LimitListener accept the
-	// next one.
-	s.srv.SetKeepAlivesEnabled(false)
-	s.start(ln, netutil.LimitListener(ln, 1))
-	return s, nil
+	return "", fmt.Errorf("server %q: want one of serial, pool, goroutine", s)
 }
 
-// Pool serves with n workers, as a thread pool does: each connection is read
-// on a goroutine of its own, and its request waits in a queue of bounded
-// length (default DefaultQueue; see Queue) until one of the n workers runs
-// the handler. A request that finds the queue full is answered at once with
-// 503 Service Unavailable and "Retry-After: 1" instead of being left to
-// hang. Pool returns an error if n < 1.
-func Pool(n int, h http.Handler, opts ...Option) (*Server, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("server.Pool(%d): need at least 1 worker", n)
+// New starts a server of the given shape serving h, listening from the
+// moment it returns (on 127.0.0.1, a free port, unless Addr says
+// otherwise).
+func New(shape Shape, h http.Handler, opts ...Option) (*Server, error) {
+	c := config{shape: shape, workers: DefaultWorkers, queue: DefaultQueue}
+	if shape == Serial {
+		c.backlog = DefaultBacklog
 	}
-	c := config{queue: DefaultQueue, isPool: true}
+	if _, err := ParseShape(string(shape)); err != nil {
+		return nil, fmt.Errorf("server.New: %w", err)
+	}
 	ln, err := listen(&c, opts)
 	if err != nil {
-		return nil, fmt.Errorf("server.Pool(%d): %w", n, err)
+		return nil, fmt.Errorf("server.New(%s): %w", shape, err)
 	}
-	p := newWorkers(n, c.queue, h)
-	s := newServer("pool-"+strconv.Itoa(n), p, &c)
-	s.stop = p.stop
-	s.start(ln, ln)
-	return s, nil
-}
-
-// Goroutine is net/http's own server: a goroutine for every connection, each
-// parked by the runtime whenever it waits on I/O. It is the counterpart of
-// gevent's WSGIServer, a greenlet per connection; run with GOMAXPROCS=1
-// (go test -cpu 1) it is the closest Go comes to gevent, one thread switching
-// at I/O.
-func Goroutine(h http.Handler, opts ...Option) (*Server, error) {
-	var c config
-	ln, err := listen(&c, opts)
-	if err != nil {
-		return nil, fmt.Errorf("server.Goroutine: %w", err)
+	switch shape {
+	case Serial:
+		s := newServer(string(shape), h, &c)
+		// With keep-alives off the server answers "Connection: close"
+		// and closes the connection after one response, which lets
+		// LimitListener accept the next one.
+		s.srv.SetKeepAlivesEnabled(false)
+		s.start(ln, netutil.LimitListener(ln, 1))
+		return s, nil
+	case Pool:
+		p := newWorkers(c.workers, c.queue, h)
+		s := newServer("pool-"+strconv.Itoa(c.workers), p, &c)
+		s.stop = p.stop
+		s.start(ln, ln)
+		return s, nil
 	}
-	s := newServer("goroutine", h, &c)
+	s := newServer(string(shape), h, &c)
 	s.start(ln, ln)
 	return s, nil
 }

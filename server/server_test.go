@@ -33,26 +33,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// poolWorkers is the pool's size in the tables that run against every shape.
-const poolWorkers = 3
-
-// shapes is every server shape; each table below runs against all of them.
-var shapes = []struct {
-	name string
-	new  func(h http.Handler, opts ...server.Option) (*server.Server, error)
-}{
-	{name: "serial", new: server.Serial},
-	{name: "pool", new: func(h http.Handler, opts ...server.Option) (*server.Server, error) {
-		return server.Pool(poolWorkers, h, opts...)
-	}},
-	{name: "goroutine", new: server.Goroutine},
-}
-
-// start starts a server and closes it when the test ends.
-func start(tb testing.TB, newServer func(http.Handler, ...server.Option) (*server.Server, error), h http.Handler, opts ...server.Option) *server.Server {
+// start starts a server of the shape and closes it when the test ends.
+// Every table below runs against each of server.Shapes.
+func start(tb testing.TB, shape server.Shape, h http.Handler, opts ...server.Option) *server.Server {
 	tb.Helper()
-	s, err := newServer(h, opts...)
-	require.NoError(tb, err, "start server")
+	s, err := server.New(shape, h, opts...)
+	require.NoError(tb, err, "server.New(%s)", shape)
 	tb.Cleanup(func() { assert.NoError(tb, s.Close(), "%s.Close", s.Name()) })
 	return s
 }
@@ -115,10 +101,10 @@ func (h *held) waitRunning(tb testing.TB, n int32) {
 }
 
 func TestServersServe(t *testing.T) {
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
-			s := start(t, shape.new, server.Hello())
+			s := start(t, shape, server.Hello())
 			client := newClient(t)
 
 			assert.True(t, strings.HasPrefix(s.URL(), "http://127.0.0.1:"), "%s.URL() = %s, want loopback by default", s.Name(), s.URL())
@@ -134,11 +120,11 @@ func TestServersServe(t *testing.T) {
 
 func TestServerNames(t *testing.T) {
 	var got []string
-	for _, shape := range shapes {
-		s := start(t, shape.new, server.Hello())
+	for _, shape := range server.Shapes {
+		s := start(t, shape, server.Hello())
 		got = append(got, s.Name())
 	}
-	assert.Equal(t, []string{"serial", "pool-3", "goroutine"}, got)
+	assert.Equal(t, []string{"serial", "pool-10", "goroutine"}, got)
 }
 
 // TestServersConcurrency: each shape serves as many requests at once as it
@@ -147,13 +133,13 @@ func TestServerNames(t *testing.T) {
 // allows are in; then a pause gives any extra request time to get in too,
 // which would fail the test.
 func TestServersConcurrency(t *testing.T) {
-	const clients = 6
-	wantMax := map[string]int32{"serial": 1, "pool": poolWorkers, "goroutine": clients}
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	const clients = server.DefaultWorkers + 2
+	wantMax := map[server.Shape]int32{server.Serial: 1, server.Pool: server.DefaultWorkers, server.Goroutine: clients}
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
 			h := newHeld()
-			s := start(t, shape.new, h)
+			s := start(t, shape, h)
 			client := newClient(t)
 
 			var wg sync.WaitGroup
@@ -161,13 +147,13 @@ func TestServersConcurrency(t *testing.T) {
 			for i := range clients {
 				wg.Go(func() { results[i] = get(client, s.URL()) })
 			}
-			h.waitRunning(t, wantMax[shape.name])
+			h.waitRunning(t, wantMax[shape])
 			time.Sleep(50 * time.Millisecond)
-			assert.Equal(t, wantMax[shape.name], h.running.Load(), "%s: requests served at once, with %d clients", s.Name(), clients)
+			assert.Equal(t, wantMax[shape], h.running.Load(), "%s: requests served at once, with %d clients", s.Name(), clients)
 			close(h.release)
 			wg.Wait()
 
-			assert.Equal(t, wantMax[shape.name], h.max.Load(), "%s: most requests served at once", s.Name())
+			assert.Equal(t, wantMax[shape], h.max.Load(), "%s: most requests served at once", s.Name())
 			for i, got := range results {
 				require.NoError(t, got.err, "%s: GET #%d", s.Name(), i)
 				assert.Equal(t, http.StatusOK, got.status, "%s: GET #%d: status", s.Name(), i)
@@ -263,9 +249,7 @@ func TestPoolQueueFull(t *testing.T) {
 		t.Run(fmt.Sprintf("workers=%d/queue=%d/requests=%d", tt.workers, tt.queue, tt.requests), func(t *testing.T) {
 			t.Parallel()
 			h := newHeld()
-			s := start(t, func(h http.Handler, opts ...server.Option) (*server.Server, error) {
-				return server.Pool(tt.workers, h, opts...)
-			}, h, server.Queue(tt.queue))
+			s := start(t, server.Pool, h, server.Workers(tt.workers), server.Queue(tt.queue))
 			client := newClient(t)
 
 			var wg sync.WaitGroup
@@ -287,7 +271,7 @@ func TestPoolQueueFull(t *testing.T) {
 			}
 			// The 503s come while the workers are still busy: at once.
 			require.Eventually(t, func() bool { return refused.Load() == int32(tt.want503) }, 10*time.Second, time.Millisecond,
-				"Pool(%d, Queue(%d)), %d requests: 503s before any worker is free", tt.workers, tt.queue, tt.requests)
+				"New(pool, Workers(%d), Queue(%d)), %d requests: 503s before any worker is free", tt.workers, tt.queue, tt.requests)
 			close(h.release)
 			wg.Wait()
 
@@ -304,8 +288,8 @@ func TestPoolQueueFull(t *testing.T) {
 					t.Errorf("GET #%d: status %d", i, got.status)
 				}
 			}
-			assert.Equal(t, tt.wantOK, gotOK, "Pool(%d, Queue(%d)), %d requests: served", tt.workers, tt.queue, tt.requests)
-			assert.Equal(t, tt.want503, got503, "Pool(%d, Queue(%d)), %d requests: 503", tt.workers, tt.queue, tt.requests)
+			assert.Equal(t, tt.wantOK, gotOK, "New(pool, Workers(%d), Queue(%d)), %d requests: served", tt.workers, tt.queue, tt.requests)
+			assert.Equal(t, tt.want503, got503, "New(pool, Workers(%d), Queue(%d)), %d requests: 503", tt.workers, tt.queue, tt.requests)
 		})
 	}
 }
@@ -321,16 +305,16 @@ func TestServersSurvivePanics(t *testing.T) {
 	mux.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	mux.HandleFunc("/abort", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
 	mux.HandleFunc("/goexit", func(http.ResponseWriter, *http.Request) { runtime.Goexit() })
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
 			// net/http logs each panic with its stack: not news here.
-			s := start(t, shape.new, mux, server.ErrorLog(log.New(io.Discard, "", 0)))
+			s := start(t, shape, mux, server.ErrorLog(log.New(io.Discard, "", 0)))
 			client := newClient(t)
 
 			// More bad requests than the pool has workers: if each cost a
 			// worker, the last GET would find none.
-			for i := range poolWorkers + 1 {
+			for i := range server.DefaultWorkers + 1 {
 				for _, path := range []string{"/panic", "/abort", "/goexit"} {
 					got := get(client, s.URL()+path)
 					assert.Error(t, got.err, "%s: GET %s #%d: the connection is cut", s.Name(), path, i)
@@ -346,11 +330,11 @@ func TestServersSurvivePanics(t *testing.T) {
 // TestShutdownCompletesInFlight: Shutdown stops accepting at once, but the
 // request in flight is served to the end, and Shutdown returns after it.
 func TestShutdownCompletesInFlight(t *testing.T) {
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
 			h := newHeld()
-			s := start(t, shape.new, h)
+			s := start(t, shape, h)
 			client := newClient(t)
 
 			inFlight := make(chan result, 1)
@@ -389,11 +373,11 @@ func TestShutdownCompletesInFlight(t *testing.T) {
 // its handler's context cancelled, and Shutdown returns the context's error
 // after the handler has returned.
 func TestShutdownDeadline(t *testing.T) {
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
 			h := newHeld() // never released: only the cancelled context ends it
-			s := start(t, shape.new, h)
+			s := start(t, shape, h)
 			client := newClient(t)
 
 			inFlight := make(chan result, 1)
@@ -414,11 +398,11 @@ func TestShutdownDeadline(t *testing.T) {
 // TestCloseCutsInFlight: Close does not wait for requests to complete, only
 // for their handlers to see their context cancelled and return.
 func TestCloseCutsInFlight(t *testing.T) {
-	for _, shape := range shapes {
-		t.Run("server="+shape.name, func(t *testing.T) {
+	for _, shape := range server.Shapes {
+		t.Run("server="+string(shape), func(t *testing.T) {
 			t.Parallel()
 			h := newHeld()
-			s := start(t, shape.new, h)
+			s := start(t, shape, h)
 			client := newClient(t)
 
 			inFlight := make(chan result, 1)
@@ -437,22 +421,25 @@ func TestCloseCutsInFlight(t *testing.T) {
 func TestOptionErrors(t *testing.T) {
 	hello := server.Hello()
 	tests := []struct {
-		name    string
-		give    func() (*server.Server, error)
-		wantErr string
+		name      string
+		giveShape server.Shape
+		giveOpts  []server.Option
+		wantErr   string
 	}{
-		{name: "pool_of_0", give: func() (*server.Server, error) { return server.Pool(0, hello) }, wantErr: "server.Pool(0): need at least 1 worker"},
-		{name: "backlog_0", give: func() (*server.Server, error) { return server.Serial(hello, server.Backlog(0)) }, wantErr: "server.Serial: server.Backlog(0): need at least 1"},
-		{name: "queue_-1", give: func() (*server.Server, error) { return server.Pool(1, hello, server.Queue(-1)) }, wantErr: "server.Pool(1): server.Queue(-1): need at least 0"},
-		{name: "queue_on_serial", give: func() (*server.Server, error) { return server.Serial(hello, server.Queue(1)) }, wantErr: "server.Serial: server.Queue: only Pool has a queue"},
-		{name: "queue_on_goroutine", give: func() (*server.Server, error) { return server.Goroutine(hello, server.Queue(1)) }, wantErr: "server.Goroutine: server.Queue: only Pool has a queue"},
-		{name: "bad_addr", give: func() (*server.Server, error) { return server.Goroutine(hello, server.Addr("127.0.0.1:-1")) }, wantErr: "server.Goroutine: listen tcp: address -1: invalid port"},
+		{name: "unknown_shape", giveShape: "threads", wantErr: `server.New: server "threads": want one of serial, pool, goroutine`},
+		{name: "workers_0", giveShape: server.Pool, giveOpts: []server.Option{server.Workers(0)}, wantErr: "server.New(pool): server.Workers(0): need at least 1"},
+		{name: "workers_on_serial", giveShape: server.Serial, giveOpts: []server.Option{server.Workers(2)}, wantErr: "server.New(serial): server.Workers: only the pool has workers, not serial"},
+		{name: "backlog_0", giveShape: server.Serial, giveOpts: []server.Option{server.Backlog(0)}, wantErr: "server.New(serial): server.Backlog(0): need at least 1"},
+		{name: "queue_-1", giveShape: server.Pool, giveOpts: []server.Option{server.Queue(-1)}, wantErr: "server.New(pool): server.Queue(-1): need at least 0"},
+		{name: "queue_on_serial", giveShape: server.Serial, giveOpts: []server.Option{server.Queue(1)}, wantErr: "server.New(serial): server.Queue: only the pool has a queue, not serial"},
+		{name: "queue_on_goroutine", giveShape: server.Goroutine, giveOpts: []server.Option{server.Queue(1)}, wantErr: "server.New(goroutine): server.Queue: only the pool has a queue, not goroutine"},
+		{name: "bad_addr", giveShape: server.Goroutine, giveOpts: []server.Option{server.Addr("127.0.0.1:-1")}, wantErr: "server.New(goroutine): listen tcp: address -1: invalid port"},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			s, err := tt.give()
-			assert.Nil(t, s, "%s: server", tt.name)
-			assert.EqualError(t, err, tt.wantErr, tt.name)
+			s, err := server.New(tt.giveShape, hello, tt.giveOpts...)
+			assert.Nil(t, s, "server.New(%s, %d options): server", tt.giveShape, len(tt.giveOpts))
+			assert.EqualError(t, err, tt.wantErr, "server.New(%s, %d options)", tt.giveShape, len(tt.giveOpts))
 		})
 	}
 }
@@ -466,7 +453,7 @@ func TestAddr(t *testing.T) {
 	}
 	require.NoError(t, ln.Close(), "close probe listener")
 	s := start(t, server.Goroutine, server.Hello(), server.Addr("[::1]:0"))
-	assert.True(t, strings.HasPrefix(s.URL(), "http://[::1]:"), "Goroutine(Addr([::1]:0)).URL() = %s", s.URL())
+	assert.True(t, strings.HasPrefix(s.URL(), "http://[::1]:"), "New(goroutine, Addr([::1]:0)).URL() = %s", s.URL())
 	got := get(newClient(t), s.URL())
 	require.NoError(t, got.err, "GET %s", s.URL())
 	assert.Equal(t, server.Body, got.body, "GET %s", s.URL())

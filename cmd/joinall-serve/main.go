@@ -14,8 +14,8 @@
 //	siege -b -c 50 -t 10S http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10S http://127.0.0.1:8080/
 //
-// cmd/gosiege/sidebyside.sh runs the comparisons of issue 6 in one go. The
-// tests:
+// cmd/gosiege/sidebyside.sh sets gosiege beside wrk and siege in one go.
+// The tests:
 //
 //	go test ./cmd/joinall-serve
 package main
@@ -69,15 +69,13 @@ on stdout, and serves until Ctrl-C.
 
 // options is one invocation of joinall-serve, parsed and checked.
 type options struct {
-	server, work, addr string
-	workers            int
-	wait               time.Duration
+	server     server.Shape
+	work, addr string
+	workers    int
+	wait       time.Duration
 }
 
-var (
-	servers = []string{"serial", "pool", "goroutine"}
-	works   = []string{"hello", "io", "cpu"}
-)
+var works = []string{"hello", "io", "cpu"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -118,11 +116,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // newFlagSet defines joinall-serve's flags on o, with their defaults.
 func newFlagSet(o *options) *flag.FlagSet {
-	*o = options{server: "goroutine", work: "hello", addr: "127.0.0.1:0", workers: 10, wait: server.IOWait}
+	*o = options{server: server.Goroutine, work: "hello", addr: "127.0.0.1:0", workers: server.DefaultWorkers, wait: server.IOWait}
 	fs := flag.NewFlagSet("joinall-serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed on one line by run
 	fs.Usage = func() {}
-	fs.StringVar(&o.server, "server", o.server, "serial, pool or goroutine")
+	fs.Func("server", "serial, pool or goroutine", func(v string) error {
+		o.server = server.Shape(v) // parseArgs checks it
+		return nil
+	})
 	fs.StringVar(&o.work, "work", o.work, "hello, io or cpu")
 	fs.StringVar(&o.addr, "addr", o.addr, "loopback address to listen on")
 	fs.IntVar(&o.workers, "workers", o.workers, "the pool's workers")
@@ -141,14 +142,15 @@ func parseArgs(args []string) (options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return options{}, fmt.Errorf("unexpected argument %q: joinall-serve takes flags only", fs.Arg(0))
-	case !slices.Contains(servers, o.server):
-		return options{}, fmt.Errorf("-server %q: want one of %s", o.server, strings.Join(servers, ", "))
 	case !slices.Contains(works, o.work):
 		return options{}, fmt.Errorf("-work %q: want one of %s", o.work, strings.Join(works, ", "))
 	case o.workers < 1:
 		return options{}, fmt.Errorf("-workers %d: need at least 1", o.workers)
 	case o.wait <= 0:
 		return options{}, fmt.Errorf("-wait %v: must be positive", o.wait)
+	}
+	if _, err := server.ParseShape(string(o.server)); err != nil {
+		return options{}, fmt.Errorf("-%w", err) // "-server "x": want one of ..."
 	}
 	if err := checkAddr(o.addr); err != nil {
 		return options{}, err
@@ -185,17 +187,11 @@ func start(o options) (*server.Server, error) {
 	case "cpu":
 		h = server.CPU(server.CPURounds)
 	}
-	at := server.Addr(o.addr)
-	var s *server.Server
-	var err error
-	switch o.server {
-	case "serial":
-		s, err = server.Serial(h, at)
-	case "pool":
-		s, err = server.Pool(o.workers, h, at)
-	case "goroutine":
-		s, err = server.Goroutine(h, at)
+	opts := []server.Option{server.Addr(o.addr)}
+	if o.server == server.Pool {
+		opts = append(opts, server.Workers(o.workers))
 	}
+	s, err := server.New(o.server, h, opts...)
 	if err != nil {
 		return nil, err
 	}

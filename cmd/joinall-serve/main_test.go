@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/joinall/joinall/server"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -26,10 +28,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestRunServes: every shape with every workload prints its URL, answers
 // hello world there, and exits 0 once stopped.
 func TestRunServes(t *testing.T) {
-	for _, srv := range servers {
+	for _, srv := range server.Shapes {
 		for _, work := range works {
-			t.Run("server="+srv+"/work="+work, func(t *testing.T) {
-				args := []string{"-server", srv, "-work", work, "-wait", "1ms"}
+			t.Run("server="+string(srv)+"/work="+work, func(t *testing.T) {
+				args := []string{"-server", string(srv), "-work", work, "-wait", "1ms"}
 				ctx, stop := context.WithCancel(t.Context())
 				defer stop()
 				out, outW := io.Pipe()

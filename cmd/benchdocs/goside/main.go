@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -29,9 +28,6 @@ import (
 
 	"github.com/joinall/joinall/server"
 )
-
-// poolWorkers is Pool's size, as in BenchmarkServer.
-const poolWorkers = 10
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -58,20 +54,9 @@ func run(args []string) error {
 }
 
 func serve(shape string) error {
-	starts := map[string]func(http.Handler, ...server.Option) (*server.Server, error){
-		"serial": server.Serial,
-		"pool": func(h http.Handler, opts ...server.Option) (*server.Server, error) {
-			return server.Pool(poolWorkers, h, opts...)
-		},
-		"goroutine": server.Goroutine,
-	}
-	start, ok := starts[shape]
-	if !ok {
-		return fmt.Errorf("serve %q: no such server", shape)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	srv, err := start(server.Hello())
+	srv, err := server.New(server.Shape(shape), server.Hello())
 	if err != nil {
 		return err
 	}
