@@ -25,6 +25,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -299,60 +300,55 @@ func runWrk(ctx context.Context, wrk, url string, c int, d time.Duration) (float
 }
 
 // benchRuns runs cfg once per iteration against a server of its own, and
-// reports siege's figures over all the runs, per transaction where per op
-// (see BenchmarkServer).
+// reports the mean over the runs of each of the report's metrics
+// (load.Report.Metrics), with the process's allocations, the driver's and
+// the server's, per transaction.
 func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.Config) {
 	b.Helper()
 	var (
-		runs                  int
-		hits, failed          int
-		elapsed               time.Duration
-		busy                  float64 // T, the transactions' total time, in seconds
-		longest, p99          time.Duration
+		reports               []*load.Report
+		errs                  []error
+		hits                  int
 		mallocs, allocedBytes uint64
 		before, after         runtime.MemStats
 	)
 	b.ReportAllocs()
 	for b.Loop() {
 		srv, err := newServer()
-		require.NoError(b, err, "start server")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		cfg.URL = srv.URL()
 		runtime.ReadMemStats(&before)
 		r, err := load.Run(b.Context(), cfg)
 		runtime.ReadMemStats(&after)
-		require.NoError(b, srv.Close(), "%s.Close", srv.Name())
-		require.NoError(b, err, "load.Run(%+v)", cfg)
-		runs++
-		hits += r.Transactions
-		failed += r.Failed
-		elapsed += r.Elapsed
-		busy += r.Concurrency * r.Elapsed.Seconds()
-		longest = max(longest, r.Longest)
-		p99 = max(p99, r.P99)
+		errs = append(errs, err, srv.Close())
+		if r != nil {
+			reports = append(reports, r)
+			hits += r.Transactions
+		}
 		mallocs += after.Mallocs - before.Mallocs
 		allocedBytes += after.TotalAlloc - before.TotalAlloc
 	}
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(float64(hits)/elapsed.Seconds(), "trans/s")
-	b.ReportMetric(percent(hits, hits+failed), "avail-%")
-	b.ReportMetric(ratio(busy*1000, hits), "resp-ms")
-	b.ReportMetric(busy/elapsed.Seconds(), "concurrency")
-	b.ReportMetric(ms(longest), "longest-ms")
-	b.ReportMetric(ms(p99), "p99-ms")
-	b.ReportMetric(float64(failed)/float64(runs), "failed")
+	require.NoError(b, errors.Join(errs...), "load.Run(%+v)", cfg)
+	sums := map[string]float64{}
+	var units []string
+	for _, r := range reports {
+		for _, m := range r.Metrics() {
+			if _, ok := sums[m.Unit]; !ok {
+				units = append(units, m.Unit)
+			}
+			sums[m.Unit] += m.Value
+		}
+	}
+	for _, unit := range units {
+		b.ReportMetric(sums[unit]/float64(len(reports)), unit)
+	}
 	// Per transaction. With no transaction they are 0, which makes the
 	// testing package leave them out.
-	b.ReportMetric(ratio(float64(elapsed.Nanoseconds()), hits), "ns/op")
-	b.ReportMetric(ratio(float64(allocedBytes), hits), "B/op")
-	b.ReportMetric(ratio(float64(mallocs), hits), "allocs/op")
-}
-
-// ratio is x/n, or 0 when n is 0, as siege computes its ratios.
-func ratio(x float64, n int) float64 {
-	if n == 0 {
-		return 0
+	if hits > 0 {
+		b.ReportMetric(float64(allocedBytes)/float64(hits), "B/op")
+		b.ReportMetric(float64(mallocs)/float64(hits), "allocs/op")
 	}
-	return x / float64(n)
 }
-
-func percent(part, whole int) float64 { return ratio(float64(part)*100, whole) }

@@ -170,6 +170,50 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	return sorted[max(rank, 1)-1]
 }
 
+// A Metric is one figure of a Report as a Go benchmark reports it, with
+// b.ReportMetric(m.Value, m.Unit), and as benchstat reads it: a unit free
+// of spaces that names the figure, and whether more of it is better.
+type Metric struct {
+	Unit   string
+	Value  float64
+	Better string // "higher" or "lower" is better, or "" for neither
+}
+
+// Metrics lists the report's figures in the benchmark format, the one list
+// that every benchmark, command and page that shows a load run reads:
+//
+//	trans/s      TransactionRate
+//	avail-%      Availability
+//	resp-ms      ResponseTime, in milliseconds
+//	concurrency  Concurrency
+//	longest-ms   Longest, in milliseconds
+//	p99-ms       P99, in milliseconds
+//	failed       Failed
+//	ns/op        Elapsed / Transactions: one op is one transaction, so that
+//	             benchstat's sec/op is the inverse of trans/s
+//
+// A figure whose denominator is 0 is 0, as in siege; a 0 ns/op makes the
+// testing package leave ns/op out rather than report a run's length.
+func (r *Report) Metrics() []Metric {
+	perTransaction := 0.0
+	if r.Transactions > 0 {
+		perTransaction = float64(r.Elapsed.Nanoseconds()) / float64(r.Transactions)
+	}
+	return []Metric{
+		{Unit: "trans/s", Value: r.TransactionRate, Better: "higher"},
+		{Unit: "avail-%", Value: r.Availability, Better: "higher"},
+		{Unit: "resp-ms", Value: ms(r.ResponseTime), Better: "lower"},
+		{Unit: "concurrency", Value: r.Concurrency},
+		{Unit: "longest-ms", Value: ms(r.Longest), Better: "lower"},
+		{Unit: "p99-ms", Value: ms(r.P99), Better: "lower"},
+		{Unit: "failed", Value: float64(r.Failed), Better: "lower"},
+		{Unit: "ns/op", Value: perTransaction, Better: "lower"},
+	}
+}
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
 // WriteText writes the report in siege's text layout: siege's twelve lines,
 // byte for byte as siege prints them (times in seconds, sizes in MiB, two
 // decimals), without the blank lines siege prints around them. The fields
