@@ -39,14 +39,17 @@ func ExampleRun() {
 	// 34 hits, 16 failed (16 of them 5xx), availability 68.00 %, 374 bytes
 }
 
-// A report prints as siege prints it; here, the article's single-threaded
-// Flask server under siege (its elapsed time is hits / rate).
+// A report prints as siege prints it, then what siege does not give; here,
+// the article's single-threaded Flask server under siege (its elapsed time
+// is hits / rate; the article gives no percentiles, and its failures were
+// timeouts).
 func ExampleReport_WriteText() {
 	rep := load.Report{
 		Transactions: 6862, Availability: 86.12, Elapsed: 34690 * time.Millisecond,
 		DataTransferred: 0.08, ResponseTime: 200 * time.Millisecond, TransactionRate: 197.81,
 		Concurrency: 39.71, Successful: 6862, Failed: 1106,
 		Longest: 7530 * time.Millisecond, Shortest: 0,
+		Failures: load.Failures{Timeout: 1106}, Users: 200,
 	}
 	rep.WriteText(os.Stdout)
 	// Output:
@@ -62,4 +65,18 @@ func ExampleReport_WriteText() {
 	// Failed transactions:	        1106
 	// Longest transaction:	        7.53
 	// Shortest transaction:	        0.00
+	//
+	// Model:			closed loop, 200 users
+	// Response time p50:	       0.000 ms
+	// Response time p90:	       0.000 ms
+	// Response time p99:	       0.000 ms
+	// Response time p99.9:	       0.000 ms
+	// Failed, refused:	           0
+	// Failed, timeout:	        1106
+	// Failed, reset:		           0
+	// Failed, status 5xx:	           0
+	// Failed, header size:	           0
+	// Failed, protocol:	           0
+	// Failed, fd limit:	           0
+	// Failed, other:		           0
 }

@@ -1,13 +1,32 @@
-// Package load is a small HTTP load driver that reports what siege reports,
-// with siege's exact definitions.
+// Package load is an HTTP load driver that reports what siege reports, with
+// siege's exact definitions, and what siege cannot see.
 //
-// C users each run a closed loop against one URL: send a request, read the
-// whole response, record it, send the next, with no think time (siege -b).
-// The run lasts a duration (siege -t) or a number of transactions per user
-// (siege -r). Each transaction has a timeout; a warm-up can run first and is
-// not counted. By default every transaction opens a new TCP connection and
-// sends Connection: close, as siege does; with KeepAlive the users reuse
-// their connections, as wrk, hey and vegeta do.
+// # Two models of load
+//
+// In the closed loop (siege's, wrk's, and the default), C users each send a
+// request, read the whole response, record it and send the next, with no
+// think time (siege -b). The run lasts a duration (siege -t) or a number of
+// transactions per user (siege -r). When the server stalls, the users stall
+// with it, so the requests that the stall delayed are never sent and the
+// percentiles never see the stall: the load coordinates with the server it
+// measures (coordinated omission).
+//
+// In the open loop (Config.Rate; wrk2 -R, vegeta -rate), requests are due on
+// a fixed schedule, R a second in all, whether or not earlier ones have been
+// answered, and at most C are in flight at once: a request whose time comes
+// while every slot is busy waits for the next free one, first come first
+// served. Its response time runs from its intended send, so a stall is
+// charged to every request it delayed; the service time, from the actual
+// send, is reported beside it. A request that has not found a slot when the
+// schedule ends is unsent, neither a hit nor a failure; requests in flight
+// then finish within their own timeout and are counted. See
+// shared/OPEN-LOOP.md in the project's history for the definition this
+// follows.
+//
+// Each transaction has a timeout; a warm-up can run first and is not
+// counted. By default every transaction opens a new TCP connection and sends
+// Connection: close, as siege does; with KeepAlive each user (each slot)
+// reuses its connection, as wrk, hey and vegeta do.
 //
 // # What a transaction is
 //
@@ -16,74 +35,119 @@
 // buckets:
 //
 //  1. A socket failure: the connection was refused, reset or closed early,
-//     the transaction timed out, or anything else kept a complete response
-//     from arriving. Failed; no time and no bytes are recorded.
+//     the transaction timed out, the response was not HTTP or its headers
+//     too large, or anything else kept a complete response from arriving.
+//     Failed; no time and no bytes are recorded.
 //  2. Status 408 or 500-509: time and bytes are recorded, but the
 //     transaction is failed, not a hit.
 //  3. Anything else: a hit. A redirect is followed as siege follows it, with
 //     each hop a transaction of its own.
 //
-// The Report's twelve siege fields follow from the buckets as siege computes
-// them; see Report.
+// 1xx responses before the final one are read and skipped, as net/http's
+// Transport skips them; a 101 is a protocol failure, since the driver never
+// asks to switch protocols. The Report's twelve siege fields follow from the
+// buckets as siege computes them; see Report.
+//
+// # What a hostile server cannot do
+//
+// A server cannot make the driver hold more than Config.MaxHeaderBytes of
+// response headers per transaction (1 MB by default, as net/http's
+// Transport), or read a body into memory (bodies are counted and thrown
+// away), or hold a transaction past its timeout. Response times go into HDR
+// histograms of fixed size, so memory does not grow with the run's length.
+//
+// A kept-alive connection that fails is retried once, on a new connection,
+// only when the server closed it before any byte of the request could have
+// been processed: the request could not be written, or the connection had
+// been idle for at least a second (long enough for the server's idle
+// timeout to have closed it) and ended before any byte of the answer came.
+// Any other failure on a reused connection, a reset after the request was
+// read among them, is counted as the failure it is.
 //
 // # Connections
 //
-// Each user owns its connection, as a siege user owns its socket, and keeps
-// it (KeepAlive) or opens a new one for every transaction. net/http does all
-// of HTTP: Request.Write puts the request on the wire and ReadResponse reads
-// the answer; the driver only dials, closes, and sets the connection's
-// deadline to the transaction's timeout. It does not go through an
-// http.Transport, whose shared pool and three goroutines per request cost
-// the driver more CPU than a hello server spends answering: on a machine
-// whose cores the driver shares with the server, the driver's cost comes
-// out of the server's rate.
+// Each user owns its connection, as a siege user owns its socket. net/http
+// does all of HTTP: Request.Write puts the request on the wire and
+// ReadResponse reads the answer; the driver only dials, closes, and sets the
+// connection's deadline to the transaction's timeout. It does not go through
+// an http.Transport, whose shared pool and goroutines per request cost the
+// driver more CPU than a hello server spends answering: on a machine whose
+// cores the driver shares with the server, the driver's cost comes out of
+// the server's rate.
 //
-// # Limits
-//
-// The driver is a closed loop: a user sends its next request only after the
-// last one ended, so when the server stalls the users wait with it and the
-// latency percentiles under-report what an open stream of arrivals would see
-// (coordinated omission). siege behaves the same way. siege's failure
-// threshold (it stops after 1024 failures) is not applied: a run ends only by
-// its duration, its repetitions or its context.
+// siege's failure threshold (it stops after 1024 failures) is not applied:
+// a run ends only by its duration, its repetitions or its context.
 package load
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 )
 
 // DefaultTimeout is siege's timeout, used when Config.Timeout is 0.
 const DefaultTimeout = 30 * time.Second
 
-// maxHops bounds how many redirects one repetition follows, as
-// net/http's client does by default.
+// DefaultMaxHeaderBytes bounds a response's headers when
+// Config.MaxHeaderBytes is 0: net/http's Transport's bound.
+const DefaultMaxHeaderBytes = 1 << 20
+
+// MaxHeaderBytesLimit is the most Config.MaxHeaderBytes may raise the bound
+// to: net/http's hard cap.
+const MaxHeaderBytesLimit = 10 << 20
+
+// MaxTimeout is the longest Config.Timeout: a day, the longest time the
+// histograms hold.
+const MaxTimeout = histMax
+
+// maxHops bounds how many redirects one repetition follows, as net/http's
+// client does by default.
 const maxHops = 10
 
-// Config is one load run: siege's flags as fields.
+// max1xx bounds the informational responses before a final one, as
+// net/http's Transport bounds them.
+const max1xx = 5
+
+// idleClose is how long a kept-alive connection must have been idle for its
+// failure, before any byte of the answer, to be taken as the server's idle
+// timeout closing it: servers close idle connections after seconds (Apache
+// and Node.js after 5, nginx after 75), not within one.
+const idleClose = time.Second
+
+// Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {
-	// URL is the target; http:// or https:// only.
+	// URL is the target; http:// or https:// only. Userinfo, as in
+	// http://user:pass@host/, is sent as Basic authentication, as siege
+	// sends it.
 	URL string
-	// Users is C, the number of concurrent users, each in a closed loop
-	// (siege -c). At least 1.
+	// Users is C. In the closed loop it is the number of concurrent
+	// users, each in a closed loop (siege -c); in the open loop, the most
+	// requests in flight at once (the slots, each with its connection).
+	// At least 1.
 	Users int
-	// Duration is the length of the measured run (siege -t). 0: run by Reps.
+	// Rate, when above 0, makes the run an open loop: Rate requests a
+	// second in all, on a fixed schedule, for Duration. 0 is the closed
+	// loop.
+	Rate float64
+	// Duration is the length of the measured run (siege -t). 0: run by
+	// Reps, which the open loop cannot.
 	Duration time.Duration
 	// Reps is the number of repetitions per user (siege -r): each is one
 	// transaction, or one per hop when the URL redirects. 0: run for
 	// Duration. Both 0 is an error; when both are set, whichever ends first
-	// ends the run.
+	// ends the run. Closed loop only.
 	Reps int
 	// KeepAlive keeps each user's connection open from one transaction to
 	// the next: C users, C connections, as wrk -c C. false, siege's
@@ -91,19 +155,39 @@ type Config struct {
 	// Connection: close.
 	KeepAlive bool
 	// Timeout bounds every transaction, from before the connection is
-	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s.
+	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s;
+	// at most MaxTimeout.
 	Timeout time.Duration
-	// Warmup runs the users this long before the measured run; what
+	// Warmup runs the load this long before the measured run; what
 	// happens during it is not counted.
 	Warmup time.Duration
+	// MaxHeaderBytes bounds the bytes of a response's headers, 1xx
+	// responses before it included. 0 means DefaultMaxHeaderBytes; at most
+	// MaxHeaderBytesLimit.
+	MaxHeaderBytes int64
 	// TLSConfig is used for https URLs. nil: certificates are not verified,
 	// as siege and wrk do not verify them; a load driver measures a server,
 	// it does not authenticate it.
 	TLSConfig *tls.Config
 	// DialContext, if not nil, opens the connections instead of a
 	// net.Dialer: to load a server over an in-memory pipe (as the tests do,
-	// in fake time) or a Unix socket.
+	// in fake time) or a Unix socket, or to refuse some addresses.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Progress, if not nil, is called about once a second while the
+	// measured run lasts, from a goroutine of Run's, with the run so far.
+	Progress func(Progress)
+}
+
+// Progress is a run so far, for a live display.
+type Progress struct {
+	Elapsed time.Duration // since the measured run started
+	Length  time.Duration // Config.Duration; 0 for a run by Reps
+	// Transactions and Failed count so far, as the Report will.
+	Transactions, Failed int
+	// Rate is the transactions per second since the last call.
+	Rate float64
+	// P99 is the 99th percentile of the response times so far.
+	P99 time.Duration
 }
 
 // validate reports the first thing wrong with cfg, and the parsed URL.
@@ -114,13 +198,13 @@ func (cfg *Config) validate() (*url.URL, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the URL is in our message already
 		}
-		return nil, fmt.Errorf("load: URL %q: %w", cfg.URL, err)
+		return nil, fmt.Errorf("load: URL %q: %w", redact(cfg.URL), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", cfg.URL)
+		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("load: URL %q: no host", cfg.URL)
+		return nil, fmt.Errorf("load: URL %q: no host", u.Redacted())
 	}
 	switch {
 	case cfg.Users < 1:
@@ -131,12 +215,28 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
 	case cfg.Duration == 0 && cfg.Reps == 0:
 		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("load: Timeout = %v: must not be negative", cfg.Timeout)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return nil, fmt.Errorf("load: Rate = %v: must be a positive number of requests a second, or 0", cfg.Rate)
+	case cfg.Rate > 0 && (cfg.Duration == 0 || cfg.Reps > 0):
+		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
+	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
+		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
 		return nil, fmt.Errorf("load: Warmup = %v: must not be negative", cfg.Warmup)
+	case cfg.MaxHeaderBytes < 0 || cfg.MaxHeaderBytes > MaxHeaderBytesLimit:
+		return nil, fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
 	}
 	return u, nil
+}
+
+// redact hides the userinfo of a URL that does not parse, for messages.
+func redact(raw string) string {
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			return scheme + "://xxxxx@" + rest[at+1:]
+		}
+	}
+	return raw
 }
 
 // Run runs the load that cfg describes and returns siege's report of it.
@@ -144,17 +244,16 @@ func (cfg *Config) validate() (*url.URL, error) {
 // A bad configuration is an error before anything is sent. If ctx ends the
 // run early, Run returns the report of what completed so far together with
 // ctx's error, so that a command can print it on Ctrl-C. A transaction cut
-// by the run's deadline or by ctx is not counted at all: it is neither a hit
-// nor a failure. When Run returns, every goroutine and connection it opened
-// is gone.
+// by ctx, or in the closed loop by the run's end, is not counted at all: it
+// is neither a hit nor a failure. When Run returns, every goroutine and
+// connection it opened is gone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	target, err := cfg.validate()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
+	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	d, err := newDriver(&cfg, target)
 	if err != nil {
 		return nil, err
@@ -162,29 +261,43 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer d.close()
 
 	if cfg.Warmup > 0 {
-		wctx, cancel := context.WithTimeout(ctx, cfg.Warmup)
-		d.phase(wctx, 0)
-		cancel()
+		d.phase(ctx, cfg.Warmup, nil)
 		if err := ctx.Err(); err != nil {
-			return newReport(nil, 0), err
+			return &Report{Users: cfg.Users, Rate: cfg.Rate}, err
 		}
 	}
-
-	// The run ends at start + Duration exactly, so that E is never shorter
-	// than Duration.
-	start := time.Now()
-	runCtx, cancel := ctx, context.CancelFunc(func() {})
-	if cfg.Duration > 0 {
-		runCtx, cancel = context.WithDeadline(ctx, start.Add(cfg.Duration))
+	recs := make([]*recorder, cfg.Users)
+	for i := range recs {
+		recs[i] = newRecorder(cfg.Rate > 0)
 	}
-	users := d.phase(runCtx, cfg.Reps)
-	elapsed := time.Since(start)
-	cancel()
-	return newReport(users, elapsed), ctx.Err()
+	stop := d.progress(ctx, recs)
+	r := d.phase(ctx, cfg.Duration, recs)
+	stop()
+	return r, ctx.Err()
 }
 
-// driver holds what the users of one Run share, and each user's
-// connection (see Connections in the package doc).
+// Reach opens one connection to cfg.URL's host, as a run would (with
+// cfg.DialContext, within cfg.Timeout), and closes it: whether the target
+// can be reached at all, before a run of thousands of refusals.
+func Reach(ctx context.Context, cfg Config) error {
+	target, err := cfg.validate()
+	if err != nil {
+		return err
+	}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, DefaultTimeout))
+	defer cancel()
+	c, err := dial(ctx, "tcp", hostPort(target))
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// driver holds what the users of one Run share.
 type driver struct {
 	cfg    *Config
 	target *url.URL
@@ -195,25 +308,24 @@ type driver struct {
 	// written once.
 	req  *http.Request
 	wire []byte
-	// slots[i] is user i's connection. It outlives a phase, so that the
-	// connections the warm-up opened carry on into the measured run.
-	slots []slot
-}
-
-// A slot is one user's connection, with the buffers that outlive it.
-type slot struct {
-	conn net.Conn // nil when the user has none open
-	addr string   // what conn is connected to
-	used bool     // whether a transaction has completed on conn
-	br   *bufio.Reader
-	bw   *bufio.Writer
+	// users[i] is user (slot) i with its connection, which outlives a
+	// phase, so that the connections the warm-up opened carry on into the
+	// measured run.
+	users []*user
+	// inFlight counts the open loop's requests in flight; peak is its
+	// highest.
+	inFlight, peak atomic.Int64
+	// start is when the measured run started, for progress.
+	start atomic.Pointer[time.Time]
 }
 
 func newDriver(cfg *Config, target *url.URL) (*driver, error) {
-	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext, slots: make([]slot, cfg.Users)}
+	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext}
+	host := *target
+	host.User = nil
 	d.req = &http.Request{
 		Method:     http.MethodGet,
-		URL:        target,
+		URL:        &host,
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
@@ -222,9 +334,13 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 		// Without keep-alive: Connection: close, as siege sends it.
 		Close: !cfg.KeepAlive,
 	}
+	if target.User != nil {
+		password, _ := target.User.Password()
+		d.req.SetBasicAuth(target.User.Username(), password)
+	}
 	var wire bytes.Buffer
 	if err := d.req.Write(&wire); err != nil {
-		return nil, fmt.Errorf("load: URL %q: %w", cfg.URL, err)
+		return nil, fmt.Errorf("load: URL %q: %w", target.Redacted(), err)
 	}
 	d.wire = wire.Bytes()
 	if d.dial == nil {
@@ -240,329 +356,201 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 			d.tls.ServerName = target.Hostname()
 		}
 	}
+	d.users = make([]*user, cfg.Users)
+	for i := range d.users {
+		d.users[i] = &user{d: d, buf: make([]byte, 16<<10)}
+		d.users[i].lim.max = cfg.MaxHeaderBytes
+		d.users[i].br = bufio.NewReader(&d.users[i].lim)
+		d.users[i].bw = bufio.NewWriter(nil)
+	}
 	return d, nil
 }
 
 // close closes every connection still open.
 func (d *driver) close() {
-	for i := range d.slots {
-		if c := d.slots[i].conn; c != nil {
-			c.Close()
-			d.slots[i].conn = nil
+	for _, u := range d.users {
+		u.hangUp()
+	}
+}
+
+// phase runs the load for length (the closed loop: or until each user has
+// made Reps repetitions) and returns its report, recorded into recs; with
+// recs nil it is the warm-up, and records nothing.
+func (d *driver) phase(ctx context.Context, length time.Duration, recs []*recorder) *Report {
+	measured := recs != nil
+	if !measured {
+		recs = make([]*recorder, len(d.users))
+		for i := range recs {
+			recs[i] = newRecorder(d.cfg.Rate > 0)
 		}
-	}
-}
-
-// phase runs cfg.Users users until ctx ends or each has made reps
-// repetitions (reps 0: no limit), and returns what each recorded.
-func (d *driver) phase(ctx context.Context, reps int) []*user {
-	users := make([]*user, d.cfg.Users)
-	var wg sync.WaitGroup
-	for i := range users {
-		u := d.newUser(ctx, &d.slots[i])
-		users[i] = u
-		wg.Go(func() { u.loop(reps) })
-	}
-	wg.Wait()
-	return users
-}
-
-// A user is one closed loop and what it recorded. Each user records into its
-// own fields, so the hot path shares no memory between users.
-type user struct {
-	d      *driver
-	ctx    context.Context // the phase's: when it ends, the user stops
-	end    time.Time       // ctx's deadline, if hasEnd
-	hasEnd bool
-	s      *slot  // the user's connection
-	buf    []byte // body reads land here and are thrown away
-
-	// unwatch stops cutting s.conn when ctx ends; see watch.
-	unwatch func()
-
-	hits, failed, successful int
-	bytes                    int64
-	total                    time.Duration   // T: the times of buckets 2 and 3
-	times                    []time.Duration // each of those times, for percentiles
-	failures                 Failures
-}
-
-func (d *driver) newUser(ctx context.Context, s *slot) *user {
-	if s.br == nil {
-		s.br = bufio.NewReader(nil)
-		s.bw = bufio.NewWriter(nil)
-	}
-	u := &user{d: d, ctx: ctx, s: s, buf: make([]byte, 32<<10), times: make([]time.Duration, 0, 1024)}
-	u.end, u.hasEnd = ctx.Deadline()
-	return u
-}
-
-func (u *user) loop(reps int) {
-	if u.s.conn != nil {
-		u.watch() // a connection kept from the warm-up
-	}
-	defer u.stopWatching()
-	for i := 0; reps == 0 || i < reps; i++ {
-		if u.ended() {
-			return
-		}
-		var hop *http.Request
-		for n := 0; ; n++ {
-			hop = u.transact(hop, n < maxHops)
-			if hop == nil {
-				break
-			}
-		}
-	}
-}
-
-// ended reports whether the phase is over. ctx says so a moment late: its
-// deadline is kept by a timer whose callback must be scheduled, while a
-// socket's deadline (a dial's is ctx's) can expire first. Without looking at
-// the clock, a dial at the end of a run would fail at once as a timeout, and
-// the user would dial, fail and count again until the callback ran: on a
-// busy machine, hundreds of false timeouts.
-func (u *user) ended() bool {
-	return u.ctx.Err() != nil || u.hasEnd && !time.Now().Before(u.end)
-}
-
-// transact makes one transaction, of the target or of hop when hop is not
-// nil, and records it. When the response is a redirect to follow, it returns
-// the request for the next hop.
-func (u *user) transact(hop *http.Request, follow bool) *http.Request {
-	req := u.d.req
-	if hop != nil {
-		req = hop
 	}
 	start := time.Now()
-	resp, n, err := u.roundTrip(req, start.Add(u.d.cfg.Timeout))
-	elapsed := time.Since(start)
-	if err != nil {
-		if u.ended() {
-			return nil // cut by the end of the run: not counted
+	if measured {
+		d.start.Store(&start)
+	}
+	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
+	var unsent int
+	if d.cfg.Rate > 0 {
+		unsent, r.Drain = d.openLoop(ctx, start, length, recs)
+		r.Elapsed = min(length, time.Since(start))
+	} else {
+		reps := d.cfg.Reps
+		if !measured {
+			reps = 0 // the warm-up lasts its length
 		}
-		u.failed++
-		u.failures.count(err)
+		d.closedLoop(ctx, start, length, reps, recs)
+		r.Elapsed = time.Since(start)
+	}
+	if !measured {
 		return nil
 	}
-	u.bytes += n
-	u.total += elapsed
-	u.times = append(u.times, elapsed)
-	code := resp.StatusCode
-	if failedStatus(code) {
-		u.failed++
-		if code == http.StatusRequestTimeout {
-			u.failures.Other++
-		} else {
-			u.failures.Status5xx++
-		}
-		return nil
-	}
-	u.hits++
-	if code < 400 || code == http.StatusUnauthorized || code == http.StatusProxyAuthRequired {
-		u.successful++
-	}
-	if !follow || code < 300 || code > 399 {
-		return nil
-	}
-	loc, err := resp.Location()
-	if err != nil {
-		return nil // a 3xx without a usable Location ends the repetition
-	}
-	next := u.d.req.Clone(context.Background())
-	next.URL = loc
-	next.Host = loc.Host
-	return next
+	m := collect(recs)
+	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
+	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
+	m.fill()
+	return m
 }
 
-// roundTrip sends req and reads the whole response before deadline, on the
-// user's connection or a new one, and returns the response and its body's
-// length.
-func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
-	addr := hostPort(req.URL)
-	for retried := false; ; retried = true {
-		reused := u.s.conn != nil && u.s.addr == addr && u.s.used
-		if err := u.connect(addr, deadline); err != nil {
-			return nil, 0, err
-		}
-		resp, n, err := u.exchange(req, deadline)
-		if err == nil {
-			if resp.Close || !u.d.cfg.KeepAlive {
-				u.hangUp()
-			} else {
-				u.s.used = true
+// closedLoop runs every user in a closed loop until length has passed (0:
+// no limit) or each user has made reps repetitions (0: no limit), or ctx
+// ends.
+func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Duration, reps int, recs []*recorder) {
+	// The run ends at start + length exactly, so that E is never shorter
+	// than length.
+	if length > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, start.Add(length))
+		defer cancel()
+	}
+	var wg sync.WaitGroup
+	for i, u := range d.users {
+		wg.Go(func() {
+			u.begin(ctx, recs[i])
+			defer u.stopWatching()
+			for n := 0; reps == 0 || n < reps; n++ {
+				if u.ended() {
+					return
+				}
+				u.repetition(time.Now())
 			}
-			return resp, n, nil
+		})
+	}
+	wg.Wait()
+}
+
+// openLoop sends d.cfg.Rate requests a second from start for length, each
+// on the first free user (slot), and returns how many found no slot before
+// the end, and how long the requests in flight at the end took to finish.
+// Request i is due at start + i/Rate; the requests due in [start, start +
+// length) are the schedule.
+func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, drain time.Duration) {
+	d.inFlight.Store(0)
+	d.peak.Store(0)
+	due := make(chan time.Time) // unbuffered: a send waits for a free slot
+	var wg sync.WaitGroup
+	for i, u := range d.users {
+		wg.Go(func() {
+			u.begin(ctx, recs[i])
+			defer u.stopWatching()
+			for intended := range due {
+				n := d.inFlight.Add(1)
+				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
+				}
+				u.repetition(intended)
+				d.inFlight.Add(-1)
+			}
+		})
+	}
+	end := start.Add(length)
+	timer := time.NewTimer(time.Until(end))
+	defer timer.Stop()
+	sleep := time.NewTimer(0)
+	defer sleep.Stop()
+	ended := false
+	for i := 0; ; i++ {
+		intended := start.Add(time.Duration(float64(i) / d.cfg.Rate * float64(time.Second)))
+		if !intended.Before(end) {
+			break
 		}
-		u.hangUp()
-		// A server may close a kept-alive connection while it is idle
-		// (its idle timeout, or it is stopping); the request then fails
-		// before a byte of the answer arrives. net/http's Transport
-		// retries such a request once on a new connection, and so does
-		// the driver: the server did not fail this transaction.
-		if reused && !retried && closedWhileIdle(err) && !u.ended() {
+		if ended {
+			unsent++
 			continue
 		}
-		return nil, 0, err
-	}
-}
-
-// connect makes sure the user has a connection to addr: it dials one, and
-// shakes hands for https, unless it has one already.
-func (u *user) connect(addr string, deadline time.Time) error {
-	if u.s.conn != nil {
-		if u.s.addr == addr {
-			return nil
+		// When the schedule is behind (a timer fires late, a slot was
+		// slow to free), the requests due meanwhile go at once, one after
+		// another: the rate is kept over the run, not by each gap.
+		if wait := time.Until(intended); wait > 0 {
+			sleep.Reset(wait)
+			select {
+			case <-sleep.C:
+			case <-ctx.Done():
+			}
 		}
-		u.hangUp() // a redirect to another host
-	}
-	ctx, cancel := context.WithDeadline(u.ctx, deadline)
-	defer cancel()
-	c, err := u.d.dial(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	if u.d.tls != nil {
-		cfg := u.d.tls
-		if host, _, _ := net.SplitHostPort(addr); host != u.d.target.Hostname() {
-			cfg = cfg.Clone() // a redirect to another host
-			cfg.ServerName = host
+		if ctx.Err() != nil {
+			break // interrupted: what was never due is not counted
 		}
-		tc := tls.Client(c, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			c.Close()
-			return err
+		select {
+		case due <- intended:
+		case <-timer.C:
+			ended = true
+			unsent++
+		case <-ctx.Done():
 		}
-		c = tc
 	}
-	u.s.conn, u.s.addr, u.s.used = c, addr, false
-	u.s.br.Reset(c)
-	u.s.bw.Reset(c)
-	u.watch()
-	return nil
+	if !ended {
+		// Wait for the schedule's end, so that E is its length.
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+	}
+	close(due)
+	wg.Wait()
+	return unsent, max(time.Since(end), 0)
 }
 
-// exchange writes req on the user's connection and reads the response and
-// its body, all before deadline.
-func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
-	c := u.s.conn
-	if err := c.SetDeadline(deadline); err != nil {
-		return nil, 0, err
+// progress calls cfg.Progress about once a second with the run so far,
+// until the returned function is called, which returns once the calls have
+// stopped.
+func (d *driver) progress(ctx context.Context, recs []*recorder) (stop func()) {
+	if d.cfg.Progress == nil {
+		return func() {}
 	}
-	// watch cuts the connection by setting a deadline in the past when
-	// ctx ends; a deadline set after that would undo the cut, so look
-	// again now that this one is set.
-	if err := u.ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	if err := u.send(req); err != nil {
-		return nil, 0, &beforeResponseError{err}
-	}
-	if _, err := u.s.br.Peek(1); err != nil {
-		return nil, 0, &beforeResponseError{err}
-	}
-	resp, err := http.ReadResponse(u.s.br, req)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := u.drain(resp.Body)
-	return resp, n, err
-}
-
-// send writes req on the user's connection: the target's request as
-// Request.Write wrote it once, any other (a redirect's) with Request.Write.
-func (u *user) send(req *http.Request) error {
-	if req == u.d.req {
-		_, err := u.s.conn.Write(u.d.wire)
-		return err
-	}
-	if err := req.Write(u.s.bw); err != nil {
-		return err
-	}
-	return u.s.bw.Flush()
-}
-
-// closedWhileIdle reports whether err shows a connection that the server
-// had closed before the request: the request could not be written, or the
-// connection ended before the first byte of an answer.
-func closedWhileIdle(err error) bool {
-	var early *beforeResponseError
-	return errors.As(err, &early) &&
-		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
-}
-
-// A beforeResponseError is a failure before the first byte of the response.
-type beforeResponseError struct{ err error }
-
-func (e *beforeResponseError) Error() string { return e.err.Error() }
-func (e *beforeResponseError) Unwrap() error { return e.err }
-
-// aLongTimeAgo is a deadline that has passed: setting it makes every
-// pending read and write on a connection fail at once.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// watch makes the end of the phase cut the user's connection: a transaction
-// in flight fails at once, and the user sees that ctx has ended.
-func (u *user) watch() {
-	c := u.s.conn
-	fired := make(chan struct{})
-	stop := context.AfterFunc(u.ctx, func() {
-		c.SetDeadline(aLongTimeAgo)
-		close(fired)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		last, lastAt := 0, time.Time{}
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				start := d.start.Load()
+				if start == nil {
+					continue // still warming up
+				}
+				if lastAt.IsZero() {
+					lastAt = *start
+				}
+				r := collect(recs)
+				p := Progress{
+					Elapsed: now.Sub(*start), Length: d.cfg.Duration,
+					Transactions: r.Transactions, Failed: r.Failed, P99: r.P99,
+				}
+				if s := now.Sub(lastAt).Seconds(); s > 0 {
+					p.Rate = float64(r.Transactions-last) / s
+				}
+				last, lastAt = r.Transactions, now
+				d.cfg.Progress(p)
+			}
+		}
 	})
-	u.unwatch = func() {
-		if !stop() {
-			<-fired // let the cut finish, so that no goroutine outlives Run
-		}
+	return func() {
+		close(done)
+		wg.Wait()
 	}
-}
-
-func (u *user) stopWatching() {
-	if u.unwatch != nil {
-		u.unwatch()
-		u.unwatch = nil
-	}
-}
-
-// hangUp closes the user's connection.
-func (u *user) hangUp() {
-	u.stopWatching()
-	if u.s.conn != nil {
-		u.s.conn.Close()
-		u.s.conn = nil
-	}
-}
-
-// hostPort is the address to dial for u: its host and port, the scheme's
-// default port when it has none.
-func hostPort(u *url.URL) string {
-	if port := u.Port(); port != "" {
-		return u.Host
-	}
-	if u.Scheme == "https" {
-		return net.JoinHostPort(u.Hostname(), "443")
-	}
-	return net.JoinHostPort(u.Hostname(), "80")
-}
-
-// drain reads body to its end, counts its bytes and closes it.
-func (u *user) drain(body io.ReadCloser) (int64, error) {
-	var n int64
-	for {
-		m, err := body.Read(u.buf)
-		n += int64(m)
-		if err == io.EOF {
-			return n, body.Close()
-		}
-		if err != nil {
-			body.Close()
-			return n, err
-		}
-	}
-}
-
-// failedStatus reports whether siege counts a response with this status as
-// failed (bucket 2): 408 or 500-509.
-func failedStatus(code int) bool {
-	return code == http.StatusRequestTimeout || (code >= 500 && code <= 509)
 }

@@ -13,7 +13,9 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,17 +90,38 @@ func TestRunMisbehavingServers(t *testing.T) {
 		// siege's failing range ends at 509: a 510 is a hit.
 		{name: "510", giveServer: served(status(http.StatusNotExtended, "ext")), wantHits: 6, wantOK: 0, wantBytes: 6 * 3, wantTimed: true},
 		{
-			// A whole response that says nothing of closing, then the
-			// server closes: a kept-alive connection dies while idle. The
-			// next request on it fails before any answer and is retried
-			// once on a new connection, as net/http's Transport does: no
-			// transaction fails.
-			name: "closes_idle_connection",
-			giveServer: served(hijack(func(c *net.TCPConn) {
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + helloBody))
-				c.Close()
+			// A 100 Continue and a 103 Early Hints before the answer:
+			// skipped, as net/http's Transport skips them, and the body
+			// read; the next request does not take a left-over answer.
+			name: "1xx_before_200",
+			giveServer: served(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusContinue)
+				w.Header().Set("Link", "</style.css>; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+				w.Write([]byte(helloBody))
 			})),
 			wantHits: 6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true,
+		},
+		{
+			// The credentials of the URL go as Basic authentication, as
+			// siege sends them; without them the server says 401, which
+			// would be a hit but not successful.
+			name:       "credentials_in_url",
+			giveServer: withUserinfo("user", "s3cret", served(basicAuth("user", "s3cret", hello()))),
+			wantHits:   6, wantOK: 6, wantBytes: 6 * 11, wantTimed: true,
+		},
+		{
+			// Every third request the server reads and then resets (RST).
+			// The reset is the server's failure whether or not the
+			// connection was kept alive: the driver does not send it
+			// again. The server sees 6 requests; the 3rd and 6th fail.
+			name: "resets_every_third_after_reading",
+			giveServer: served(everyThird(hijack(func(c *net.TCPConn) {
+				c.SetLinger(0)
+				c.Close()
+			}), hello())),
+			wantHits: 4, wantOK: 4, wantBytes: 4 * 11, wantTimed: true,
+			wantFailed: load.Failures{Reset: 2},
 		},
 		// Bucket 1 from here on: no time, no bytes.
 		{name: "refuses_connections", giveServer: nettest.RefusedURL, wantFailed: load.Failures{Refused: 6}},
@@ -129,6 +152,55 @@ func TestRunMisbehavingServers(t *testing.T) {
 			wantFailed: load.Failures{Reset: 6},
 		},
 		{name: "hangs_past_timeout", giveServer: served(http.HandlerFunc(hang)), giveTimeout: short, wantFailed: load.Failures{Timeout: 6}},
+		{
+			// The headers come a byte every 10 ms and never end: the
+			// deadline passes in the middle of a header's name, where the
+			// parser, given a line without its colon, reports a malformed
+			// header rather than the timeout.
+			name: "trickles_headers_past_timeout",
+			giveServer: served(hijack(func(c *net.TCPConn) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nX-Slow: 1\r\n"))
+				for range 100 {
+					time.Sleep(10 * time.Millisecond)
+					if _, err := c.Write([]byte("X")); err != nil {
+						break
+					}
+				}
+				c.Close()
+			})),
+			giveTimeout: short,
+			wantFailed:  load.Failures{Timeout: 6},
+		},
+		{
+			// One header line that never ends, 16 MB of it: the driver
+			// stops reading at 1 MB.
+			name:       "huge_header",
+			giveServer: served(hijack(endless("HTTP/1.1 200 OK\r\nX-Big: ", "a"))),
+			wantFailed: load.Failures{HeaderTooLarge: 6},
+		},
+		{
+			// Small headers without end, 16 MB of them.
+			name:       "many_headers",
+			giveServer: served(hijack(endless("HTTP/1.1 200 OK\r\n", "X-N: 1\r\n"))),
+			wantFailed: load.Failures{HeaderTooLarge: 6},
+		},
+		{name: "garbage_status_line", giveServer: served(hijack(raw("SPDY/3 200 OK\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
+		{name: "status_000", giveServer: served(hijack(raw("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
+		{name: "status_099", giveServer: served(hijack(raw("HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
+		{
+			// 101 answers a request to switch protocols, which the driver
+			// never makes.
+			name:       "switching_protocols_unasked",
+			giveServer: served(hijack(raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))),
+			wantFailed: load.Failures{Protocol: 6},
+		},
+		{
+			// net/http's Transport gives up after 5 informational
+			// responses; so does the driver.
+			name:       "endless_1xx",
+			giveServer: served(hijack(endless("", "HTTP/1.1 103 Early Hints\r\n\r\n"))),
+			wantFailed: load.Failures{Protocol: 6},
+		},
 		{
 			name: "hangs_mid_body",
 			giveServer: served(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -191,6 +263,66 @@ func served(h http.Handler) func(testing.TB) string {
 	return func(tb testing.TB) string {
 		tb.Helper()
 		return serve(tb, h).URL
+	}
+}
+
+// raw writes response on the connection and closes it.
+func raw(response string) func(c *net.TCPConn) {
+	return func(c *net.TCPConn) {
+		c.Write([]byte(response))
+		c.Close()
+	}
+}
+
+// endless writes head, then piece again and again, 16 MB in all or until
+// the client goes away, then closes the connection.
+func endless(head, piece string) func(c *net.TCPConn) {
+	return func(c *net.TCPConn) {
+		defer c.Close()
+		if _, err := c.Write([]byte(head)); err != nil {
+			return
+		}
+		chunk := []byte(strings.Repeat(piece, 64<<10/len(piece)))
+		for sent := 0; sent < 16<<20; sent += len(chunk) {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// everyThird serves every third request with third, the others with h.
+func everyThird(third, h http.Handler) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%3 == 0 {
+			third.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// basicAuth serves h to requests with these credentials, 401 to others.
+func basicAuth(user, password string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "who?", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// withUserinfo puts user and password into the URL that server returns.
+func withUserinfo(user, password string, server func(testing.TB) string) func(testing.TB) string {
+	return func(tb testing.TB) string {
+		tb.Helper()
+		u, err := url.Parse(server(tb))
+		require.NoError(tb, err, "parse the server's URL")
+		u.User = url.UserPassword(user, password)
+		return u.String()
 	}
 }
 
@@ -468,7 +600,12 @@ func TestRunBadConfig(t *testing.T) {
 		{name: "no_end", give: load.Config{URL: srv.URL, Users: 1}, want: "load: neither Duration nor Reps is set: the run would never end"},
 		{name: "negative_duration", give: load.Config{URL: srv.URL, Users: 1, Duration: -time.Second}, want: "load: Duration = -1s: must not be negative"},
 		{name: "negative_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: -1}, want: "load: Reps = -1: must not be negative"},
-		{name: "negative_timeout", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: -1}, want: "load: Timeout = -1ns: must not be negative"},
+		{name: "negative_timeout", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: -1}, want: "load: Timeout = -1ns: must be between 0 and 24h0m0s"},
+		{name: "timeout_past_a_day", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: 25 * time.Hour}, want: "load: Timeout = 25h0m0s: must be between 0 and 24h0m0s"},
+		{name: "negative_rate", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: -1}, want: "load: Rate = -1: must be a positive number of requests a second, or 0"},
+		{name: "rate_by_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: 5, Rate: 10}, want: "load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration"},
+		{name: "header_bound_past_10MB", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, MaxHeaderBytes: 11 << 20}, want: "load: MaxHeaderBytes = 11534336: must be between 0 and 10485760"},
+		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://user:xxxxx@127.0.0.1/": scheme must be http or https`},
 		{name: "negative_warmup", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Warmup: -1}, want: "load: Warmup = -1ns: must not be negative"},
 		{name: "ftp", give: load.Config{URL: "ftp://127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://127.0.0.1/": scheme must be http or https`},
 		{name: "no_scheme", give: load.Config{URL: "127.0.0.1:8080/", Users: 1, Reps: 1}, want: `load: URL "127.0.0.1:8080/": first path segment in URL cannot contain colon`},

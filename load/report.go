@@ -1,34 +1,44 @@
 package load
 
 import (
-	"context"
+	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"slices"
-	"syscall"
+	"math"
+	"strings"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // mib is siege's "MB": 2^20 bytes.
 const mib = 1 << 20
 
 // Report is what a run measured: siege's twelve fields, computed exactly as
-// siege computes them, and a few more that siege does not give.
+// siege computes them, and what siege does not give: percentiles, failures
+// by kind, the load's model and, in the open loop, what the schedule could
+// not send and how long the service itself took.
 //
 // In the formulas, H is the number of hits (bucket 3), F the number of
-// failed transactions (buckets 1 and 2), T the sum of the times of buckets 2
-// and 3, E the elapsed time of the run and B the body bytes received. A
-// ratio whose denominator is 0 is 0, as in siege.
+// failed transactions (buckets 1 and 2), T the sum of the response times of
+// buckets 2 and 3, E the elapsed time of the run and B the body bytes
+// received. A ratio whose denominator is 0 is 0, as in siege.
+//
+// In the open loop a response time runs from the request's intended send,
+// so that a request that waited for a free slot is charged its wait (it is
+// corrected for coordinated omission); every time of the report is such a
+// time except Service's.
 type Report struct {
 	// Transactions is H, siege's hits: responses that are neither a socket
 	// failure nor a failing status.
 	Transactions int
 	// Availability is H / (H + F) x 100, in percent; a 5xx lowers it.
 	Availability float64
-	// Elapsed is E, from before the users start to after all have ended;
-	// the warm-up is not part of it.
+	// Elapsed is E: in the closed loop, from before the users start to
+	// after all have ended; in the open loop, the schedule's length, so
+	// that H / E is the rate achieved. The warm-up is not part of it.
 	Elapsed time.Duration
 	// DataTransferred is B / 2^20: siege's "MB" are MiB of body bytes.
 	DataTransferred float64
@@ -48,126 +58,174 @@ type Report struct {
 	Successful int
 	// Failed is F: socket failures and failing statuses (408, 500-509).
 	Failed int
-	// Longest is the longest time among buckets 2 and 3.
+	// Longest is the longest response time among buckets 2 and 3.
 	Longest time.Duration
-	// Shortest is the shortest time among buckets 2 and 3, 0 when there
-	// were none.
+	// Shortest is the shortest response time among buckets 2 and 3, 0
+	// when there were none.
 	Shortest time.Duration
 
 	// Bytes is B, the body bytes of buckets 2 and 3.
 	Bytes int64
-	// P50, P90 and P99 are percentiles of the times of buckets 2 and 3,
-	// by nearest rank over every recorded time (not estimated from a
-	// histogram or a mean): the smallest time that at least that
-	// percentage of the transactions did not exceed. 0 when there were
-	// none.
-	P50, P90, P99 time.Duration
+	// P50, P90, P99 and P999 are percentiles of the response times of
+	// buckets 2 and 3, by nearest rank (the smallest time that at least
+	// that share of the transactions did not exceed), read from an HDR
+	// histogram: each is at most 0.1 % (or 1 µs) above the exact one, and
+	// never above Longest. 0 when there were none.
+	P50, P90, P99, P999 time.Duration
 	// Failures counts the failed transactions by kind; the kinds add up
 	// to Failed.
 	Failures Failures
+
+	// Users is how many users ran the closed loop, or, in the open loop,
+	// the most requests in flight at once (Config.Users).
+	Users int
+	// Rate is the open loop's intended rate, in requests per second; 0 in
+	// the closed loop.
+	Rate float64
+	// Unsent counts the open loop's requests whose intended time came
+	// while every slot was busy and that found none free before the run
+	// ended: neither hits nor failures. Hits + Failed + Unsent is the
+	// number of requests the schedule intended (without redirects).
+	Unsent int
+	// PeakInFlight is the most requests in flight at once in the open
+	// loop (for a merged report, the sum of each part's).
+	PeakInFlight int
+	// Drain is how long the open loop's last requests, in flight when the
+	// schedule ended, took to finish; each had its own timeout.
+	Drain time.Duration
+	// Service holds the open loop's service times: from the moment each
+	// request was actually sent, uncorrected. When the server keeps up,
+	// they agree with the response times; the difference is the queueing.
+	Service Percentiles
+
+	total   time.Duration                 // T
+	latency *hdrhistogram.PackedHistogram // the response times; nil in a report made by hand
+	service *hdrhistogram.PackedHistogram // the service times, in the open loop
 }
 
-// Failures counts failed transactions by kind.
-type Failures struct {
-	// Refused: the connection was refused (nothing listened).
-	Refused int
-	// Timeout: the transaction's own timeout (Config.Timeout) ended it,
-	// or the connection attempt timed out.
-	Timeout int
-	// Reset: the connection was reset, or closed by the server before the
-	// response was complete (before the request was written, before the
-	// headers, or with the body cut short).
-	Reset int
-	// Status5xx: the server answered 500-509, which siege counts as
-	// failed. 510 and above are hits in siege, and here.
-	Status5xx int
-	// Other: any other failure, and the status 408 Request Timeout. A 408
-	// is the server giving up on the request, not the client's timeout, so
-	// it is not counted under Timeout; it is a failing status like a 5xx,
-	// but not a 5xx.
-	Other int
+// Percentiles of service times, as Report's for response times.
+type Percentiles struct {
+	P50, P90, P99, P999, Max time.Duration
 }
 
-// count adds the socket failure err, of a transaction that did not reach
-// its own timeout, to the right kind.
-func (f *Failures) count(err error) {
-	var nerr net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		f.Refused++
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		f.Reset++
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
-		f.Timeout++
-	default:
-		f.Other++
+// Model says in one line what load the report is of: "closed loop, 50
+// users" or "open loop, 2000/s for 10s, at most 50 in flight".
+func (r *Report) Model() string {
+	if r.Rate > 0 {
+		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), r.Elapsed, r.Users)
 	}
+	return fmt.Sprintf("closed loop, %d users", r.Users)
 }
 
-func (f *Failures) add(g Failures) {
-	f.Refused += g.Refused
-	f.Timeout += g.Timeout
-	f.Reset += g.Reset
-	f.Status5xx += g.Status5xx
-	f.Other += g.Other
+// open reports whether the report is of an open loop.
+func (r *Report) open() bool { return r.Rate > 0 }
+
+// number formats a rate with no more digits than it has: "2000", "0.5".
+func number(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", v), ".0") }
+
+// Merge returns the report that one run of all the reports' users together
+// would have given: every count and sum is the sum of theirs, the elapsed
+// time the longest, and every rate, mean and percentile follows from the
+// merged sums and the merged histograms. It is how a load split across
+// processes (or machines) is reported as one; averaging percentiles would
+// not be. Reports made by hand, without histograms, merge without
+// percentiles.
+func Merge(reports ...*Report) *Report {
+	m := &Report{latency: newHistogram()}
+	timed := int64(0)
+	for _, r := range reports {
+		m.Transactions += r.Transactions
+		m.Failed += r.Failed
+		m.Successful += r.Successful
+		m.Bytes += r.Bytes
+		m.total += r.total
+		m.Failures.add(r.Failures)
+		m.Users += r.Users
+		m.Rate += r.Rate
+		m.Unsent += r.Unsent
+		m.PeakInFlight += r.PeakInFlight
+		m.Elapsed = max(m.Elapsed, r.Elapsed)
+		m.Drain = max(m.Drain, r.Drain)
+		m.Longest = max(m.Longest, r.Longest)
+		m.Service.Max = max(m.Service.Max, r.Service.Max)
+		if r.latency != nil && r.latency.TotalCount() > 0 {
+			if timed == 0 || r.Shortest < m.Shortest {
+				m.Shortest = r.Shortest
+			}
+			timed += r.latency.TotalCount()
+			m.latency.Merge(r.latency)
+		}
+		if r.service != nil {
+			if m.service == nil {
+				m.service = newHistogram()
+			}
+			m.service.Merge(r.service)
+		}
+	}
+	m.fill()
+	return m
 }
 
-// Total is the number of failed transactions of every kind.
-func (f Failures) Total() int { return f.Refused + f.Timeout + f.Reset + f.Status5xx + f.Other }
+// collect returns the report of what recs recorded: its counts, sums and
+// histograms. The caller sets what the recorders do not know (Elapsed,
+// Users, ...) and fills in the rest.
+func collect(recs []*recorder) *Report {
+	parts := make([]*Report, len(recs))
+	for i, rec := range recs {
+		parts[i] = rec.snapshot()
+	}
+	return Merge(parts...)
+}
 
-// newReport merges what the users recorded into a report of a run that took
-// elapsed.
-func newReport(users []*user, elapsed time.Duration) *Report {
-	r := &Report{Elapsed: elapsed}
-	var total time.Duration
-	var n int
-	for _, u := range users {
-		n += len(u.times)
+// snapshot returns what rec has recorded so far as a report of its own.
+func (rec *recorder) snapshot() *Report {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	r := &Report{
+		Transactions: rec.hits, Failed: rec.failed, Successful: rec.successful,
+		Bytes: rec.bytes, total: rec.total, Failures: rec.failures,
+		Longest: rec.longest, Shortest: rec.shortest,
+		Service: Percentiles{Max: rec.svcLongest},
+		latency: rec.latency.Clone(),
 	}
-	times := make([]time.Duration, 0, n)
-	for _, u := range users {
-		r.Transactions += u.hits
-		r.Failed += u.failed
-		r.Successful += u.successful
-		r.Bytes += u.bytes
-		r.Failures.add(u.failures)
-		total += u.total
-		times = append(times, u.times...)
+	if rec.service != nil {
+		r.service = rec.service.Clone()
 	}
-	slices.Sort(times)
-	r.fill(total, times)
 	return r
 }
 
-// fill computes the derived fields from H, F, B, E (already in r), T and
-// the sorted times of buckets 2 and 3.
-func (r *Report) fill(total time.Duration, times []time.Duration) {
+// fill computes the derived fields from H, F, B, E, T and the histograms.
+func (r *Report) fill() {
 	h := r.Transactions
 	if h > 0 {
 		r.Availability = float64(h) / float64(h+r.Failed) * 100
-		r.ResponseTime = total / time.Duration(h)
+		r.ResponseTime = r.total / time.Duration(h)
+	} else {
+		r.Availability, r.ResponseTime = 0, 0
 	}
 	r.DataTransferred = float64(r.Bytes) / mib
+	r.TransactionRate, r.Throughput, r.Concurrency = 0, 0, 0
 	if e := r.Elapsed.Seconds(); e > 0 {
 		r.TransactionRate = float64(h) / e
 		r.Throughput = float64(r.Bytes) / mib / e
-		r.Concurrency = total.Seconds() / e
+		r.Concurrency = r.total.Seconds() / e
 	}
-	if len(times) > 0 {
-		r.Shortest = times[0]
-		r.Longest = times[len(times)-1]
-		r.P50 = percentile(times, 50)
-		r.P90 = percentile(times, 90)
-		r.P99 = percentile(times, 99)
+	if r.latency != nil {
+		r.P50 = percentile(r.latency, 50, r.Longest)
+		r.P90 = percentile(r.latency, 90, r.Longest)
+		r.P99 = percentile(r.latency, 99, r.Longest)
+		r.P999 = percentile(r.latency, 99.9, r.Longest)
 	}
-}
-
-// percentile returns the p-th percentile of sorted by nearest rank: the
-// element at rank ceil(p/100 x n), counting from 1.
-func percentile(sorted []time.Duration, p int) time.Duration {
-	rank := (p*len(sorted) + 99) / 100
-	return sorted[max(rank, 1)-1]
+	if r.service != nil {
+		top := r.Service.Max
+		r.Service = Percentiles{
+			P50:  percentile(r.service, 50, top),
+			P90:  percentile(r.service, 90, top),
+			P99:  percentile(r.service, 99, top),
+			P999: percentile(r.service, 99.9, top),
+			Max:  top,
+		}
+	}
 }
 
 // A Metric is one figure of a Report as a Go benchmark reports it, with
@@ -182,82 +240,308 @@ type Metric struct {
 // Metrics lists the report's figures in the benchmark format, the one list
 // that every benchmark, command and page that shows a load run reads:
 //
-//	trans/s      TransactionRate
-//	avail-%      Availability
-//	resp-ms      ResponseTime, in milliseconds
-//	concurrency  Concurrency
-//	longest-ms   Longest, in milliseconds
-//	p99-ms       P99, in milliseconds
-//	failed       Failed
-//	ns/op        Elapsed / Transactions: one op is one transaction, so that
-//	             benchstat's sec/op is the inverse of trans/s
+//	trans/s       TransactionRate (in the open loop, the rate achieved)
+//	avail-%       Availability
+//	resp-ms       ResponseTime, in milliseconds
+//	concurrency   Concurrency
+//	longest-ms    Longest, in milliseconds
+//	p50-ms        P50, in milliseconds
+//	p99-ms        P99, in milliseconds
+//	failed        Failed
+//	ns/op         Elapsed / Transactions: one op is one transaction, so
+//	              that benchstat's sec/op is the inverse of trans/s
 //
-// A figure whose denominator is 0 is 0, as in siege; a 0 ns/op makes the
-// testing package leave ns/op out rather than report a run's length.
+// and, in the open loop, unsent (Unsent) and svc-p50-ms and svc-p99-ms
+// (Service.P50 and P99). A figure whose denominator is 0 is 0, as in siege;
+// a 0 ns/op makes the testing package leave ns/op out rather than report a
+// run's length.
 func (r *Report) Metrics() []Metric {
 	perTransaction := 0.0
 	if r.Transactions > 0 {
 		perTransaction = float64(r.Elapsed.Nanoseconds()) / float64(r.Transactions)
 	}
-	return []Metric{
+	m := []Metric{
 		{Unit: "trans/s", Value: r.TransactionRate, Better: "higher"},
 		{Unit: "avail-%", Value: r.Availability, Better: "higher"},
 		{Unit: "resp-ms", Value: ms(r.ResponseTime), Better: "lower"},
 		{Unit: "concurrency", Value: r.Concurrency},
 		{Unit: "longest-ms", Value: ms(r.Longest), Better: "lower"},
+		{Unit: "p50-ms", Value: ms(r.P50), Better: "lower"},
 		{Unit: "p99-ms", Value: ms(r.P99), Better: "lower"},
 		{Unit: "failed", Value: float64(r.Failed), Better: "lower"},
 		{Unit: "ns/op", Value: perTransaction, Better: "lower"},
 	}
+	if r.open() {
+		m = append(m,
+			Metric{Unit: "unsent", Value: float64(r.Unsent), Better: "lower"},
+			Metric{Unit: "svc-p50-ms", Value: ms(r.Service.P50), Better: "lower"},
+			Metric{Unit: "svc-p99-ms", Value: ms(r.Service.P99), Better: "lower"},
+		)
+	}
+	return m
 }
 
 // ms is d in milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// WriteText writes the report in siege's text layout: siege's twelve lines,
-// byte for byte as siege prints them (times in seconds, sizes in MiB, two
-// decimals), without the blank lines siege prints around them. The fields
-// beyond siege are in the Report, not in the text.
-func (r *Report) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, ""+
-		"Transactions:\t\t%12d hits\n"+
-		"Availability:\t\t%12.2f %%\n"+
-		"Elapsed time:\t\t%12.2f secs\n"+
-		"Data transferred:\t%12.2f MB\n"+
-		"Response time:\t\t%12.2f secs\n"+
-		"Transaction rate:\t%12.2f trans/sec\n"+
-		"Throughput:\t\t%12.2f MB/sec\n"+
-		"Concurrency:\t\t%12.2f\n"+
-		"Successful transactions:%12d\n"+
-		"Failed transactions:\t%12d\n"+
-		"Longest transaction:\t%12.2f\n"+
-		"Shortest transaction:\t%12.2f\n",
-		r.Transactions, r.Availability, r.Elapsed.Seconds(), r.DataTransferred,
-		r.ResponseTime.Seconds(), r.TransactionRate, r.Throughput, r.Concurrency,
-		r.Successful, r.Failed, r.Longest.Seconds(), r.Shortest.Seconds())
-	return err
+// A field is one line of a report in either layout: its text label and
+// value, and its JSON key and value.
+type field struct {
+	label, text string
+	key, json   string
 }
 
-// WriteJSON writes the report as siege -j prints it: one JSON object with
-// siege's twelve field names, in siege's order and layout. The fields beyond
-// siege are in the Report, not in the JSON.
+// fields lists the report's lines in order: siege's twelve, in siege's
+// layout (two decimals, seconds and MiB), then what siege does not give.
+// The text gives percentiles in milliseconds, where siege's two decimals
+// of a second would print 0.00 on loopback; the JSON gives them in
+// seconds, siege's unit, to the microsecond, and ends with the exact sums
+// and the histograms that ReadJSON needs to merge reports.
+func (r *Report) fields() (siege, beyond []field) {
+	num := func(label, key string, format string, v any) field {
+		s := fmt.Sprintf(format, v)
+		return field{label: label, text: s, key: key, json: s}
+	}
+	unit := func(label, key string, v float64, u string) field {
+		s := fmt.Sprintf("%12.2f", v)
+		return field{label: label, text: s + " " + u, key: key, json: s}
+	}
+	siege = []field{
+		{label: "Transactions:", text: fmt.Sprintf("%12d hits", r.Transactions), key: "transactions", json: fmt.Sprintf("%12d", r.Transactions)},
+		unit("Availability:", "availability", r.Availability, "%"),
+		unit("Elapsed time:", "elapsed_time", r.Elapsed.Seconds(), "secs"),
+		unit("Data transferred:", "data_transferred", r.DataTransferred, "MB"),
+		unit("Response time:", "response_time", r.ResponseTime.Seconds(), "secs"),
+		unit("Transaction rate:", "transaction_rate", r.TransactionRate, "trans/sec"),
+		unit("Throughput:", "throughput", r.Throughput, "MB/sec"),
+		num("Concurrency:", "concurrency", "%12.2f", r.Concurrency),
+		num("Successful transactions:", "successful_transactions", "%12d", r.Successful),
+		num("Failed transactions:", "failed_transactions", "%12d", r.Failed),
+		num("Longest transaction:", "longest_transaction", "%12.2f", r.Longest.Seconds()),
+		num("Shortest transaction:", "shortest_transaction", "%12.2f", r.Shortest.Seconds()),
+	}
+	pct := func(label, key string, d time.Duration) field {
+		return field{
+			label: label, text: fmt.Sprintf("%12.3f ms", ms(d)),
+			key: key, json: fmt.Sprintf("%12.6f", d.Seconds()),
+		}
+	}
+	beyond = []field{
+		{label: "Model:", text: r.Model(), key: "model", json: fmt.Sprintf("%q", r.Model())},
+		pct("Response time p50:", "response_time_p50", r.P50),
+		pct("Response time p90:", "response_time_p90", r.P90),
+		pct("Response time p99:", "response_time_p99", r.P99),
+		pct("Response time p99.9:", "response_time_p999", r.P999),
+	}
+	if r.open() {
+		beyond = append(beyond,
+			pct("Service time p50:", "service_time_p50", r.Service.P50),
+			pct("Service time p90:", "service_time_p90", r.Service.P90),
+			pct("Service time p99:", "service_time_p99", r.Service.P99),
+			pct("Service time p99.9:", "service_time_p999", r.Service.P999),
+			pct("Service time max:", "service_time_max", r.Service.Max),
+			num("Unsent:", "unsent", "%12d", r.Unsent),
+			num("Peak in flight:", "peak_in_flight", "%12d", r.PeakInFlight),
+			unit("Drain time:", "drain_time", r.Drain.Seconds(), "secs"),
+		)
+	}
+	for _, k := range failureKinds {
+		beyond = append(beyond, num(k.label, k.key, "%12d", *k.count(&r.Failures)))
+	}
+	return siege, beyond
+}
+
+// WriteText writes the report in siege's text layout: siege's twelve lines,
+// byte for byte as siege prints them (times in seconds, sizes in MiB, two
+// decimals), without the blank lines siege prints around them; then a blank
+// line and the figures beyond siege, aligned as siege aligns its own. In the
+// open loop, the model line says that response times are corrected.
+func (r *Report) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	siege, beyond := r.fields()
+	line := func(f field) {
+		bw.WriteString(f.label)
+		bw.WriteString(tabsTo(len(f.label), 24))
+		bw.WriteString(f.text)
+		bw.WriteByte('\n')
+	}
+	for _, f := range siege {
+		line(f)
+	}
+	bw.WriteByte('\n')
+	for _, f := range beyond {
+		if f.key == "model" && r.open() {
+			f.text += "; response times from each request's intended send (corrected)"
+		}
+		line(f)
+	}
+	return bw.Flush()
+}
+
+// WriteJSON writes the report as siege -j prints it, one JSON object with
+// siege's twelve field names first, in siege's order and layout, and the
+// figures beyond siege as more fields of the same object, so that any JSON
+// reader takes it. Its last fields carry what ReadJSON needs to merge
+// reports exactly: the sums in nanoseconds and the histograms in
+// HdrHistogram's standard compressed encoding (base64, V2).
 func (r *Report) WriteJSON(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "{\n"+
-		"\t\"transactions\":\t\t\t%12d,\n"+
-		"\t\"availability\":\t\t\t%12.2f,\n"+
-		"\t\"elapsed_time\":\t\t\t%12.2f,\n"+
-		"\t\"data_transferred\":\t\t%12.2f,\n"+
-		"\t\"response_time\":\t\t%12.2f,\n"+
-		"\t\"transaction_rate\":\t\t%12.2f,\n"+
-		"\t\"throughput\":\t\t\t%12.2f,\n"+
-		"\t\"concurrency\":\t\t\t%12.2f,\n"+
-		"\t\"successful_transactions\":\t%12d,\n"+
-		"\t\"failed_transactions\":\t\t%12d,\n"+
-		"\t\"longest_transaction\":\t\t%12.2f,\n"+
-		"\t\"shortest_transaction\":\t\t%12.2f\n"+
-		"}\n",
-		r.Transactions, r.Availability, r.Elapsed.Seconds(), r.DataTransferred,
-		r.ResponseTime.Seconds(), r.TransactionRate, r.Throughput, r.Concurrency,
-		r.Successful, r.Failed, r.Longest.Seconds(), r.Shortest.Seconds())
-	return err
+	siege, beyond := r.fields()
+	exact := []field{
+		{key: "users", json: fmt.Sprintf("%12d", r.Users)},
+		{key: "rate", json: fmt.Sprintf("%g", r.Rate)},
+		{key: "bytes", json: fmt.Sprintf("%12d", r.Bytes)},
+		{key: "elapsed_ns", json: fmt.Sprint(r.Elapsed.Nanoseconds())},
+		{key: "time_total_ns", json: fmt.Sprint(r.total.Nanoseconds())},
+		{key: "shortest_ns", json: fmt.Sprint(r.Shortest.Nanoseconds())},
+		{key: "longest_ns", json: fmt.Sprint(r.Longest.Nanoseconds())},
+	}
+	if r.open() {
+		exact = append(exact,
+			field{key: "drain_ns", json: fmt.Sprint(r.Drain.Nanoseconds())},
+			field{key: "service_max_ns", json: fmt.Sprint(r.Service.Max.Nanoseconds())},
+		)
+	}
+	for _, h := range []struct {
+		key  string
+		hist *hdrhistogram.PackedHistogram
+	}{{"histogram", r.latency}, {"service_histogram", r.service}} {
+		if h.hist == nil {
+			continue
+		}
+		enc, err := h.hist.Encode()
+		if err != nil {
+			return fmt.Errorf("load: encode %s: %w", h.key, err)
+		}
+		exact = append(exact, field{key: h.key, json: fmt.Sprintf("%q", enc)})
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\n")
+	for i, f := range append(append(siege, beyond...), exact...) {
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		key := `"` + f.key + `":`
+		bw.WriteString("\t" + key + tabsTo(8+len(key), 40) + f.json)
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// tabsTo returns the tabs that take a line from column col to column to,
+// with a tab stop every 8 columns, as siege aligns its values.
+func tabsTo(col, to int) string {
+	var tabs []byte
+	for col < to {
+		col = (col/8 + 1) * 8
+		tabs = append(tabs, '\t')
+	}
+	return string(tabs)
+}
+
+// jsonReport is what ReadJSON reads of WriteJSON's object: the counts and
+// the exact sums, from which every other figure follows.
+type jsonReport struct {
+	Transactions int     `json:"transactions"`
+	Successful   int     `json:"successful_transactions"`
+	Failed       int     `json:"failed_transactions"`
+	Users        int     `json:"users"`
+	Rate         float64 `json:"rate"`
+	Bytes        int64   `json:"bytes"`
+	Unsent       int     `json:"unsent"`
+	PeakInFlight int     `json:"peak_in_flight"`
+	ElapsedNS    *int64  `json:"elapsed_ns"`
+	TotalNS      int64   `json:"time_total_ns"`
+	ShortestNS   int64   `json:"shortest_ns"`
+	LongestNS    int64   `json:"longest_ns"`
+	DrainNS      int64   `json:"drain_ns"`
+	ServiceMaxNS int64   `json:"service_max_ns"`
+	Histogram    string  `json:"histogram"`
+	ServiceHist  string  `json:"service_histogram"`
+}
+
+// ReadJSON reads a report that WriteJSON wrote, with everything needed to
+// merge it: it refuses siege's own JSON, which lacks the exact sums and the
+// histogram.
+func ReadJSON(rd io.Reader) (*Report, error) {
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(rd).Decode(&raw); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
+	}
+	var j jsonReport
+	// Decoding the map again into the struct keeps unknown fields and
+	// siege's rounded figures out of the way.
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
+	}
+	if j.ElapsedNS == nil || j.Histogram == "" {
+		return nil, errors.New("load: read report: no elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
+	}
+	r := &Report{
+		Transactions: j.Transactions, Successful: j.Successful, Failed: j.Failed,
+		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, PeakInFlight: j.PeakInFlight,
+		Elapsed: time.Duration(*j.ElapsedNS), total: time.Duration(j.TotalNS),
+		Shortest: time.Duration(j.ShortestNS), Longest: time.Duration(j.LongestNS),
+		Drain: time.Duration(j.DrainNS), Service: Percentiles{Max: time.Duration(j.ServiceMaxNS)},
+	}
+	for _, k := range failureKinds {
+		if v, ok := raw[k.key]; ok {
+			if err := json.Unmarshal(v, k.count(&r.Failures)); err != nil {
+				return nil, fmt.Errorf("load: read report: %s: %w", k.key, err)
+			}
+		}
+	}
+	if r.latency, err = hdrhistogram.DecodePacked([]byte(j.Histogram)); err != nil {
+		return nil, fmt.Errorf("load: read report: histogram: %w", err)
+	}
+	if j.ServiceHist != "" {
+		if r.service, err = hdrhistogram.DecodePacked([]byte(j.ServiceHist)); err != nil {
+			return nil, fmt.Errorf("load: read report: service_histogram: %w", err)
+		}
+	}
+	// The histogram holds the hits' times and the failing statuses'.
+	if n := r.latency.TotalCount(); n < int64(r.Transactions) || n > int64(r.Transactions+r.Failed) {
+		return nil, fmt.Errorf("load: read report: the histogram holds %d times for %d transactions and %d failures", n, r.Transactions, r.Failed)
+	}
+	r.fill()
+	return r, nil
+}
+
+// WriteBenchmark writes the report as one result line of a Go benchmark
+// named name ("BenchmarkLoad/io/users=50-2"): one iteration, then each of
+// Metrics as value and unit, in go test's layout, so that benchstat reads
+// a run of the driver as it reads a run of go test -bench.
+func (r *Report) WriteBenchmark(w io.Writer, name string) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(name + "\t1")
+	for _, m := range r.Metrics() {
+		bw.WriteString("\t" + benchValue(m.Value) + " " + m.Unit)
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// benchValue formats a value as the testing package does: every number to
+// about four significant figures, fewer decimals the larger it is.
+func benchValue(x float64) string {
+	switch y := math.Abs(x); {
+	case y == 0 || y >= 999.95:
+		return fmt.Sprintf("%.0f", x)
+	case y >= 99.995:
+		return fmt.Sprintf("%.1f", x)
+	case y >= 9.9995:
+		return fmt.Sprintf("%.2f", x)
+	case y >= 0.99995:
+		return fmt.Sprintf("%.3f", x)
+	case y >= 0.099995:
+		return fmt.Sprintf("%.4f", x)
+	case y >= 0.0099995:
+		return fmt.Sprintf("%.5f", x)
+	case y >= 0.00099995:
+		return fmt.Sprintf("%.6f", x)
+	}
+	return fmt.Sprintf("%.7f", x)
 }

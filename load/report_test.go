@@ -1,7 +1,8 @@
-// The report's two layouts, siege's text and siege's -j JSON, checked
-// against golden files in testdata/ and against a real siege printout.
+// The report's two layouts, siege's text and siege's -j JSON with more
+// fields, checked against golden files in testdata/ and against a real
+// siege printout; and reports read back and merged.
 //
-//	go test -run 'Write' -v ./load
+//	go test -run 'Write|ReadJSON|Merge' -v ./load
 //	go test -run 'Write' ./load -update   # rewrite the golden files
 package load_test
 
@@ -9,10 +10,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -23,10 +29,38 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// mixed is a run with a failure of every kind, each count different (1 to
+// 8, 36 in all), so that a figure printed in another's place shows. 985
+// hits in 2 s of 11-byte pages; the 4 failing statuses sent 7 bytes each.
+var mixed = load.Report{
+	Transactions:    985,
+	Availability:    985.0 / (985 + 36) * 100,
+	Elapsed:         2 * time.Second,
+	DataTransferred: (985*11 + 4*7) / float64(1<<20),
+	ResponseTime:    2 * time.Millisecond,
+	TransactionRate: 985 / 2.0,
+	Throughput:      (985*11 + 4*7) / float64(1<<20) / 2,
+	Concurrency:     0.99,
+	Successful:      980,
+	Failed:          36,
+	Longest:         45 * time.Millisecond,
+	Shortest:        300 * time.Microsecond,
+	Bytes:           985*11 + 4*7,
+	P50:             1234 * time.Microsecond,
+	P90:             5678 * time.Microsecond,
+	P99:             12345 * time.Microsecond,
+	P999:            40 * time.Millisecond,
+	Failures: load.Failures{
+		Refused: 1, Timeout: 2, Reset: 3, Status5xx: 4,
+		HeaderTooLarge: 5, Protocol: 6, FDLimit: 7, Other: 8,
+	},
+	Users: 2,
+}
+
 // articleGevent is the article's gevent row as a Report: 25036 hits at
 // 98.18 %, 464 failed, 525.52 trans/s, 0.41 s, concurrency 213.98, longest
-// 20.41 s. The article gives no elapsed time or bytes; these are the ones
-// its rate and a 12-byte page imply.
+// 20.41 s. The article gives no elapsed time, bytes or percentiles; these
+// are the ones its rate and a 12-byte page imply, and a long tail.
 var articleGevent = load.Report{
 	Transactions:    25036,
 	Availability:    25036.0 / (25036 + 464) * 100,
@@ -44,18 +78,46 @@ var articleGevent = load.Report{
 	P50:             300 * time.Millisecond,
 	P90:             900 * time.Millisecond,
 	P99:             3 * time.Second,
+	P999:            20 * time.Second,
 	Failures:        load.Failures{Timeout: 400, Reset: 64},
+	Users:           200,
 }
 
-// TestWriteGolden: each layout of a few reports, byte for byte.
+// openStall is a real report of the open loop, with its histograms: one
+// slot, 100 requests a second for 2 s, a server that answers in 1 ms but
+// stalls from 0.5 s to 1.5 s (TestRunOpenStall), run in fake time, so that
+// every figure is the same on every run.
+func openStall(t *testing.T) *load.Report {
+	t.Helper()
+	var r *load.Report
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if at := time.Since(start); at >= 500*time.Millisecond && at < 1500*time.Millisecond {
+				time.Sleep(1500*time.Millisecond - at)
+			}
+			time.Sleep(time.Millisecond)
+			w.Write([]byte(helloBody))
+		})
+		var err error
+		r, err = load.Run(t.Context(), load.Config{URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 2 * time.Second, KeepAlive: true, DialContext: servePipe(t, h)})
+		require.NoError(t, err, "Run(open loop, stall)")
+	})
+	return r
+}
+
+// TestWriteGolden: each layout of a few reports, byte for byte: siege's
+// twelve lines, then what siege does not give.
 func TestWriteGolden(t *testing.T) {
 	reports := []struct {
 		name   string
-		report load.Report
+		report *load.Report
 	}{
-		{name: "article_gevent", report: articleGevent},
+		{name: "mixed", report: &mixed},
+		{name: "article_gevent", report: &articleGevent},
 		// No transaction at all: every ratio is 0, as siege prints it.
-		{name: "empty", report: load.Report{Elapsed: 2 * time.Second}},
+		{name: "empty", report: &load.Report{Elapsed: 2 * time.Second, Users: 25}},
+		{name: "open_stall", report: openStall(t)},
 	}
 	layouts := []struct {
 		ext   string
@@ -68,7 +130,7 @@ func TestWriteGolden(t *testing.T) {
 		for _, l := range layouts {
 			t.Run("report="+rr.name+"/layout="+l.ext, func(t *testing.T) {
 				var got bytes.Buffer
-				require.NoError(t, l.write(&rr.report, &got), "write %s", l.ext)
+				require.NoError(t, l.write(rr.report, &got), "write %s", l.ext)
 				golden := filepath.Join("testdata", rr.name+"."+l.ext)
 				if *update {
 					require.NoError(t, os.WriteFile(golden, got.Bytes(), 0o644), "update %s", golden)
@@ -81,9 +143,10 @@ func TestWriteGolden(t *testing.T) {
 	}
 }
 
-// TestWriteTextIsSiege: the text layout is siege's to the byte, checked
-// against a printout of siege itself (a public benchmark of a Sinatra
-// server with 250 users), the report's values set to what siege printed.
+// TestWriteTextIsSiege: the text layout starts with siege's, to the byte,
+// checked against a printout of siege itself (a public benchmark of a
+// Sinatra server with 250 users), the report's values set to what siege
+// printed; a blank line and the figures beyond siege follow.
 func TestWriteTextIsSiege(t *testing.T) {
 	const siege = "" +
 		"Transactions:\t\t        3820 hits\n" +
@@ -102,48 +165,174 @@ func TestWriteTextIsSiege(t *testing.T) {
 		Transactions: 3820, Availability: 100, Elapsed: 96040 * time.Millisecond,
 		DataTransferred: 0.08, ResponseTime: 5590 * time.Millisecond, TransactionRate: 39.78,
 		Throughput: 0.0008, Concurrency: 222.37, Successful: 3820, Failed: 0,
-		Longest: 6030 * time.Millisecond, Shortest: 530 * time.Millisecond,
+		Longest: 6030 * time.Millisecond, Shortest: 530 * time.Millisecond, Users: 250,
 	}
 	var got strings.Builder
 
 	require.NoError(t, r.WriteText(&got), "WriteText")
 
-	assert.Equal(t, siege, got.String(), "WriteText of siege's own numbers")
+	assert.True(t, strings.HasPrefix(got.String(), siege+"\nModel:\t\t\tclosed loop, 250 users\n"), "WriteText of siege's own numbers:\n%s", got.String())
 }
 
-// TestWriteJSONIsSiege: the JSON parses, and has siege's twelve -j field
-// names, in siege's order, with the report's values.
+// TestWriteJSONIsSiege: the JSON is one object that any JSON reader takes:
+// siege's twelve -j fields first, in siege's order, with the report's
+// values, then the figures beyond siege, percentiles in seconds.
 func TestWriteJSONIsSiege(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, articleGevent.WriteJSON(&buf), "WriteJSON")
+	require.NoError(t, mixed.WriteJSON(&buf), "WriteJSON")
 
-	var got map[string]float64
+	var got map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got), "WriteJSON wrote invalid JSON:\n%s", buf.String())
-	want := map[string]float64{
-		"transactions":            25036,
-		"availability":            98.18,
-		"elapsed_time":            47.64,
-		"data_transferred":        0.29,
-		"response_time":           0.41,
-		"transaction_rate":        525.52,
+	want := map[string]any{
+		"transactions":            985.0,
+		"availability":            96.47,
+		"elapsed_time":            2.00,
+		"data_transferred":        0.01,
+		"response_time":           0.00,
+		"transaction_rate":        492.50,
 		"throughput":              0.01,
-		"concurrency":             213.98,
-		"successful_transactions": 25036,
-		"failed_transactions":     464,
-		"longest_transaction":     20.41,
-		"shortest_transaction":    0.01,
+		"concurrency":             0.99,
+		"successful_transactions": 980.0,
+		"failed_transactions":     36.0,
+		"longest_transaction":     0.04, // 45 ms to two decimals, as siege rounds
+		"shortest_transaction":    0.00,
+		"model":                   "closed loop, 2 users",
+		"response_time_p50":       0.001234,
+		"response_time_p90":       0.005678,
+		"response_time_p99":       0.012345,
+		"response_time_p999":      0.04,
+		"failed_refused":          1.0,
+		"failed_timeout":          2.0,
+		"failed_reset":            3.0,
+		"failed_status_5xx":       4.0,
+		"failed_header_too_large": 5.0,
+		"failed_protocol":         6.0,
+		"failed_fd_limit":         7.0,
+		"failed_other":            8.0,
+		"users":                   2.0,
+		"rate":                    0.0,
+		"bytes":                   float64(985*11 + 4*7),
+		"elapsed_ns":              2e9,
+		"time_total_ns":           0.0,
+		"shortest_ns":             300e3,
+		"longest_ns":              45e6,
 	}
-	assert.Equal(t, want, got, "WriteJSON(article's gevent row)")
-	order := []string{
+	assert.Equal(t, want, got, "WriteJSON(mixed)")
+	siege := []string{
 		"transactions", "availability", "elapsed_time", "data_transferred",
 		"response_time", "transaction_rate", "throughput", "concurrency",
 		"successful_transactions", "failed_transactions",
 		"longest_transaction", "shortest_transaction",
 	}
-	last := -1
-	for _, key := range order {
-		i := strings.Index(buf.String(), `"`+key+`"`)
-		assert.Greater(t, i, last, "WriteJSON: %q in siege's order", key)
-		last = i
+	assert.Equal(t, siege, jsonKeys(t, buf.Bytes())[:len(siege)], "WriteJSON(mixed): siege's fields first, in siege's order")
+}
+
+// jsonKeys returns the keys of the JSON object in data, in order.
+func jsonKeys(tb testing.TB, data []byte) []string {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	_, err := dec.Token() // {
+	require.NoError(tb, err, "read the object's opening")
+	var keys []string
+	for dec.More() {
+		key, err := dec.Token()
+		require.NoError(tb, err, "read a key")
+		keys = append(keys, key.(string))
+		var value any
+		require.NoError(tb, dec.Decode(&value), "read the value of %v", key)
 	}
+	return keys
+}
+
+// TestReadJSON: a report read back from its JSON is the report written,
+// to the nanosecond and the histogram's last count; siege's own JSON, which
+// lacks both, is refused.
+func TestReadJSON(t *testing.T) {
+	want := openStall(t)
+	var buf bytes.Buffer
+	require.NoError(t, want.WriteJSON(&buf), "WriteJSON")
+
+	got, err := load.ReadJSON(&buf)
+
+	require.NoError(t, err, "ReadJSON(WriteJSON(open stall))")
+	assert.Equal(t, exported(*want), exported(*got), "ReadJSON(WriteJSON(open stall))")
+
+	var siege bytes.Buffer
+	require.NoError(t, articleGevent.WriteJSON(&siege), "WriteJSON(a report made by hand)")
+	_, err = load.ReadJSON(&siege)
+	assert.ErrorContains(t, err, "no elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
+	_, err = load.ReadJSON(strings.NewReader(`{"transactions": 3`))
+	assert.ErrorContains(t, err, "load: read report", "ReadJSON(cut short)")
+}
+
+// TestMergeIsOneRun: one load split in four, each part written as JSON and
+// read back as another process would, merges into the report of one run of
+// all the users: every count and sum the sum of the parts', and every
+// percentile that of the union of all the parts' times. In fake time: the
+// server answers request k (counted across all parts) after (k mod 17 + 1)
+// x 100 µs, so the times are known in advance, whatever part sent which
+// request. Each part is 5 users x 20 repetitions, 100 requests.
+func TestMergeIsOneRun(t *testing.T) {
+	const parts, users, reps = 4, 5, 20
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		dial := servePipe(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			k := n.Add(1)
+			time.Sleep(time.Duration(k%17+1) * 100 * time.Microsecond)
+			w.Write([]byte(helloBody))
+		}))
+		cfg := load.Config{URL: "http://pipe.test/", Users: users, Reps: reps, DialContext: dial}
+		read := make([]*load.Report, parts)
+		var wg sync.WaitGroup
+		for i := range parts {
+			wg.Go(func() {
+				r, err := load.Run(t.Context(), cfg)
+				if err != nil {
+					t.Errorf("Run(part %d): %v", i, err)
+					return
+				}
+				var buf bytes.Buffer
+				if err := r.WriteJSON(&buf); err != nil {
+					t.Errorf("WriteJSON(part %d): %v", i, err)
+					return
+				}
+				if read[i], err = load.ReadJSON(&buf); err != nil {
+					t.Errorf("ReadJSON(part %d): %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		require.False(t, t.Failed(), "every part ran")
+
+		got := load.Merge(read...)
+
+		var times []time.Duration
+		var total time.Duration
+		for k := int64(1); k <= parts*users*reps; k++ {
+			d := time.Duration(k%17+1) * 100 * time.Microsecond
+			times = append(times, d)
+			total += d
+		}
+		slices.Sort(times)
+		assert.Equal(t, parts*users*reps, got.Transactions, "merged hits: the sum")
+		assert.Equal(t, parts*users, got.Users, "merged users: the sum")
+		assert.Equal(t, int64(parts*users*reps*len(helloBody)), got.Bytes, "merged bytes: the sum")
+		assert.Equal(t, total/time.Duration(parts*users*reps), got.ResponseTime, "merged mean: T / H over all")
+		assert.Equal(t, slices.MaxFunc(read, byElapsed).Elapsed, got.Elapsed, "merged elapsed: the longest part's")
+		assert.Equal(t, times[0], got.Shortest, "merged shortest")
+		assert.Equal(t, times[len(times)-1], got.Longest, "merged longest")
+		assert.Equal(t,
+			[4]time.Duration{nearestRank(times, 50), nearestRank(times, 90), nearestRank(times, 99), nearestRank(times, 99.9)},
+			[4]time.Duration{got.P50, got.P90, got.P99, got.P999},
+			"merged p50/90/99/99.9: the union's, by nearest rank (every time here is held exactly)")
+	})
+}
+
+func byElapsed(a, b *load.Report) int { return int(a.Elapsed - b.Elapsed) }
+
+// nearestRank is the p-th percentile of sorted by nearest rank: the element
+// of rank ceil(p/100 x n), counting from 1.
+func nearestRank(sorted []time.Duration, p float64) time.Duration {
+	rank := (int(p*10)*len(sorted) + 999) / 1000
+	return sorted[max(rank, 1)-1]
 }

@@ -1,0 +1,373 @@
+package load
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// A user is one closed loop, or one slot of the open loop: its connection,
+// with the buffers that outlive it, and what it records.
+type user struct {
+	d *driver
+
+	conn     net.Conn // nil when the user has none open
+	addr     string   // what conn is connected to
+	used     bool     // whether a transaction has completed on conn
+	lastUsed time.Time
+	lim      limitReader // what br reads conn through
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	buf      []byte // body reads land here and are thrown away
+
+	// The phase's: when ctx ends, the user stops; end is its deadline, if
+	// hasEnd.
+	ctx    context.Context
+	end    time.Time
+	hasEnd bool
+	rec    *recorder
+
+	// unwatch stops cutting conn when ctx ends; see watch.
+	unwatch func()
+}
+
+// begin starts a phase for the user: ctx ends it, rec records it.
+func (u *user) begin(ctx context.Context, rec *recorder) {
+	u.ctx, u.rec = ctx, rec
+	u.end, u.hasEnd = ctx.Deadline()
+	if u.conn != nil {
+		u.watch() // a connection kept from the warm-up
+	}
+}
+
+// ended reports whether the phase is over. ctx says so a moment late: its
+// deadline is kept by a timer whose callback must be scheduled, while a
+// socket's deadline (a dial's is ctx's) can expire first. Without looking at
+// the clock, a dial at the end of a run would fail at once as a timeout, and
+// the user would dial, fail and count again until the callback ran: on a
+// busy machine, hundreds of false timeouts.
+func (u *user) ended() bool {
+	return u.ctx.Err() != nil || u.hasEnd && !time.Now().Before(u.end)
+}
+
+// repetition makes one request of the target, intended at intended, and
+// follows its redirects, each hop a transaction of its own.
+func (u *user) repetition(intended time.Time) {
+	var hop *http.Request
+	for n := 0; ; n++ {
+		hop = u.transact(hop, n < maxHops, intended)
+		if hop == nil {
+			return
+		}
+		intended = time.Time{} // a hop is sent at once: nothing to correct
+	}
+}
+
+// transact makes one transaction, of the target or of hop when hop is not
+// nil, and records it: its response time from intended (its start when
+// intended is zero), its service time from its start. When the response is
+// a redirect to follow, it returns the request for the next hop.
+func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *http.Request {
+	req := cmp.Or(hop, u.d.req)
+	start := time.Now()
+	if intended.IsZero() {
+		intended = start
+	}
+	deadline := start.Add(u.d.cfg.Timeout)
+	resp, n, err := u.roundTrip(req, deadline)
+	end := time.Now()
+	if err != nil {
+		if u.ended() {
+			return nil // cut by the end of the run: not counted
+		}
+		u.rec.fail(classify(err, !end.Before(deadline)))
+		return nil
+	}
+	code := resp.StatusCode
+	u.rec.timed(end.Sub(intended), end.Sub(start), n, code)
+	if !follow || code < 300 || code > 399 {
+		return nil
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return nil // a 3xx without a usable Location ends the repetition
+	}
+	next := u.d.req.Clone(context.Background())
+	next.URL, next.Host = loc, loc.Host
+	if loc.Host != u.d.target.Host {
+		// Credentials go to the target's host alone, as net/http's
+		// client sends them.
+		next.Header.Del("Authorization")
+	}
+	return next
+}
+
+// roundTrip sends req and reads the whole response before deadline, on the
+// user's connection or a new one, and returns the response and its body's
+// length. A reused connection that the server had closed is retried once,
+// by the rule in the package doc.
+func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+	addr := hostPort(req.URL)
+	for retried := false; ; retried = true {
+		reused := u.conn != nil && u.addr == addr && u.used
+		idle := time.Since(u.lastUsed)
+		if err := u.connect(addr, deadline); err != nil {
+			return nil, 0, err
+		}
+		resp, n, err := u.exchange(req, deadline)
+		if err == nil {
+			if resp.Close || !u.d.cfg.KeepAlive {
+				u.hangUp()
+			} else {
+				u.used, u.lastUsed = true, time.Now()
+			}
+			return resp, n, nil
+		}
+		u.hangUp()
+		if reused && !retried && closedWhileIdle(err, idle) && !u.ended() {
+			continue
+		}
+		return nil, 0, err
+	}
+}
+
+// closedWhileIdle reports whether err, on a reused connection idle for
+// idle, shows that the server had closed it before any byte of the request
+// could have been processed: the request could not be written, or, after an
+// idle that the server's idle timeout explains, the connection ended before
+// the first byte of an answer.
+func closedWhileIdle(err error, idle time.Duration) bool {
+	var w *writeError
+	if errors.As(err, &w) {
+		return true
+	}
+	var early *beforeResponseError
+	return errors.As(err, &early) && idle >= idleClose &&
+		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
+}
+
+// A writeError is a failure to write the request.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// A beforeResponseError is a failure before the first byte of the response.
+type beforeResponseError struct{ err error }
+
+func (e *beforeResponseError) Error() string { return e.err.Error() }
+func (e *beforeResponseError) Unwrap() error { return e.err }
+
+// connect makes sure the user has a connection to addr: it dials one, and
+// shakes hands for https, unless it has one already.
+func (u *user) connect(addr string, deadline time.Time) error {
+	if u.conn != nil {
+		if u.addr == addr {
+			return nil
+		}
+		u.hangUp() // a redirect to another host
+	}
+	ctx, cancel := context.WithDeadline(u.ctx, deadline)
+	defer cancel()
+	c, err := u.d.dial(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	if u.d.tls != nil {
+		cfg := u.d.tls
+		if host, _, _ := net.SplitHostPort(addr); host != u.d.target.Hostname() {
+			cfg = cfg.Clone() // a redirect to another host
+			cfg.ServerName = host
+		}
+		tc := tls.Client(c, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = c.Close() // the handshake's error is the one to report
+			return err
+		}
+		c = tc
+	}
+	u.conn, u.addr, u.used = c, addr, false
+	u.lim.r = c
+	u.br.Reset(&u.lim)
+	u.bw.Reset(c)
+	u.watch()
+	return nil
+}
+
+// exchange writes req on the user's connection and reads the response and
+// its body, all before deadline.
+func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+	if err := u.conn.SetDeadline(deadline); err != nil {
+		return nil, 0, &writeError{err} // nothing sent
+	}
+	// watch cuts the connection by setting a deadline in the past when
+	// ctx ends; a deadline set after that would undo the cut, so look
+	// again now that this one is set.
+	if err := u.ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if err := u.send(req); err != nil {
+		return nil, 0, &writeError{err}
+	}
+	resp, err := u.readResponse(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := u.drain(resp.Body)
+	return resp, n, err
+}
+
+// readResponse reads the final response to req, with its headers (and
+// those of any 1xx responses before it) bounded by MaxHeaderBytes.
+func (u *user) readResponse(req *http.Request) (*http.Response, error) {
+	u.lim.n = u.lim.max
+	defer func() { u.lim.n = math.MaxInt64 }() // the body is not bounded, only drained
+	if _, err := u.br.Peek(1); err != nil {
+		return nil, &beforeResponseError{err}
+	}
+	for informational := 0; ; informational++ {
+		resp, err := http.ReadResponse(u.br, req)
+		switch {
+		// The parser may meet the bound in the middle of a line and
+		// complain of the line rather than of the bound: the count
+		// decides.
+		case err != nil && u.lim.n <= 0:
+			return nil, fmt.Errorf("%w: more than %d bytes", errHeaderTooLarge, u.lim.max)
+		case err != nil && !isIOError(err):
+			return nil, fmt.Errorf("%w: %w", errProtocol, err)
+		case err != nil:
+			return nil, err
+		}
+		switch code := resp.StatusCode; {
+		case code == http.StatusSwitchingProtocols:
+			return nil, fmt.Errorf("%w: 101 Switching Protocols, not asked for", errProtocol)
+		case code < 100:
+			return nil, fmt.Errorf("%w: status %03d", errProtocol, code)
+		case code < 200:
+			if informational == max1xx {
+				return nil, fmt.Errorf("%w: more than %d 1xx responses", errProtocol, max1xx)
+			}
+			continue // 100 Continue, 103 Early Hints: the answer is still to come
+		}
+		return resp, nil
+	}
+}
+
+// isIOError reports whether err came from the connection rather than from
+// what was read on it.
+func isIOError(err error) bool {
+	var nerr net.Error
+	var errno syscall.Errno
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, errHeaderTooLarge) || errors.As(err, &nerr) || errors.As(err, &errno)
+}
+
+// send writes req on the user's connection: the target's request as
+// Request.Write wrote it once, any other (a redirect's) with Request.Write.
+func (u *user) send(req *http.Request) error {
+	if req == u.d.req {
+		_, err := u.conn.Write(u.d.wire)
+		return err
+	}
+	if err := req.Write(u.bw); err != nil {
+		return err
+	}
+	return u.bw.Flush()
+}
+
+// drain reads body to its end, counts its bytes and closes it.
+func (u *user) drain(body io.ReadCloser) (int64, error) {
+	var n int64
+	for {
+		m, err := body.Read(u.buf)
+		n += int64(m)
+		if err == io.EOF {
+			return n, body.Close()
+		}
+		if err != nil {
+			_ = body.Close() // the read's error is the one to report
+			return n, err
+		}
+	}
+}
+
+// aLongTimeAgo is a deadline that has passed: setting it makes every
+// pending read and write on a connection fail at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// watch makes the end of the phase cut the user's connection: a transaction
+// in flight fails at once, and the user sees that ctx has ended.
+func (u *user) watch() {
+	c := u.conn
+	fired := make(chan struct{})
+	stop := context.AfterFunc(u.ctx, func() {
+		// A connection that cannot take a deadline is closed by hangUp
+		// soon after; nothing is lost.
+		_ = c.SetDeadline(aLongTimeAgo)
+		close(fired)
+	})
+	u.unwatch = func() {
+		if !stop() {
+			<-fired // let the cut finish, so that no goroutine outlives Run
+		}
+	}
+}
+
+func (u *user) stopWatching() {
+	if u.unwatch != nil {
+		u.unwatch()
+		u.unwatch = nil
+	}
+}
+
+// hangUp closes the user's connection.
+func (u *user) hangUp() {
+	u.stopWatching()
+	if u.conn != nil {
+		// The connection is done with, whatever its close says.
+		_ = u.conn.Close()
+		u.conn = nil
+	}
+}
+
+// A limitReader reads r and fails with errHeaderTooLarge once n bytes have
+// been read: net/http's Transport bounds a response's headers so.
+type limitReader struct {
+	r   io.Reader
+	n   int64 // what may still be read
+	max int64 // what a response's headers may take
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errHeaderTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// hostPort is the address to dial for u: its host and port, the scheme's
+// default port when it has none.
+func hostPort(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
