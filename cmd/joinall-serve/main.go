@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/joinall/joinall/internal/loopback"
 	"github.com/joinall/joinall/server"
 )
 
@@ -170,7 +171,7 @@ func checkAddr(addr string) error {
 		return nil
 	}
 	a, err := netip.ParseAddr(host)
-	if err != nil || !a.Unmap().WithZone("").IsLoopback() {
+	if err != nil || !loopback.Is(a) {
 		return fmt.Errorf("-addr %q: want a loopback address (127.0.0.0/8, ::1, localhost) and a port", addr)
 	}
 	return nil
@@ -196,7 +197,7 @@ func start(o options) (*server.Server, error) {
 		return nil, err
 	}
 	// localhost is a name: make sure that it named loopback here.
-	if ap, perr := netip.ParseAddrPort(s.Addr().String()); perr != nil || !ap.Addr().Unmap().IsLoopback() {
+	if ap, perr := netip.ParseAddrPort(s.Addr().String()); perr != nil || !loopback.Is(ap.Addr()) {
 		return nil, errors.Join(fmt.Errorf("listening on %s, outside loopback", s.Addr()), s.Close())
 	}
 	return s, nil
