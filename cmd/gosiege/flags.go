@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,61 +17,110 @@ import (
 // defaultUsers is siege's default -c.
 const defaultUsers = 25
 
+// maxUsers is the most -c takes. Each user costs about 35 KB (its buffers,
+// its goroutine, its histogram and its socket), so 10,000 users are about
+// 350 MB of this process, and new connections from one address to one
+// server port run out of the ~28,000 ephemeral ports at a few thousand a
+// second. siege stops at 255 by default, to protect the machine it runs
+// on; a load larger than 10,000 users belongs to several processes, merged
+// with -merge.
+const maxUsers = 10_000
+
+// fdReserve is how many file descriptors gosiege needs besides one per
+// user: standard streams, the poller, the pre-flight connection, a few to
+// spare.
+const fdReserve = 16
+
 // usage is what -h prints. Every flag that newFlagSet defines is in it (a
 // test checks), each with siege's default beside it.
 const usage = `Usage: gosiege [flags] URL
+       gosiege -merge [-j] REPORT.json...
 
 gosiege loads URL (http or https; "host:port/path" means http) as siege
 does: C users, each in a closed loop, send a request, read the whole
 answer, and send the next at once. It prints siege's report, then what
-siege does not give: response time percentiles and failures by kind.
-Ctrl-C ends the run and prints the report so far.
+siege does not give: the model of the load, response time percentiles and
+failures by kind. Ctrl-C ends the run and prints the report so far.
+
+With -rate R it is an open loop instead: R requests a second in all, on a
+fixed schedule whether or not earlier ones are answered, at most C in
+flight. Response times then run from each request's intended send, so a
+stall is charged to every request it delayed (closed loops hide it: the
+users wait with the server); service times, from the actual send, are
+given beside them, and requests that found no free slot are counted as
+unsent.
 
 Flags (siege's spelling works too: -c 50, -t 10S, -r 100, -b, -j; so do
 the long names -concurrent, -time, -reps, -benchmark, -json-output):
 
-  -c N          concurrent users, each in a closed loop (default 25, as
-                siege's)
+  -c N          concurrent users, each in a closed loop; with -rate, the
+                most requests in flight (default 25, as siege's; at most
+                10000, and as many as the open-file limit allows)
   -t D          run for D: siege's 30S, 10M, 1H (seconds, minutes, hours)
                 or Go's 30s, 1m30s, 500ms. A bare number is refused: siege
                 reads it as minutes, which nobody means twice.
   -r N          repetitions per user: each is one transaction, or one per
                 hop of a redirect. With -t too, whichever ends first ends
                 the run. gosiege needs -t or -r; siege without either runs
-                until Ctrl-C.
+                until Ctrl-C. Not with -rate.
+  -rate R       an open loop of R requests a second (as wrk2 -R, vegeta
+                -rate); needs -t
   -b            benchmark mode: no delay between a user's transactions.
                 Always so here (siege 4's default delay is 0 too); accepted
                 so that siege's command lines work.
   -j            print the report as siege -j prints it, as JSON, with the
-                percentiles and failures by kind as more fields of the same
-                object
+                figures beyond siege, the exact sums and the histogram as
+                more fields of the same object (what -merge reads)
   -keepalive    keep each user's connection open from one transaction to
                 the next, as wrk and hey do. Without it (siege's default,
                 and here) every transaction opens a new connection and
                 sends Connection: close.
   -timeout D    bound on each transaction, from before its connection is
-                opened to the end of its body; same forms as -t (default
-                30s, as siege's)
+                opened to the end of its body; same forms as -t, from 1ms
+                to 24h (default 30s, as siege's)
+  -max-header N bound on a response's headers, in bytes (default 1048576,
+                net/http's; at most 10485760)
+  -q            no progress line. Without it, a run of more than 2 s shows
+                one on standard error when that is a terminal.
+  -count N      with -bench: run N times (default 1)
+  -bench NAME   print Go benchmark lines, BenchmarkLoad/NAME/users=C, one
+                per run, after key: value lines of the configuration, in
+                place of the report: go tool benchstat old.txt new.txt then
+                compares two versions of a server, with p-values
+  -merge        read the reports that gosiege -j wrote (a load split across
+                processes or machines) and print them as one run's
   -allow-remote load a target outside loopback (127.0.0.0/8, ::1). Without
-                it gosiege refuses before sending anything: a load tool
-                should not be a denial-of-service tool by accident. siege
-                has no such check.
+                it gosiege refuses before sending anything to the target.
+                A target given as an IP address is decided at once and
+                nothing is sent; a name is first resolved, once, with the
+                system's resolver (which may ask a DNS server on the
+                network), bounded by -timeout, and refused unless every
+                address is loopback. A redirect to another name is refused
+                without resolving it. siege has no such check.
 
 Exit status: 0 when the report was printed, after the whole run or after
-Ctrl-C; 2 for a bad flag, a bad URL, a target outside loopback or a server
-that cannot be reached (one line on stderr says which); 1 otherwise.
+Ctrl-C; 2 for a bad flag, a bad URL or report file, a target outside
+loopback, or a -c the open-file limit cannot carry (one line on stderr
+says which); 1 otherwise, a server that cannot be reached among them.
 `
 
 // options is one invocation of gosiege, parsed and checked.
 type options struct {
 	target      *url.URL
 	users       int
+	rate        float64       // 0: the closed loop
 	duration    time.Duration // 0: run by reps
 	reps        int           // 0: run by duration
 	benchmark   bool          // accepted, and always so
 	json        bool
 	keepAlive   bool
 	timeout     time.Duration
+	maxHeader   int64
+	quiet       bool
+	count       int
+	bench       string   // "": print the report
+	merging     bool     // -merge
+	merge       []string // the report files of -merge
 	allowRemote bool
 }
 
@@ -83,6 +133,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 
 	o.users = defaultUsers
 	o.timeout = load.DefaultTimeout
+	o.maxHeader = load.DefaultMaxHeaderBytes
+	o.count = 1
 	for _, name := range []string{"c", "concurrent"} {
 		fs.IntVar(&o.users, name, o.users, "concurrent users")
 	}
@@ -98,20 +150,27 @@ func newFlagSet(o *options) *flag.FlagSet {
 	for _, name := range []string{"j", "json-output"} {
 		fs.BoolVar(&o.json, name, false, "print the report as JSON")
 	}
+	fs.Float64Var(&o.rate, "rate", 0, "an open loop of R requests a second")
 	fs.BoolVar(&o.keepAlive, "keepalive", false, "keep connections open between transactions")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "bound on each transaction")
+	fs.Int64Var(&o.maxHeader, "max-header", o.maxHeader, "bound on a response's headers")
+	fs.BoolVar(&o.quiet, "q", false, "no progress line")
+	fs.IntVar(&o.count, "count", o.count, "runs, with -bench")
+	fs.StringVar(&o.bench, "bench", "", "print Go benchmark lines named NAME")
+	fs.BoolVar(&o.merging, "merge", false, "merge reports that gosiege -j wrote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "load a target outside loopback")
 	return fs
 }
 
-// parseArgs parses gosiege's command line: flags and one URL, in any order,
-// as siege takes them. It returns flag.ErrHelp for -h.
+// parseArgs parses gosiege's command line: flags and one URL (or, with
+// -merge, report files), in any order, as siege takes them. It returns
+// flag.ErrHelp for -h.
 func parseArgs(args []string) (options, error) {
 	var o options
 	fs := newFlagSet(&o)
 	// The flag package stops at the first argument that is not a flag;
 	// siege users write the URL first as often as last.
-	var urls []string
+	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return options{}, err
@@ -119,23 +178,50 @@ func parseArgs(args []string) (options, error) {
 		if fs.NArg() == 0 {
 			break
 		}
-		urls = append(urls, fs.Arg(0))
+		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+	if o.merging {
+		if len(rest) == 0 {
+			return options{}, errors.New("-merge: no report files: usage: gosiege -merge [-j] REPORT.json...")
+		}
+		o.merge = rest
+		return o, nil
 	}
 
 	switch {
-	case len(urls) == 0:
+	case len(rest) == 0:
 		return options{}, errors.New("no URL: usage: gosiege [flags] URL (gosiege -h for the flags)")
-	case len(urls) > 1:
-		return options{}, fmt.Errorf("one URL only, got %d: %s", len(urls), strings.Join(urls, " "))
+	case len(rest) > 1:
+		return options{}, fmt.Errorf("one URL only, got %d: %s", len(rest), strings.Join(redactAll(rest), " "))
 	case o.users < 1:
 		return options{}, fmt.Errorf("-c %d: need at least 1 user", o.users)
+	case o.users > maxUsers:
+		return options{}, fmt.Errorf("-c %d: at most %d users in one process (spread a larger load across processes, and -merge their -j reports)", o.users, maxUsers)
 	case o.reps < 0:
 		return options{}, fmt.Errorf("-r %d: must not be negative", o.reps)
+	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
+		return options{}, fmt.Errorf("-rate %v: must be a positive number of requests a second", o.rate)
+	case o.rate > 0 && o.duration == 0:
+		return options{}, errors.New("-rate needs -t: the open loop runs on a schedule for a duration")
+	case o.rate > 0 && o.reps > 0:
+		return options{}, errors.New("-rate and -r: the open loop runs for a duration, not by repetitions")
 	case o.duration == 0 && o.reps == 0:
 		return options{}, errors.New("neither -t nor -r: give a duration (-t 10S) or repetitions per user (-r 100)")
+	case o.timeout < time.Millisecond:
+		return options{}, fmt.Errorf("-timeout %v: too small: at least 1ms", o.timeout)
+	case o.timeout > load.MaxTimeout:
+		return options{}, fmt.Errorf("-timeout %v: at most %v", o.timeout, load.MaxTimeout)
+	case o.maxHeader < 1 || o.maxHeader > load.MaxHeaderBytesLimit:
+		return options{}, fmt.Errorf("-max-header %d: must be 1 to %d", o.maxHeader, load.MaxHeaderBytesLimit)
+	case o.count < 1:
+		return options{}, fmt.Errorf("-count %d: need at least 1", o.count)
+	case o.count > 1 && o.bench == "":
+		return options{}, errors.New("-count without -bench: several runs print as benchmark lines, for benchstat")
+	case strings.ContainsAny(o.bench, " \t\n/"):
+		return options{}, fmt.Errorf("-bench %q: a name without spaces or slashes", o.bench)
 	}
-	target, err := parseTarget(urls[0])
+	target, err := parseTarget(rest[0])
 	if err != nil {
 		return options{}, err
 	}
@@ -144,7 +230,7 @@ func parseArgs(args []string) (options, error) {
 }
 
 // parseTarget parses the URL to load. Like siege, it reads a URL without a
-// scheme as http.
+// scheme as http. No message it returns prints a password.
 func parseTarget(raw string) (*url.URL, error) {
 	s := raw
 	if !strings.Contains(s, "://") {
@@ -156,28 +242,70 @@ func parseTarget(raw string) (*url.URL, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the URL is in our message already
 		}
-		return nil, fmt.Errorf("URL %q: %w", raw, err)
+		return nil, fmt.Errorf("URL %q: %w", redact(raw), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q: scheme must be http or https", raw)
+		return nil, fmt.Errorf("URL %q: scheme must be http or https", u.Redacted())
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("URL %q: no host", raw)
+		return nil, fmt.Errorf("URL %q: no host", u.Redacted())
 	}
 	// url.Parse takes any digits for a port, and none at all after a colon.
 	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("URL %q: port %q: must be 1 to 65535", raw, port)
+			return nil, fmt.Errorf("URL %q: port %q: must be 1 to 65535", u.Redacted(), port)
 		}
 	}
 	return u, nil
+}
+
+// redact hides any userinfo of an argument that may be a URL, for
+// messages: a password typed on the command line is never printed.
+func redact(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		scheme, rest = "", s
+	} else {
+		scheme += "://"
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		return scheme + "xxxxx" + rest[at:]
+	}
+	return s
+}
+
+func redactAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = redact(s)
+	}
+	return out
+}
+
+// config is what the run is: the load's configuration for package load.
+func (o *options) config() load.Config {
+	return load.Config{
+		URL:            o.target.String(),
+		Users:          o.users,
+		Rate:           o.rate,
+		Duration:       o.duration,
+		Reps:           o.reps,
+		KeepAlive:      o.keepAlive,
+		Timeout:        o.timeout,
+		MaxHeaderBytes: o.maxHeader,
+	}
 }
 
 // describe says what the run will do, for the line gosiege prints before it
 // starts.
 func (o *options) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target)
+	if o.rate > 0 {
+		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, o.target.Redacted(), o.users)
+	} else {
+		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target.Redacted())
+	}
 	if o.duration > 0 {
 		fmt.Fprintf(&b, " for %v", o.duration)
 	}
@@ -223,11 +351,12 @@ func parseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, errors.New("empty duration")
 	}
-	if strings.Trim(s, "0123456789") == "" {
+	digits := strings.TrimPrefix(s, "-")
+	if strings.Trim(digits, "0123456789") == "" {
 		return 0, fmt.Errorf("%s has no unit: write %sS, %sM or %sH (siege reads a bare number as minutes)", s, s, s, s)
 	}
 	if head, unit := s[:len(s)-1], s[len(s)-1]; strings.ContainsRune("SMH", rune(unit)) &&
-		head != "" && strings.Trim(head, "0123456789") == "" {
+		strings.TrimPrefix(head, "-") != "" && strings.Trim(strings.TrimPrefix(head, "-"), "0123456789") == "" {
 		s = head + strings.ToLower(string(unit))
 	}
 	d, err := time.ParseDuration(s)

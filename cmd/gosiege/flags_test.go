@@ -24,43 +24,55 @@ func TestParseArgs(t *testing.T) {
 		{
 			name:     "defaults",
 			giveArgs: []string{"-r", "1", "http://127.0.0.1:8080/"},
-			want:     options{users: 25, reps: 1, timeout: 30 * time.Second},
+			want:     options{users: 25, reps: 1, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "siege's forms",
 			giveArgs: []string{"-b", "-c", "50", "-t", "10S", "http://127.0.0.1:8080/"},
-			want:     options{users: 50, duration: 10 * time.Second, benchmark: true, timeout: 30 * time.Second},
+			want:     options{users: 50, duration: 10 * time.Second, benchmark: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "URL first, as siege takes it too",
 			giveArgs: []string{"http://127.0.0.1:8080/", "-c", "5", "-t", "1M", "-j"},
-			want:     options{users: 5, duration: time.Minute, json: true, timeout: 30 * time.Second},
+			want:     options{users: 5, duration: time.Minute, json: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "siege's long names",
 			giveArgs: []string{"-concurrent", "7", "-time", "1H", "-reps", "3", "-benchmark", "-json-output", "http://127.0.0.1:8080/"},
-			want:     options{users: 7, duration: time.Hour, reps: 3, benchmark: true, json: true, timeout: 30 * time.Second},
+			want:     options{users: 7, duration: time.Hour, reps: 3, benchmark: true, json: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "Go's forms",
 			giveArgs: []string{"--c=3", "-t=1m30s", "-keepalive", "-timeout", "500ms", "http://127.0.0.1:8080/"},
-			want:     options{users: 3, duration: 90 * time.Second, keepAlive: true, timeout: 500 * time.Millisecond},
+			want:     options{users: 3, duration: 90 * time.Second, keepAlive: true, timeout: 500 * time.Millisecond, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "no scheme means http, as in siege",
 			giveArgs: []string{"-r", "2", "127.0.0.1:8080/index.html"},
-			want:     options{users: 25, reps: 2, timeout: 30 * time.Second},
+			want:     options{users: 25, reps: 2, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/index.html",
+		},
+		{
+			name:     "the open loop",
+			giveArgs: []string{"-rate", "2000", "-c", "50", "-t", "10s", "-q", "http://127.0.0.1:8080/"},
+			want:     options{users: 50, rate: 2000, duration: 10 * time.Second, quiet: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
+			wantURL:  "http://127.0.0.1:8080/",
+		},
+		{
+			name:     "benchmark lines",
+			giveArgs: []string{"-count", "10", "-bench", "io", "-t", "2s", "-max-header", "2048", "http://127.0.0.1:8080/"},
+			want:     options{users: 25, duration: 2 * time.Second, timeout: 30 * time.Second, maxHeader: 2048, count: 10, bench: "io"},
+			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "https, IPv6 and -allow-remote",
 			giveArgs: []string{"-r", "2", "-allow-remote", "https://[::1]:8443/x?q=1"},
-			want:     options{users: 25, reps: 2, allowRemote: true, timeout: 30 * time.Second},
+			want:     options{users: 25, reps: 2, allowRemote: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "https://[::1]:8443/x?q=1",
 		},
 	}
@@ -119,6 +131,8 @@ func TestParseDurationRefuses(t *testing.T) {
 		{give: "10x", wantErr: "not a duration"},
 		{give: "0S", wantErr: "0s: must be positive"},
 		{give: "-5s", wantErr: "-5s: must be positive"},
+		{give: "-1S", wantErr: "-1s: must be positive"},
+		{give: "-30", wantErr: "-30 has no unit"},
 	}
 	for _, tt := range tests {
 		t.Run("give="+tt.give, func(t *testing.T) {

@@ -1,27 +1,32 @@
 // Gosiege loads one http or https URL the way siege does, with package
-// load, and prints siege's report, then what siege does not give: response
-// time percentiles and failures by kind.
+// load, and prints siege's report, then what siege does not give: the
+// load's model, response time percentiles and failures by kind. With -rate
+// it runs an open loop instead, which sees the queueing a closed loop
+// hides; with -bench it prints Go benchmark lines for benchstat; with
+// -merge it reports as one the runs of several processes.
 //
 // Usage:
 //
 //	gosiege [flags] URL
+//	gosiege -merge [-j] REPORT.json...
 //
 // For example, 50 users for 10 seconds, each with a new connection per
 // transaction as siege makes them, then the same over 50 kept-alive
-// connections as wrk makes them:
+// connections as wrk makes them, then an open loop of 2,000 requests a
+// second, at most 50 in flight:
 //
 //	go run ./cmd/gosiege -c 50 -t 10S http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10s -keepalive http://127.0.0.1:8080/
+//	go run ./cmd/gosiege -c 50 -t 10s -rate 2000 http://127.0.0.1:8080/
 //
 // gosiege -h lists the flags, each with siege's default beside it. gosiege
 // loads only loopback targets (127.0.0.0/8 and ::1) unless -allow-remote is
 // given: a load tool should not be a denial-of-service tool by accident.
 // Ctrl-C ends the run and prints the report of what completed so far.
 //
-// Its tests, and the golden files of its layouts:
+// Its tests:
 //
 //	go test ./cmd/gosiege
-//	go test ./cmd/gosiege -run Golden -update   # rewrite testdata/
 package main
 
 import (
@@ -33,21 +38,24 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/joinall/joinall/internal/loopback"
 	"github.com/joinall/joinall/load"
 )
 
 // Exit statuses.
 const (
 	exitOK = 0
-	// exitFailed: something went wrong that is not the user's input: the
-	// report could not be written, or the run was interrupted before it
-	// started.
+	// exitFailed: something went wrong that is not a mistake on the
+	// command line: the server cannot be reached, the report could not be
+	// written, or the run was interrupted before it started.
 	exitFailed = 1
-	// exitUsage: a bad flag, a bad URL, a target outside loopback, or a
-	// server that cannot be reached.
+	// exitUsage: a bad flag, URL or report file, a target outside
+	// loopback, or a -c that the open-file limit cannot carry.
 	exitUsage = 2
 )
 
@@ -60,71 +68,210 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], env{
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		lookup:    net.DefaultResolver.LookupNetIP,
+		terminal:  isTerminal(os.Stderr),
+		fileLimit: openFileLimit,
+	})
 	stop()
 	os.Exit(code)
 }
 
-// run is gosiege with its arguments (without the program's name) and its
-// outputs; it returns the exit status. When ctx ends during the run, the
-// run stops and the report covers what completed until then.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// env is what gosiege takes from its process, given so that tests can give
+// their own.
+type env struct {
+	stdout, stderr io.Writer
+	lookup         loopback.Lookup
+	terminal       bool                  // whether stderr is a terminal, for the progress line
+	fileLimit      func() (uint64, bool) // the open-file limit, if there is one
+}
+
+// run is gosiege with its arguments (without the program's name); it
+// returns the exit status. When ctx ends during the run, the run stops and
+// the report covers what completed until then.
+func run(ctx context.Context, args []string, e env) int {
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	}
 	if err != nil {
-		return fail(stderr, exitUsage, err)
+		return fail(e.stderr, exitUsage, err)
+	}
+	if opts.merge != nil {
+		return merge(opts, e)
+	}
+	if limit, ok := e.fileLimit(); ok && uint64(opts.users)+fdReserve > limit {
+		return fail(e.stderr, exitUsage, fmt.Errorf("-c %d: the open-file limit (ulimit -n) is %d, too low for %d users and %d descriptors of gosiege's own: raise it (ulimit -n %d) or lower -c",
+			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve))
 	}
 
-	// The target is checked before anything is sent, and every connection
-	// is checked again as it is opened: a name that resolves differently
-	// the second time, or a redirect to another host, must not take the
-	// load outside loopback either.
-	dial := loopbackDialer().DialContext
-	if opts.allowRemote {
-		dial = (&net.Dialer{}).DialContext
-	} else if err := checkTarget(ctx, opts.target.Hostname(), net.DefaultResolver.LookupNetIP); err != nil {
-		return fail(stderr, exitUsage, err)
+	cfg := opts.config()
+	if !opts.allowRemote {
+		// The target's name, if it is one, is resolved once, now, within
+		// the timeout; every connection of the run goes to what it
+		// resolved to, or to a loopback address.
+		lctx, cancel := context.WithTimeout(ctx, opts.timeout)
+		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), e.lookup)
+		cancel()
+		if err != nil {
+			if errors.Is(err, loopback.ErrRemote) {
+				err = fmt.Errorf("%w: give -allow-remote to load it", err)
+			}
+			return fail(e.stderr, exitUsage, err)
+		}
+		cfg.DialContext = guard.DialContext
 	}
 
 	// One connection before the users start: a server that is not there
 	// is one clear line at once, not a report of thousands of refusals
 	// after the whole duration.
-	if err := preflight(ctx, dial, opts.target, opts.timeout); err != nil {
+	if err := load.Reach(ctx, cfg); err != nil {
 		if ctx.Err() != nil {
-			return fail(stderr, exitFailed, errors.New("interrupted before the run started"))
+			return fail(e.stderr, exitFailed, errors.New("interrupted before the run started"))
 		}
-		return fail(stderr, exitUsage, fmt.Errorf("cannot reach %s: %w", opts.target, err))
+		return fail(e.stderr, exitFailed, fmt.Errorf("cannot reach %s: %w", opts.target.Redacted(), err))
 	}
 
-	fmt.Fprintf(stderr, "** gosiege: %s\n", opts.describe())
-	rep, err := load.Run(ctx, load.Config{
-		URL:         opts.target.String(),
-		Users:       opts.users,
-		Duration:    opts.duration,
-		Reps:        opts.reps,
-		KeepAlive:   opts.keepAlive,
-		Timeout:     opts.timeout,
-		DialContext: dial,
-	})
+	if opts.bench != "" {
+		return benchmark(ctx, opts, cfg, e)
+	}
+	fmt.Fprintf(e.stderr, "** gosiege: %s\n", opts.describe())
+	rep, err := measure(ctx, opts, cfg, e)
 	if rep == nil {
 		// Only a configuration that parseArgs should have refused gets
 		// here: load.Run returns a report with every error of a run.
-		return fail(stderr, exitUsage, err)
+		return fail(e.stderr, exitUsage, err)
 	}
-	if err := writeReport(stdout, rep, opts.json); err != nil {
-		return fail(stderr, exitFailed, fmt.Errorf("write the report: %w", err))
+	write := rep.WriteText
+	if opts.json {
+		write = rep.WriteJSON
+	}
+	if err := write(e.stdout); err != nil {
+		return fail(e.stderr, exitFailed, fmt.Errorf("write the report: %w", err))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "gosiege: interrupted after %.2f secs: the report covers the run so far\n", rep.Elapsed.Seconds())
+		fmt.Fprintf(e.stderr, "gosiege: interrupted after %.2f secs: the report covers the run so far\n", rep.Elapsed.Seconds())
+	}
+	return judge(rep, opts, e)
+}
+
+// measure runs the load once, with a progress line on a terminal unless
+// -q, and returns load.Run's report and error.
+func measure(ctx context.Context, opts options, cfg load.Config, e env) (*load.Report, error) {
+	if e.terminal && !opts.quiet {
+		line := &progressLine{w: e.stderr}
+		cfg.Progress = line.update
+		defer line.clear()
+	}
+	return load.Run(ctx, cfg)
+}
+
+// judge warns of what the report shows that is not the server's doing,
+// and returns the exit status.
+func judge(rep *load.Report, opts options, e env) int {
+	if n := rep.Failures.FDLimit; n > 0 {
+		fmt.Fprintf(e.stderr, "gosiege: warning: %d transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n", n)
 	}
 	if allRefused(rep) {
 		// The server answered the pre-flight connection and went away.
-		return fail(stderr, exitUsage, fmt.Errorf("cannot reach %s: every connection was refused", opts.target))
+		return fail(e.stderr, exitFailed, fmt.Errorf("cannot reach %s: every connection was refused", opts.target.Redacted()))
 	}
 	return exitOK
+}
+
+// benchmark runs the load -count times and prints each run as a Go
+// benchmark result, after the configuration, so that benchstat can compare
+// two servers, or two versions of one, with p-values.
+func benchmark(ctx context.Context, opts options, cfg load.Config, e env) int {
+	for _, l := range opts.header() {
+		fmt.Fprintln(e.stdout, l)
+	}
+	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.bench, opts.users)
+	if opts.rate > 0 {
+		name += fmt.Sprintf("/rate=%g", opts.rate)
+	}
+	if procs := runtime.GOMAXPROCS(0); procs != 1 {
+		name += fmt.Sprintf("-%d", procs) // as go test names a benchmark
+	}
+	for i := range opts.count {
+		fmt.Fprintf(e.stderr, "** gosiege: run %d of %d: %s\n", i+1, opts.count, opts.describe())
+		rep, err := measure(ctx, opts, cfg, e)
+		if err != nil {
+			// An interrupted run is not a sample: what ran before it is
+			// printed already.
+			return fail(e.stderr, exitFailed, fmt.Errorf("run %d of %d: %w", i+1, opts.count, err))
+		}
+		if err := rep.WriteBenchmark(e.stdout, name); err != nil {
+			return fail(e.stderr, exitFailed, fmt.Errorf("write run %d: %w", i+1, err))
+		}
+		if code := judge(rep, opts, e); code != exitOK {
+			return code
+		}
+	}
+	return exitOK
+}
+
+// header is the configuration of a -bench run as key: value lines, which
+// benchstat reads as the configuration of the results that follow: two
+// files compare row by row only where these agree.
+func (o *options) header() []string {
+	lines := []string{
+		"goos: " + runtime.GOOS,
+		"goarch: " + runtime.GOARCH,
+		"model: " + map[bool]string{false: "closed loop", true: "open loop"}[o.rate > 0],
+		fmt.Sprintf("keepalive: %t", o.keepAlive),
+		"timeout: " + o.timeout.String(),
+	}
+	if o.duration > 0 {
+		lines = append(lines, "duration: "+o.duration.String())
+	}
+	if o.reps > 0 {
+		lines = append(lines, fmt.Sprintf("reps: %d", o.reps))
+	}
+	return lines
+}
+
+// merge prints the reports that gosiege -j wrote as the report of one run.
+func merge(opts options, e env) int {
+	var reports []*load.Report
+	for _, name := range opts.merge {
+		r, err := readReport(name)
+		if err != nil {
+			return fail(e.stderr, exitUsage, fmt.Errorf("-merge %s: %w", name, err))
+		}
+		if len(reports) > 0 && (r.Rate > 0) != (reports[0].Rate > 0) {
+			return fail(e.stderr, exitUsage, fmt.Errorf("-merge %s: an %s report cannot merge with the %s of %s", name, loopOf(r), loopOf(reports[0]), opts.merge[0]))
+		}
+		reports = append(reports, r)
+	}
+	rep := load.Merge(reports...)
+	write := rep.WriteText
+	if opts.json {
+		write = rep.WriteJSON
+	}
+	if err := write(e.stdout); err != nil {
+		return fail(e.stderr, exitFailed, fmt.Errorf("write the report: %w", err))
+	}
+	return exitOK
+}
+
+func loopOf(r *load.Report) string {
+	if r.Rate > 0 {
+		return "open loop"
+	}
+	return "closed loop"
+}
+
+func readReport(name string) (*load.Report, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // read only: its close has nothing to report
+	return load.ReadJSON(f)
 }
 
 // fail prints err on one line, as every command-line mistake is printed,
@@ -141,4 +288,46 @@ func fail(stderr io.Writer, code int, err error) int {
 // a server, and its report is the answer.
 func allRefused(rep *load.Report) bool {
 	return rep.Transactions == 0 && rep.Failed > 0 && rep.Failures.Refused == rep.Failed
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine redraws one line on a terminal with the run so far, for runs
+// of more than 2 s.
+type progressLine struct {
+	w     io.Writer
+	shown bool
+}
+
+// minShown is the shortest run that shows progress: a shorter one is over
+// before a line would help.
+const minShown = 2 * time.Second
+
+func (p *progressLine) update(pr load.Progress) {
+	if pr.Length <= minShown && pr.Elapsed < minShown {
+		return
+	}
+	fmt.Fprint(p.w, "\r\x1b[K"+formatProgress(pr))
+	p.shown = true
+}
+
+// clear erases the line, so that what follows starts on a clean one.
+func (p *progressLine) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// formatProgress is the progress line: "12s/30s · 123456 trans · 10234
+// trans/s · 0 failed · p99 3.21 ms"; a run by repetitions has no total.
+func formatProgress(pr load.Progress) string {
+	elapsed := pr.Elapsed.Round(time.Second).String()
+	if pr.Length > 0 {
+		elapsed += "/" + pr.Length.String()
+	}
+	return fmt.Sprintf("%s · %d trans · %.0f trans/s · %d failed · p99 %.2f ms",
+		elapsed, pr.Transactions, pr.Rate, pr.Failed, float64(pr.P99)/float64(time.Millisecond))
 }

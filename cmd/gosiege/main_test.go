@@ -1,6 +1,8 @@
-// gosiege as its users meet it: run in-process with its arguments, against
-// httptest servers on loopback, with every bad input answered by one line
-// and exit status 2.
+// gosiege as its users meet it: run in-process with its arguments (and, to
+// merge the reports of several processes, as processes of its own),
+// against httptest servers on loopback, with every bad input answered by
+// one line and exit status 2, and a resolver of the tests' own, so that no
+// test resolves a name.
 //
 //	go test -v ./cmd/gosiege
 package main
@@ -13,6 +15,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"io"
+	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,12 +31,38 @@ import (
 	"github.com/joinall/joinall/internal/nettest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests, or, when the tests start this binary as
+// GOSIEGE_MAIN=1 gosiege ARGS, gosiege itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("GOSIEGE_MAIN") == "1" {
+		main()
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// testEnv is what gosiege takes from its process, for a test: stderr is no
+// terminal, no name resolves, and there is no open-file limit.
+func testEnv(stdout, stderr io.Writer) env {
+	return env{
+		stdout: stdout, stderr: stderr,
+		lookup: func(_ context.Context, _, host string) ([]netip.Addr, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		},
+		fileLimit: func() (uint64, bool) { return 0, false },
+	}
+}
 
 // gosiege runs run with args and returns its exit status and outputs.
 func gosiege(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	return gosiegeIn(ctx, func(*env) {}, args...)
+}
+
+// gosiegeIn is gosiege in an environment that change changes.
+func gosiegeIn(ctx context.Context, change func(*env), args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = run(ctx, args, &out, &errOut)
+	e := testEnv(&out, &errOut)
+	change(&e)
+	code = run(ctx, args, e)
 	return code, out.String(), errOut.String()
 }
 
@@ -113,7 +144,7 @@ func TestRunEndToEnd(t *testing.T) {
 			code, stdout, stderr := gosiege(t.Context(), args...)
 
 			require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
-			var got map[string]float64
+			var got map[string]any
 			require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 			for field, want := range tt.wantFields {
 				assert.Equal(t, want, got[field], "gosiege %v: %q", args, field)
@@ -124,7 +155,7 @@ func TestRunEndToEnd(t *testing.T) {
 }
 
 // TestRunText: without -j the report is siege's text, then the figures
-// beyond siege.
+// beyond siege, the model first.
 func TestRunText(t *testing.T) {
 	url, _ := serveCounting(t, hello())
 	args := []string{"-c", "2", "-r", "3", url}
@@ -134,7 +165,7 @@ func TestRunText(t *testing.T) {
 	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
-	assert.Contains(t, stdout, "\n\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
+	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
 	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
 }
 
@@ -159,7 +190,7 @@ func TestRunInterrupted(t *testing.T) {
 	code, stdout, stderr := gosiege(ctx, args...)
 
 	require.Equal(t, exitOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
-	var got map[string]float64
+	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 	assert.GreaterOrEqual(t, got["transactions"], float64(cancelAt-2), "gosiege %v, interrupted at request %d: transactions", args, cancelAt)
 	assert.Less(t, got["elapsed_time"], 30.0, "gosiege %v, interrupted: elapsed_time, of a 1m run", args)
@@ -191,6 +222,20 @@ func TestRunBadInput(t *testing.T) {
 		{name: "time not a duration", giveArgs: []string{"-t", "10x", url}, wantErr: `invalid value "10x" for flag -t: not a duration`},
 		{name: "time negative", giveArgs: []string{"-t", "-5s", url}, wantErr: "-5s: must be positive"},
 		{name: "time zero", giveArgs: []string{"-t", "0S", url}, wantErr: "0s: must be positive"},
+		{name: "time negative, siege's form", giveArgs: []string{"-t", "-1S", url}, wantErr: "-1s: must be positive"},
+		{name: "timeout below 1ms", giveArgs: []string{"-r", "1", "-timeout", "500us", url}, wantErr: "-timeout 500µs: too small: at least 1ms"},
+		{name: "timeout past a day", giveArgs: []string{"-r", "1", "-timeout", "25h", url}, wantErr: "-timeout 25h0m0s: at most 24h0m0s"},
+		{name: "too many users", giveArgs: []string{"-c", "10001", "-r", "1", url}, wantErr: "-c 10001: at most 10000 users in one process"},
+		{name: "rate without time", giveArgs: []string{"-rate", "100", "-r", "1", url}, wantErr: "-rate needs -t"},
+		{name: "rate with reps", giveArgs: []string{"-rate", "100", "-t", "1s", "-r", "1", url}, wantErr: "-rate and -r"},
+		{name: "rate negative", giveArgs: []string{"-rate", "-5", "-t", "1s", url}, wantErr: "-rate -5: must be a positive number"},
+		{name: "count without bench", giveArgs: []string{"-count", "3", "-r", "1", url}, wantErr: "-count without -bench"},
+		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name without spaces or slashes`},
+		{name: "header bound past 10 MB", giveArgs: []string{"-max-header", "20000000", "-r", "1", url}, wantErr: "-max-header 20000000: must be 1 to 10485760"},
+		{name: "merge without files", giveArgs: []string{"-merge", "-j"}, wantErr: "-merge: no report files"},
+		{name: "merge of a file that is not there", giveArgs: []string{"-merge", "no-such-report.json"}, wantErr: "-merge no-such-report.json: open no-such-report.json: no such file or directory"},
+		{name: "two URLs with a password", giveArgs: []string{"-r", "1", "http://u:s3cret@127.0.0.1:1/", url}, wantErr: "one URL only, got 2: http://xxxxx@127.0.0.1:1/ " + url},
+		{name: "a name outside loopback", giveArgs: []string{"-r", "1", "http://db.test/"}, wantErr: "resolve db.test: lookup db.test: no such host"},
 		{name: "timeout zero", giveArgs: []string{"-r", "1", "-timeout", "0s", url}, wantErr: "flag -timeout: 0s: must be positive"},
 		{name: "scheme ftp", giveArgs: []string{"-r", "1", "ftp://127.0.0.1/"}, wantErr: "scheme must be http or https"},
 		{name: "no host", giveArgs: []string{"-r", "1", "http://"}, wantErr: "no host"},
@@ -203,7 +248,7 @@ func TestRunBadInput(t *testing.T) {
 		{name: "port empty", giveArgs: []string{"-r", "1", "http://127.0.0.1:/"}, wantErr: `port "": must be 1 to 65535`},
 		{name: "remote IPv4", giveArgs: []string{"-r", "1", "http://192.0.2.1:8080/"}, wantErr: "192.0.2.1 is outside loopback (127.0.0.0/8, ::1): give -allow-remote"},
 		{name: "remote IPv6", giveArgs: []string{"-r", "1", "http://[2001:db8::1]/"}, wantErr: "2001:db8::1 is outside loopback"},
-		{name: "remote IPv4 in IPv6", giveArgs: []string{"-r", "1", "http://[::ffff:192.0.2.1]/"}, wantErr: "::ffff:192.0.2.1 is outside loopback"},
+		{name: "remote IPv4 in IPv6", giveArgs: []string{"-r", "1", "http://[::ffff:192.0.2.1]/"}, wantErr: "192.0.2.1 is outside loopback (127.0.0.0/8, ::1): give -allow-remote to load it"},
 		{name: "unspecified IPv4", giveArgs: []string{"-r", "1", "http://0.0.0.0:8080/"}, wantErr: "0.0.0.0 is outside loopback"},
 		{name: "unspecified IPv6", giveArgs: []string{"-r", "1", "http://[::]:8080/"}, wantErr: ":: is outside loopback"},
 	}
@@ -216,19 +261,21 @@ func TestRunBadInput(t *testing.T) {
 			assert.Contains(t, stderr, tt.wantErr, "gosiege %q: stderr", tt.giveArgs)
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "gosiege %q: stderr has one line:\n%s", tt.giveArgs, stderr)
 			assert.True(t, strings.HasPrefix(stderr, "gosiege: "), "gosiege %q: stderr names the command:\n%s", tt.giveArgs, stderr)
+			assert.NotContains(t, stderr, "s3cret", "gosiege %q: stderr prints a password", tt.giveArgs)
 		})
 	}
 }
 
 // TestRunUnreachable: a loopback port where nothing listens is one line,
-// exit status 2, after the one pre-flight connection: no users start.
+// exit status 1 (not a mistake on the command line), after the one
+// pre-flight connection: no users start.
 func TestRunUnreachable(t *testing.T) {
 	url := nettest.RefusedURL(t)
 	args := []string{"-c", "50", "-t", "10s", url}
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	assert.Equal(t, exitUsage, code, "gosiege %v: exit status", args)
+	assert.Equal(t, exitFailed, code, "gosiege %v: exit status", args)
 	assert.Empty(t, stdout, "gosiege %v: stdout", args)
 	assert.Equal(t, "gosiege: cannot reach "+url+": dial tcp "+strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")+": connect: connection refused\n",
 		stderr, "gosiege %v: stderr", args)
