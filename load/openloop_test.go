@@ -235,3 +235,30 @@ func TestRunKeepAliveRetry(t *testing.T) {
 		})
 	}
 }
+
+// TestRunProgress: while the run lasts, the hook is called once a second
+// with the run so far. 2 users in a closed loop, each transaction 7 ms, so
+// that none ends on a whole second: by 1 s each user has made 142
+// (994 ms), by 2 s 285, by 3 s 428, and by the end, 3.4 s, 485.
+func TestRunProgress(t *testing.T) {
+	const ms = time.Millisecond
+	synctest.Test(t, func(t *testing.T) {
+		var got []load.Progress
+		cfg := load.Config{
+			URL: "http://pipe.test/", Users: 2, Duration: 3400 * ms, KeepAlive: true,
+			DialContext: servePipe(t, slowly(7*ms, http.StatusOK, helloBody)),
+			Progress:    func(p load.Progress) { got = append(got, p) },
+		}
+
+		r, err := load.Run(t.Context(), cfg)
+
+		require.NoError(t, err, "Run(progress)")
+		want := []load.Progress{
+			{Elapsed: time.Second, Length: 3400 * ms, Transactions: 284, Rate: 284, P99: 7 * ms},
+			{Elapsed: 2 * time.Second, Length: 3400 * ms, Transactions: 570, Rate: 286, P99: 7 * ms},
+			{Elapsed: 3 * time.Second, Length: 3400 * ms, Transactions: 856, Rate: 286, P99: 7 * ms},
+		}
+		assert.Equal(t, want, got, "Progress calls")
+		assert.Equal(t, 970, r.Transactions, "hits, after the last call")
+	})
+}
