@@ -64,12 +64,13 @@ func serve(tb testing.TB, shape server.Shape, h http.Handler, opts ...server.Opt
 // also reach half of its bound, which only serving that many at once can
 // do.
 //
-// The setting is S = 10 ms, C/S = 10,000 transactions/s. This test
-// uses S = 50 ms, C/S = 2,000/s, and keeps connections alive: under the race
-// detector on a busy 2-core machine the driver and the server together make
-// about 4,600 keep-alive and 2,700 new-connection transactions/s at most, too
-// few for half of 10,000 but four times half of 2,000. BenchmarkServer
-// measures the setting, with a new connection per transaction.
+// The benchmarks' setting is S = 10 ms, C/S = 10,000 transactions/s. This
+// test uses S = 50 ms, C/S = 2,000/s, and keeps connections alive: under the
+// race detector on a busy 2-core machine the driver and the server together
+// make about 4,600 keep-alive and 2,700 new-connection transactions/s at
+// most, too few for half of 10,000 but four times half of 2,000.
+// BenchmarkServer measures S = 10 ms, with a new connection per
+// transaction.
 func TestQueueingThroughput(t *testing.T) {
 	const (
 		users   = 100
@@ -169,44 +170,14 @@ func TestQueueingAvailability(t *testing.T) {
 }
 
 // BenchmarkServer measures every shape under every workload with siege's
-// fields, named server=S/work=W/users=C: benchstat -col /server sets the
-// shapes side by side.
-//
-// One iteration is one run of the load driver against a fresh server: 1 s
-// with C users and siege's new connection per transaction. A run, not a
-// transaction, is the unit because a closed loop of C users has to run a
-// while to show what a shape does with them: a SYN dropped by a full
-// backlog shows only after 1 s, as a retry, or as a hello client's failure
-// at 900 ms. A second is enough for that, and short enough that go run
-// ./cmd/benchdocs fits -count 10 of the 30 rows, and of the goroutine
-// server's again at GOMAXPROCS=1, in its budget of 20 minutes on 2 cores
-// (at 2 s, -count 10 of all 30 rows at both settings took about 24).
-// Every figure reported per op is per transaction: ns/op is elapsed time /
-// transactions, the inverse of trans/s, so that benchstat's sec/op
-// compares the shapes too; B/op and allocs/op are the process's
-// allocations, the driver's with the server's, per transaction. With -benchtime Nx the figures are over all N runs: the
-// rates and means of their sums, longest-ms and p99-ms the worst run's,
-// failed the mean per run.
-//
-// There is no warm-up, as in siege: the driver's warm-up users would leave
-// their last connections in the serial server's accept queue when they
-// stop, a burst of abandoned connections that no real client makes, which
-// the serial server must accept, and for cpu compute, before it reaches the
-// measured users. For the same reason every run gets a server of its own.
-//
-// Client timeouts: hello answers in microseconds, so its clients give up
-// after 900 ms, just before the 1 s after which a dropped SYN is sent
-// again: a transaction whose connection attempt the kernel dropped fails,
-// as it did for the article's siege. io and cpu get 5 s: the serial server
-// queues 100 users' 10 ms requests for 1 s.
-//
-// A hello row opens up to about 25,000 connections in its second, most
-// of the 28,000 ephemeral ports. They do not run out: the server closes
-// first, so the TIME_WAIT state stays on its side (on its one port), and
-// Linux reuses the client's on loopback (net.ipv4.tcp_tw_reuse=2, the
-// default). Checked with ss: a 2 s row leaves about 12,000 sockets in
-// TIME_WAIT, all on the server's port, and a 5 s run of 55,000
-// connections fails none.
+// fields (load.Report.Metrics), named server=S/work=W/users=C so that
+// benchstat -col /server sets the shapes side by side. One op is one 1 s
+// run of the closed-loop driver against a fresh server, with a new
+// connection per transaction as siege makes them, and every figure per op
+// is per transaction: ns/op is the inverse of trans/s. Clients give up
+// after 900 ms on hello, just before a SYN that a full backlog dropped is
+// sent again, and after 5 s on io and cpu, where the serial server queues
+// 100 users' 10 ms requests for a second.
 func BenchmarkServer(b *testing.B) {
 	workloads := []struct {
 		name    string

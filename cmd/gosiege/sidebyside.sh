@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# gosiege beside wrk and siege on this machine, the two comparisons of issue
-# 6's "Done when", each against the goroutine server of cmd/joinall-serve on
-# loopback:
+# gosiege beside wrk and siege on this machine, two comparisons, each
+# against the goroutine server of cmd/joinall-serve on loopback:
 #
 #   1. hello, 50 kept-alive connections: gosiege -keepalive, then wrk.
 #      gosiege should reach at least 0.8x wrk's rate.
@@ -9,7 +8,7 @@
 #      siege -b. They should agree on the rate within 25 %, and on
 #      availability exactly when nothing fails.
 #
-#   cmd/gosiege/sidebyside.sh        # 10 s a run, as the issue asks
+#   cmd/gosiege/sidebyside.sh        # 10 s a run
 #   cmd/gosiege/sidebyside.sh 3      # 3 s a run, to see that it works
 #
 # Needs wrk and siege (Debian: apt-get install -y wrk siege). Run it on a
