@@ -460,22 +460,29 @@ func TestAddr(t *testing.T) {
 }
 
 // TestWorkloads: each workload answers the article's body; the io one after
-// exactly its wait, in fake time, and at once when the client goes away.
+// exactly its wait, in fake time, and at once when the client goes away;
+// the stalling one after its wait, and first the rest of a stall.
 func TestWorkloads(t *testing.T) {
 	const wait = 10 * time.Millisecond
 	tests := []struct {
 		name        string
-		give        http.Handler
-		giveCancel  time.Duration // cancel the request's context after this; 0: never
+		give        func() http.Handler // made in the test's fake time
+		giveAt      time.Duration       // when the request comes, after the handler's making
+		giveCancel  time.Duration       // cancel the request's context after this; 0: never
 		wantElapsed time.Duration
 		wantBody    string
 	}{
-		{name: "hello", give: server.Hello(), wantElapsed: 0, wantBody: server.Body},
-		{name: "io", give: server.IO(wait), wantElapsed: wait, wantBody: server.Body},
-		{name: "io_client_gone", give: server.IO(wait), giveCancel: 3 * time.Millisecond, wantElapsed: 3 * time.Millisecond, wantBody: ""},
+		{name: "hello", give: func() http.Handler { return server.Hello() }, wantElapsed: 0, wantBody: server.Body},
+		{name: "io", give: func() http.Handler { return server.IO(wait) }, wantElapsed: wait, wantBody: server.Body},
+		{name: "io_client_gone", give: func() http.Handler { return server.IO(wait) }, giveCancel: 3 * time.Millisecond, wantElapsed: 3 * time.Millisecond, wantBody: ""},
+		// Stalls of 100 ms every second: at 50 ms the stall has 50 ms
+		// left, then the wait of 10 ms; at 150 ms none.
+		{name: "stall_during", give: func() http.Handler { return server.Stall(time.Second, 100*time.Millisecond, wait) }, giveAt: 50 * time.Millisecond, wantElapsed: 60 * time.Millisecond, wantBody: server.Body},
+		{name: "stall_between", give: func() http.Handler { return server.Stall(time.Second, 100*time.Millisecond, wait) }, giveAt: 150 * time.Millisecond, wantElapsed: wait, wantBody: server.Body},
+		{name: "stall_next_second", give: func() http.Handler { return server.Stall(time.Second, 100*time.Millisecond, wait) }, giveAt: 1020 * time.Millisecond, wantElapsed: 90 * time.Millisecond, wantBody: server.Body},
 		// Computing takes no fake time: what it costs in real time is
 		// measured by the benchmarks.
-		{name: "cpu", give: server.CPU(1000), wantElapsed: 0, wantBody: server.Body},
+		{name: "cpu", give: func() http.Handler { return server.CPU(1000) }, wantElapsed: 0, wantBody: server.Body},
 	}
 	for _, tt := range tests {
 		t.Run("work="+tt.name, func(t *testing.T) {
@@ -489,8 +496,10 @@ func TestWorkloads(t *testing.T) {
 				require.NoError(t, err, "NewRequest")
 				rec := httptest.NewRecorder()
 
+				h := tt.give()
+				time.Sleep(tt.giveAt)
 				start := time.Now()
-				tt.give.ServeHTTP(rec, req)
+				h.ServeHTTP(rec, req)
 
 				assert.Equal(t, tt.wantElapsed, time.Since(start), "%s: elapsed", tt.name)
 				assert.Equal(t, tt.wantBody, rec.Body.String(), "%s: body", tt.name)

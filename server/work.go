@@ -47,6 +47,27 @@ func IO(d time.Duration) http.Handler {
 	})
 }
 
+// Stall answers Body after wait, as IO does, except that the server
+// stalls for pause out of every every, as a process stalls for a garbage
+// collector or a lock: a request that arrives during a stall first waits
+// for it to end. The stalls are counted from the handler's making.
+func Stall(every, pause, wait time.Duration) http.Handler {
+	start := time.Now()
+	io := IO(wait)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if phase := time.Since(start) % every; phase < pause {
+			t := time.NewTimer(pause - phase)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		io.ServeHTTP(w, r)
+	})
+}
+
 // CPU hashes rounds times (see CPURounds), then answers Body. Requests that
 // compute cannot overlap beyond the machine's cores, whatever the server.
 func CPU(rounds int) http.Handler {
