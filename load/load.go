@@ -442,7 +442,9 @@ func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Du
 // on the first free user (slot), and returns how many found no slot before
 // the end, and how long the requests in flight at the end took to finish.
 // Request i is due at start + i/Rate; the requests due in [start, start +
-// length) are the schedule.
+// length) are the schedule. A slot that is free takes the next request
+// before it is due and waits for its time itself, so that no handing over
+// between goroutines stands between a request's time and its sending.
 func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, drain time.Duration) {
 	d.inFlight.Store(0)
 	d.peak.Store(0)
@@ -452,7 +454,13 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 		wg.Go(func() {
 			u.begin(ctx, recs[i])
 			defer u.stopWatching()
+			sleep := time.NewTimer(0)
+			defer sleep.Stop()
 			for intended := range due {
+				waitUntil(ctx, intended, sleep)
+				if ctx.Err() != nil {
+					continue // interrupted: what was never due is not counted
+				}
 				n := d.inFlight.Add(1)
 				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
 				}
@@ -464,30 +472,16 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 	end := start.Add(length)
 	timer := time.NewTimer(time.Until(end))
 	defer timer.Stop()
-	sleep := time.NewTimer(0)
-	defer sleep.Stop()
 	ended := false
+schedule:
 	for i := 0; ; i++ {
 		intended := start.Add(time.Duration(float64(i) / d.cfg.Rate * float64(time.Second)))
-		if !intended.Before(end) {
-			break
-		}
-		if ended {
+		switch {
+		case !intended.Before(end):
+			break schedule
+		case ended:
 			unsent++
 			continue
-		}
-		// When the schedule is behind (a timer fires late, a slot was
-		// slow to free), the requests due meanwhile go at once, one after
-		// another: the rate is kept over the run, not by each gap.
-		if wait := time.Until(intended); wait > 0 {
-			sleep.Reset(wait)
-			select {
-			case <-sleep.C:
-			case <-ctx.Done():
-			}
-		}
-		if ctx.Err() != nil {
-			break // interrupted: what was never due is not counted
 		}
 		select {
 		case due <- intended:
@@ -495,6 +489,7 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 			ended = true
 			unsent++
 		case <-ctx.Done():
+			break schedule
 		}
 	}
 	if !ended {
@@ -507,6 +502,48 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 	close(due)
 	wg.Wait()
 	return unsent, max(time.Since(end), 0)
+}
+
+// precise makes waitUntil wait its last stretch with the system's own
+// sleep. Tests in fake time turn it off: the fake clock moves only for Go's
+// timers.
+var precise = true
+
+// waitUntil blocks until t or the end of ctx. Go's timers fire up to a
+// millisecond late when the process is idle (the poller sleeps in whole
+// milliseconds), and the open loop would charge that lateness to every
+// request as if the server had made it wait: so a timer waits until
+// shortly before t, and the system's sleep, which wakes within tens of
+// microseconds, the rest.
+func waitUntil(ctx context.Context, t time.Time, timer *time.Timer) {
+	const (
+		timerLate = 2 * time.Millisecond
+		spinFor   = 50 * time.Microsecond
+	)
+	for {
+		d := time.Until(t)
+		switch {
+		case d <= 0:
+			return
+		case d > timerLate || !precise:
+			if precise {
+				d -= timerLate
+			}
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		case d > spinFor:
+			sleepPrecisely(d - spinFor)
+		default:
+			for time.Now().Before(t) {
+				// The last microseconds: a sleep would wake later than t.
+			}
+			return
+		}
+	}
 }
 
 // progress calls cfg.Progress about once a second with the run so far,
