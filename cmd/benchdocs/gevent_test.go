@@ -28,7 +28,6 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/benchdocs"
-	"github.com/joinall/joinall/internal/benchtab"
 	"github.com/joinall/joinall/load"
 )
 
@@ -448,7 +447,7 @@ func versusExperiments() []benchdocs.Experiment {
 		Name: "gevent-vs-go", Title: "Six servers", Step: "gevent",
 		Page:       "# Six servers\n\n{{benchstat \"hello\"}}\n\n{{env}}\n",
 		Unmeasured: "# Six servers\n\nNot measured: run go run ./cmd/benchdocs with a python3 that imports flask and gevent.\n",
-		Tables:     []benchdocs.Table{{ID: "hello", Args: benchtab.Args{Filter: ".name:Hello", Col: "/server"}}},
+		Tables:     []benchdocs.Table{{ID: "hello", Args: benchdocs.Args{Filter: ".name:Hello", Col: "/server"}}},
 	}}
 }
 

@@ -21,7 +21,6 @@ import (
 
 	"github.com/joinall/joinall/internal/benchdocs"
 	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
 )
 
 // fakeMain, when set (gevent_test.go does, on Unix), runs instead of
@@ -220,7 +219,7 @@ func experiments() []benchdocs.Experiment {
 				Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
 			}},
 			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
-			Tables: []benchdocs.Table{{ID: "t", Args: benchtab.Args{Col: "/variant"}}},
+			Tables: []benchdocs.Table{{ID: "t", Args: benchdocs.Args{Col: "/variant"}}},
 		},
 		{Name: "missing", Title: "Missing", Pkg: ".", Benchmarks: []string{"BenchmarkMissing"}},
 	}

@@ -1,21 +1,17 @@
 // Package benchdocs renders docs/ from the benchmark runs committed under
 // testdata/bench/: a page per experiment with benchstat's tables, SVG
 // plots, the sentences the docs state about results (made from the data
-// and checked, see internal/claims), the environment the run was measured
-// in, and the article's figures beside ours.
+// and checked, see Claim), the environment the run was measured in, and
+// the article's figures beside ours.
 //
 // Everything an experiment needs is one entry of Experiments (in
 // experiments.go) and its page's template (pages/NAME.md). Rendering
-// reads only testdata/ and the README, runs nothing, and returns the same
-// bytes on every machine.
+// reads only testdata/ and the README, runs no benchmark and nothing but
+// the benchstat that go.mod pins (for its tables' text), and returns the
+// same bytes on every machine. cmd/benchdocs measures the runs it reads.
 package benchdocs
 
-import (
-	"github.com/joinall/joinall/internal/benchplot"
-	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
-	"github.com/joinall/joinall/internal/claims"
-)
+import "github.com/joinall/joinall/internal/benchrun"
 
 // An Experiment is one page of docs/ and the benchmarks it is made from.
 type Experiment struct {
@@ -42,7 +38,7 @@ type Experiment struct {
 	Unmeasured string
 	Tables     []Table
 	Plots      []Plot
-	Claims     []claims.Claim
+	Claims     []Claim
 	// ClaimInputs are the runs that a claim is about, by the claim's ID:
 	// rerun suffixes, "" for the main run. A claim not named here is
 	// about the main run. A claim about two runs sets them side by side
@@ -68,7 +64,7 @@ type Rerun struct {
 // its output.
 type Table struct {
 	ID   string
-	Args benchtab.Args
+	Args Args
 	// Inputs are the files, by rerun suffix, "" for the main run; nil
 	// means the main run alone.
 	Inputs []string
@@ -90,7 +86,7 @@ type Plot struct {
 	// Lines, when set, turns the medians into the lines to draw, such as
 	// a speedup computed from times, or lines of reference. By default
 	// each column is a line of Y times Scale (1 when 0).
-	Lines func(m *Medians) ([]benchplot.Series, error)
+	Lines func(m *Medians) ([]Series, error)
 	// Bars draws a bar per column instead, of Y times Scale, for the one
 	// row that Filter selects; X is unused. Group, when set, names each
 	// column's group, which gives it its colour.
