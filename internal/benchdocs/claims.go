@@ -33,6 +33,11 @@ type Claim struct {
 	// Ignore is a benchstat -ignore, for a claim across files that
 	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
 	Ignore string
+	// Inputs are the runs the claim is about, by run suffix as a
+	// Table's; nil means the main run alone. A claim about two runs
+	// sets them side by side with Col ".file", whose columns are the
+	// files' names (RawFile).
+	Inputs []string
 	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	Other  string // the column the claim is about

@@ -3,19 +3,17 @@ package benchdocs
 import (
 	"fmt"
 	"math"
-
-	"github.com/joinall/joinall/internal/benchrun"
 )
 
 // Experiments are the pages of docs/, in the order of the article. A new
 // experiment is one more entry here and its page's template in pages/.
 var Experiments = []Experiment{
 	{
-		Name:       "sleep",
-		Title:      "Sleep: three daemons in order, and spawned",
-		Summary:    "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"},
+		Name:    "sleep",
+		Title:   "Sleep: three daemons in order, and spawned",
+		Summary: "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
 		Tables: []Table{
 			{ID: "sleep", Args: Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB OR peak-goroutines)", Col: "/variant"}},
 			{ID: "spawn", Args: Args{Filter: ".name:Spawn .unit:(ns/task OR allocs/op)", Col: "/variant"}},
@@ -106,11 +104,11 @@ var Experiments = []Experiment{
 		},
 	},
 	{
-		Name:       "fetch",
-		Title:      "Fetch: three pages in order, and spawned",
-		Summary:    "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkFetch"},
+		Name:    "fetch",
+		Title:   "Fetch: three pages in order, and spawned",
+		Summary: "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
 		Tables: []Table{
 			{ID: "fetch", Args: Args{Filter: ".name:Fetch .unit:(ns/op OR pages/s)", Col: "/variant"}},
 		},
@@ -157,20 +155,20 @@ var Experiments = []Experiment{
 		},
 	},
 	{
-		Name:       "serving",
-		Title:      "Serving: one at a time, a pool, a goroutine per connection",
-		Summary:    "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"},
-		Reruns: []Rerun{{
-			Suffix: "cpu1",
-			Args:   []string{"-cpu", "1"},
-			// The goroutine server is gevent's counterpart; its rows are
-			// what the question is about, and all the time allows.
-			Bench:  "^BenchmarkServer$/^server=goroutine$",
-			Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
-			Why:    "is one thread enough, as it is for gevent?",
-		}},
+		Name:    "serving",
+		Title:   "Serving: one at a time, a pool, a goroutine per connection",
+		Summary: "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
+		Pkg:     ".",
+		Runs: []Run{
+			{Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"}},
+			{
+				// Is one thread enough, as it is for gevent? The
+				// goroutine server is gevent's counterpart; its rows are
+				// what the question is about, and all the time allows.
+				Suffix: "cpu1", Benchmarks: []string{"BenchmarkServer"}, Sub: "^server=goroutine$",
+				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}},
+			},
+		},
 		Tables: []Table{
 			{ID: "io", Args: Args{Filter: ".name:Server /work:io .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
 			{ID: "hello", Args: Args{Filter: ".name:Server /work:hello .unit:(trans/s OR avail-% OR p99-ms OR failed)", Col: "/server"}},
@@ -233,28 +231,32 @@ var Experiments = []Experiment{
 				// Waiting needs no thread: one is nearly as good as two.
 				ID: "one-thread-io", Filter: ".name:Server /server:goroutine /work:io /users:100", Col: ".file",
 				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Base: RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.5, 1.2), NoUTest: true,
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.5, 1.2), NoUTest: true,
 				Say: `For requests that wait, one thread is nearly enough: with 100 users and a 10 ms wait, ` +
 					`the goroutine server completes {{.Other}} at GOMAXPROCS=1 against {{.Base}} at the default ({{.P}}).`,
 			},
 			{
 				ID: "one-thread-cpu", Filter: ".name:Server /server:goroutine /work:cpu /users:10", Col: ".file",
 				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Base: RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.3, 0.75),
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.3, 0.75),
 				Say: `For requests that compute, it is not: {{.Other}} against {{.Base}}, {{.Times}} ` +
 					`{{if .Lower}}fewer{{else}}more{{end}} ({{.P}}), as gevent's one thread would be.`,
 			},
-		},
-		ClaimInputs: map[string][]string{
-			"one-thread-io":  {"cpu1", ""},
-			"one-thread-cpu": {"cpu1", ""},
 		},
 	},
 	{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver; a million greenlets beside a million goroutines",
-		Step:    "gevent",
+		Pkg:     ".",
+		Runs: []Run{
+			{Benchmarks: []string{"BenchmarkHello"}},
+			// A million greenlets take about 45 s: three runs, whatever
+			// -count says, fit the full run's budget.
+			{Benchmarks: []string{"BenchmarkFanout"}, Count: 3},
+		},
 		Tables: []Table{
 			{ID: "hello", Args: Args{Filter: ".name:Hello .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
 			{ID: "fanout", Args: Args{Filter: ".name:Fanout", Col: "/runtime"}},

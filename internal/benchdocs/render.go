@@ -16,8 +16,6 @@ import (
 	"text/template"
 
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/joinall/joinall/internal/benchrun"
 )
 
 // Marker is the first line of every file that Render makes. Write removes
@@ -35,7 +33,7 @@ const (
 var pages embed.FS
 
 // RawFile is where an experiment's run is committed, with suffix "" for
-// the main run or a rerun's suffix.
+// the main run or another run's suffix.
 func RawFile(name, suffix string) string {
 	if suffix != "" {
 		name += "-" + suffix
@@ -43,48 +41,9 @@ func RawFile(name, suffix string) string {
 	return BenchDir + "/" + name + ".txt"
 }
 
-// BenchPattern is the go test -bench pattern that runs exactly the
-// experiment's benchmarks.
-func (e *Experiment) BenchPattern() string {
-	p, _ := (&benchrun.Pattern{}).Restrict(e.Benchmarks)
-	return p
-}
-
-// measureCommand says how to measure the experiment.
+// measureCommand says how to measure the experiment into testdata/.
 func (e *Experiment) measureCommand() string {
-	if e.Step != "" {
-		return "run go run ./cmd/benchdocs -" + e.Step
-	}
-	return fmt.Sprintf("run go run ./cmd/benchdocs -bench '%s'", e.BenchPattern())
-}
-
-// unmeasured renders the page of an experiment whose run is not
-// committed, or returns nil when it has none.
-func unmeasured(e *Experiment) ([]byte, error) {
-	src := []byte(e.Unmeasured)
-	if len(src) == 0 {
-		var err error
-		src, err = pages.ReadFile("pages/" + e.Name + "-unmeasured.md")
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	tmpl, err := template.New(e.Name).Funcs(template.FuncMap{
-		"raw":   func() string { return RawFile(e.Name, "") },
-		"bench": e.BenchPattern,
-	}).Option("missingkey=error").Parse(string(src))
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteString(Marker + "\n\n")
-	if err := tmpl.Execute(&b, e); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return fmt.Sprintf("go run ./cmd/benchdocs -write -bench '%s'", Bench(e.Benchmarks()))
 }
 
 // Output is what Render makes.
@@ -111,13 +70,7 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		e := &experiments[i]
 		r, err := load(root, e)
 		if errors.Is(err, fs.ErrNotExist) {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
-			page, err := unmeasured(e)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-			} else if page != nil {
-				out.Files[DocsDir+"/"+e.Name+".md"] = page
-			}
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
 			continue
 		}
 		if err == nil {
@@ -202,13 +155,16 @@ func diff(root string, out *Output) (changed, gone []string, err error) {
 type run struct {
 	root   string
 	e      *Experiment
-	inputs map[string]Input // by rerun suffix, "" for the main run
-	env    []benchrun.Line  // the main run's file-level configuration
+	inputs map[string]Input // by run suffix, "" for the main run
+	env    []Line           // the main run's file-level configuration
 }
 
 func load(root string, e *Experiment) (*run, error) {
 	r := &run{root: root, e: e, inputs: map[string]Input{}}
-	for _, rr := range append([]Rerun{{}}, e.Reruns...) {
+	for _, rr := range append([]Run{{}}, e.Runs...) {
+		if _, ok := r.inputs[rr.Suffix]; ok {
+			continue
+		}
 		name := RawFile(e.Name, rr.Suffix)
 		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
 		if errors.Is(err, fs.ErrNotExist) && rr.Suffix != "" {
@@ -227,17 +183,17 @@ func load(root string, e *Experiment) (*run, error) {
 // config returns the file-level configuration of the input's first
 // result, in the order the file gives it: the environment that
 // cmd/benchdocs and go test recorded.
-func config(in Input) ([]benchrun.Line, error) {
+func config(in Input) ([]Line, error) {
 	rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
 			return nil, rec
 		case *benchfmt.Result:
-			var lines []benchrun.Line
+			var lines []Line
 			for _, c := range rec.Config {
 				if c.File {
-					lines = append(lines, benchrun.Line{Key: c.Key, Value: string(c.Value)})
+					lines = append(lines, Line{Key: c.Key, Value: string(c.Value)})
 				}
 			}
 			return lines, nil
@@ -249,8 +205,8 @@ func config(in Input) ([]benchrun.Line, error) {
 	return nil, fmt.Errorf("%s: no benchmark results", in.Name)
 }
 
-func envValue(env []benchrun.Line, key string) string {
-	if i := slices.IndexFunc(env, func(l benchrun.Line) bool { return l.Key == key }); i >= 0 {
+func envValue(env []Line, key string) string {
+	if i := slices.IndexFunc(env, func(l Line) bool { return l.Key == key }); i >= 0 {
 		return env[i].Value
 	}
 	return ""
@@ -274,7 +230,7 @@ func (r *run) page(out *Output) error {
 		if i < 0 {
 			return nil, fmt.Errorf("no claim %q", id)
 		}
-		inputs, err := r.inputsOf(r.e.ClaimInputs[id])
+		inputs, err := r.inputsOf(r.e.Claims[i].Inputs)
 		if err != nil {
 			return nil, fmt.Errorf("claim %s: %w", id, err)
 		}
@@ -335,7 +291,7 @@ func (r *run) page(out *Output) error {
 			}
 			return "", fmt.Errorf("%s has no %s: line", RawFile(r.e.Name, ""), key)
 		},
-		"bench": r.e.BenchPattern,
+		"bench": func() string { return Bench(r.e.Benchmarks()) },
 	}
 	tmpl, err := template.New(r.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
@@ -366,7 +322,7 @@ func (r *run) inputsOf(suffixes []string) ([]Input, error) {
 	for _, s := range suffixes {
 		in, ok := r.inputs[s]
 		if !ok {
-			return nil, fmt.Errorf("%s is not committed; `go run ./cmd/benchdocs -bench '%s'` makes it", RawFile(r.e.Name, s), r.e.BenchPattern())
+			return nil, fmt.Errorf("%s is not committed; `%s` makes it", RawFile(r.e.Name, s), r.e.measureCommand())
 		}
 		inputs = append(inputs, in)
 	}
@@ -439,7 +395,7 @@ var envLabels = []struct{ key, label string }{
 	{"connections", "connections"},
 }
 
-func envTable(env []benchrun.Line) string {
+func envTable(env []Line) string {
 	var b strings.Builder
 	b.WriteString("| | |\n|---|---|\n")
 	shown := map[string]bool{}
@@ -478,11 +434,7 @@ article's own figures are quoted as such.
 |---|---|---|
 `)
 	for i, e := range experiments {
-		switch page, err := unmeasured(&e); {
-		case runs[i] == nil && page != nil && err == nil:
-			fmt.Fprintf(&b, "| [%s](%s.md) | not yet | %s |\n", e.Title, e.Name, e.Summary)
-			continue
-		case runs[i] == nil:
+		if runs[i] == nil {
 			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
 			continue
 		}
