@@ -59,24 +59,26 @@ func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, d
 			if r.Count > 0 {
 				count = min(count, r.Count)
 			}
-			argv := []string{"go", "test", "-run", "^$", "-bench", benchdocs.Bench(r.Benchmarks), "-count", strconv.Itoa(count)}
-			switch {
-			case o.bench != "":
+			bench := benchdocs.Bench(r.Benchmarks)
+			if r.Sub != "" {
+				bench += "/" + r.Sub
+			}
+			argv := []string{"go", "test", "-run", "^$"}
+			if o.bench != "" {
 				// What the pattern asks for, in every run, but for the
 				// benchmarks of the package's other runs.
 				var others []string
-				for _, f := range benchmarks(experiments, e.Pkg) {
-					if !slices.Contains(r.Benchmarks, f) {
-						others = append(others, f)
+				for _, e2 := range experiments {
+					for _, f := range e2.Benchmarks() {
+						if e2.Pkg == e.Pkg && !slices.Contains(r.Benchmarks, f) {
+							others = append(others, f)
+						}
 					}
 				}
-				argv[5] = o.bench
-				if len(others) > 0 {
-					argv = append(argv, "-skip", benchdocs.Bench(others))
-				}
-			case r.Sub != "":
-				argv[5] += "/" + r.Sub
+				bench = o.bench
+				argv = append(argv, "-skip", benchdocs.Bench(others))
 			}
+			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count))
 			if o.benchtime != "" {
 				argv = append(argv, "-benchtime", o.benchtime)
 			}
@@ -237,18 +239,6 @@ func expect(path string, funcs []string, count int, benchtime string) ([]expecte
 		}
 	}
 	return rows, rd.Err()
-}
-
-// benchmarks are the benchmark functions of the experiments' runs in
-// the package pkg.
-func benchmarks(experiments []benchdocs.Experiment, pkg string) []string {
-	var funcs []string
-	for _, e := range experiments {
-		if e.Pkg == pkg {
-			funcs = append(funcs, e.Benchmarks()...)
-		}
-	}
-	return funcs
 }
 
 // environment returns the header lines that say where and how a run was

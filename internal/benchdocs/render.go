@@ -64,8 +64,7 @@ type Output struct {
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
-	runs := map[string]*run{}
-	index := make([]*run, len(experiments)) // nil where not measured
+	runs := map[string]*run{} // the measured experiments, by name
 	for i := range experiments {
 		e := &experiments[i]
 		r, err := load(root, e)
@@ -74,14 +73,14 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 			continue
 		}
 		if err == nil {
-			runs[e.Name], index[i] = r, r
+			runs[e.Name] = r
 			err = r.page(out)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
 		}
 	}
-	out.Files[DocsDir+"/README.md"] = renderIndex(experiments, index)
+	out.Files[DocsDir+"/README.md"] = renderIndex(experiments, runs)
 	readme, err := renderReadme(root, runs)
 	if err != nil {
 		errs = append(errs, err)
@@ -221,28 +220,27 @@ func (r *run) page(out *Output) error {
 			return err
 		}
 	}
+	// Every claim is checked, whether the page states it or not.
 	outcomes := map[string]*Outcome{}
-	claim := func(id string) (*Outcome, error) {
-		if o, ok := outcomes[id]; ok {
-			return o, nil
-		}
-		i := slices.IndexFunc(r.e.Claims, func(c Claim) bool { return c.ID == id })
-		if i < 0 {
-			return nil, fmt.Errorf("no claim %q", id)
-		}
-		inputs, err := r.inputsOf(r.e.Claims[i].Inputs)
+	for _, c := range r.e.Claims {
+		inputs, err := r.inputsOf(c.Inputs)
 		if err != nil {
-			return nil, fmt.Errorf("claim %s: %w", id, err)
+			return fmt.Errorf("claim %s: %w", c.ID, err)
 		}
-		o, err := r.e.Claims[i].Eval(inputs...)
+		o, err := c.Eval(inputs...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if o.Err != nil {
 			out.Broken = append(out.Broken, fmt.Errorf("%s: %w", r.e.Name, o.Err))
 		}
-		outcomes[id] = o
-		return o, nil
+		outcomes[c.ID] = o
+	}
+	claim := func(id string) (*Outcome, error) {
+		if o, ok := outcomes[id]; ok {
+			return o, nil
+		}
+		return nil, fmt.Errorf("no claim %q", id)
 	}
 	funcs := template.FuncMap{
 		"benchstat": r.benchstat,
@@ -301,12 +299,6 @@ func (r *run) page(out *Output) error {
 	b.WriteString(Marker + "\n\n")
 	if err := tmpl.Execute(&b, r.e); err != nil {
 		return err
-	}
-	for _, c := range r.e.Claims {
-		// Every claim is checked, whether the page states it or not.
-		if _, err := claim(c.ID); err != nil {
-			return err
-		}
 	}
 	out.Files[DocsDir+"/"+r.e.Name+".md"] = b.Bytes()
 	return nil
@@ -417,8 +409,8 @@ func envTable(env []Line) string {
 }
 
 // renderIndex is docs/README.md: a line per experiment, with when and
-// where it was measured, or "not yet" where runs[i] is nil.
-func renderIndex(experiments []Experiment, runs []*run) []byte {
+// where it was measured, or "not yet".
+func renderIndex(experiments []Experiment, runs map[string]*run) []byte {
 	var b bytes.Buffer
 	b.WriteString(Marker + "\n\n")
 	b.WriteString(`# Results
@@ -433,12 +425,13 @@ article's own figures are quoted as such.
 | experiment | measured | |
 |---|---|---|
 `)
-	for i, e := range experiments {
-		if runs[i] == nil {
+	for _, e := range experiments {
+		r, ok := runs[e.Name]
+		if !ok {
 			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
 			continue
 		}
-		env := runs[i].env
+		env := r.env
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s, %s, -count %s | %s |\n", e.Title, e.Name,
 			strings.SplitN(envValue(env, "date"), "T", 2)[0], cmp.Or(envValue(env, "cpu"), "unknown"),
 			cmp.Or(envValue(env, "count"), "unknown"), e.Summary)
