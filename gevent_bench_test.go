@@ -84,7 +84,9 @@ func pythonSide(name string, script ...string) side {
 // op, and measures one run of the load driver against it per op with the
 // figures of BenchmarkServer (load.Report.Metrics): ns/op is per
 // transaction. The driver runs in this process, on the same cores as the
-// servers, as siege did on the article's laptop.
+// servers, as siege did on the article's laptop. An op lasts longer than
+// go test's -benchtime of 1s, so each result is one run; with
+// -benchtime Nx, it is the last of N. -count gives more results.
 func BenchmarkHello(b *testing.B) {
 	servers := []side{
 		pythonSide("flask", "servers.py", "run"),
@@ -216,8 +218,7 @@ print(sys.version.split()[0], m.version("flask"), m.version("gevent"))`
 		}
 		// The last line of Python's complaint: "ModuleNotFoundError: No
 		// module named 'gevent'".
-		lines := strings.Split(strings.TrimSpace(withStderr(err).Error()), "\n")
-		why = append(why, path+": "+lines[len(lines)-1])
+		why = append(why, path+": "+lastLines(withStderr(err).Error(), 1))
 	}
 	return nil, fmt.Errorf("no python3 here imports flask and gevent (%s): apt-get install python3-flask python3-gevent, or set JOINALL_PYTHON",
 		strings.Join(why, "; "))
