@@ -27,7 +27,10 @@ type Experiment struct {
 	// Runs are the go test runs that make the experiment's files, in
 	// order: the main run, and runs of the same benchmarks that differ
 	// from it in one setting, each saved beside it, so that
-	// go tool benchstat MAIN OTHER compares the two.
+	// go tool benchstat MAIN OTHER compares the two. Each benchmark
+	// function of Pkg belongs to the runs of one experiment: a run
+	// narrowed by cmd/benchdocs -bench skips the functions of the
+	// package's other runs, and would run one that none names in each.
 	Runs []Run
 
 	// Page is the page's template; empty means pages/NAME.md, embedded.
