@@ -23,6 +23,7 @@
 //	sleep_test.go         time.sleep x3, in order and spawned
 //	fetch_test.go         urllib2.urlopen x3, in order and spawned
 //	server_bench_test.go  Flask, threaded Flask and gevent's WSGIServer under siege
+//	gevent_bench_test.go  the article's own servers beside ours; greenlets beside goroutines
 //
 // Run the tests with
 //

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -33,7 +34,12 @@ import (
 	"github.com/joinall/joinall/internal/peak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if mode, ok := os.LookupEnv(childEnv); ok {
+		os.Exit(child(mode)) // a process of gevent_bench_test.go's Go side
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // strategies is every way to run a batch. Each table below runs against all
 // of them; a new strategy is one more line here and one more want per row.

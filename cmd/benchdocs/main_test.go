@@ -1,6 +1,7 @@
-// benchdocs measures into testdata/bench and renders docs/, or leaves
-// both as they were. These tests run it on a throwaway module of tiny
-// benchmarks, with an experiment table of their own.
+// benchdocs measures into bench-out/, and a full run moves what it
+// measured into testdata/bench and renders docs/, or leaves both as they
+// were. These tests run it on a throwaway module of tiny benchmarks, with
+// an experiment table of their own.
 //
 //	go test ./cmd/benchdocs
 package main
@@ -18,25 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/benchdocs"
-	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
 )
 
-// fakeMain, when set (gevent_test.go does, on Unix), runs instead of
-// the tests when this binary is started as a stand-in for python or
-// goside, and says so.
-var fakeMain func() (code int, ok bool)
-
-func TestMain(m *testing.M) {
-	if fakeMain != nil {
-		if code, ok := fakeMain(); ok {
-			os.Exit(code)
-		}
-	}
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestFlags(t *testing.T) {
 	tests := []struct {
@@ -44,18 +32,19 @@ func TestFlags(t *testing.T) {
 		want    *options
 		wantErr string
 	}{
-		{give: nil, want: &options{count: 10, gevent: true}},
-		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms", quick: true, gevent: true}},
-		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms", quick: true, gevent: true}},
-		// A run of some benchmarks leaves the step out, unless asked.
+		// Only a full run writes testdata/ and docs/, unless -write.
+		{give: nil, want: &options{count: 10, write: true}},
+		{give: []string{"-count", "10"}, want: &options{count: 10, write: true}},
+		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
+		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
-		{give: []string{"-bench", "Fetch", "-gevent"}, want: &options{count: 10, bench: "Fetch", gevent: true}},
-		{give: []string{"-bench", "Fetch", "-python", "/usr/bin/python3"}, want: &options{count: 10, bench: "Fetch", gevent: true, python: "/usr/bin/python3"}},
-		{give: []string{"-gevent=false"}, want: &options{count: 10}},
-		{give: []string{"-render"}, want: &options{count: 10, render: true}},
+		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true, force: true}},
+		{give: []string{"-render"}, want: &options{count: 10, write: true, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
+		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
+		{give: []string{"-bench", "Sleep/("}, wantErr: `-bench "Sleep/(": error parsing regexp: missing closing )`},
 		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
-		{give: []string{"-render", "-python", "python3"}, wantErr: "-render runs no benchmark"},
+		{give: []string{"-render", "-write"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
 		{give: []string{"sleep"}, wantErr: `unexpected argument "sleep"`},
 	}
@@ -72,48 +61,111 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestRowsOf(t *testing.T) {
-	committed := []byte(`goos: linux
+func TestResultName(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{give: "Sleep/tasks=3-2", want: "Sleep/tasks=3"},
+		{give: "Sleep/tasks=3-16", want: "Sleep/tasks=3"},
+		{give: "Sleep/tasks=3", want: "Sleep/tasks=3"}, // GOMAXPROCS=1: no suffix
+		{give: "Sleep-2", want: "Sleep"},
+		{give: "Sleep/variant=a-b", want: "Sleep/variant=a-b"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, resultName(benchfmt.Name(tt.give)), "resultName(%q)", tt.give)
+	}
+}
+
+func TestWith(t *testing.T) {
+	lines := []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "2"}}
+
+	got := with(lines, benchdocs.Line{Key: "gomaxprocs", Value: "1"}, benchdocs.Line{Key: "x", Value: "y"})
+
+	assert.Equal(t, []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "1"}, {Key: "x", Value: "y"}}, got)
+	assert.Equal(t, "2", lines[1].Value, "with leaves its argument as it was")
+}
+
+func TestExpect(t *testing.T) {
+	committed := filepath.Join(t.TempDir(), "a.txt")
+	write(t, committed, `goos: linux
 BenchmarkA/variant=x-2	10	2000000000 ns/op
 BenchmarkA/variant=x-2	10	2000000000 ns/op
 BenchmarkA/variant=y-2	1000	1000000 ns/op
 BenchmarkB-2	1000	1000000 ns/op
 `)
-	all, err := benchrun.ParsePattern("")
-	require.NoError(t, err)
-	onlyA, err := benchrun.ParsePattern("A/")
-	require.NoError(t, err)
-	x := benchrun.Row{Name: "BenchmarkA/variant=x", Est: 2 * time.Second} // one op takes longer than -benchtime
-	y := benchrun.Row{Name: "BenchmarkA/variant=y", Est: time.Second}
-	b := benchrun.Row{Name: "BenchmarkB", Est: time.Second}
+	x := expected{name: "A/variant=x", est: 2 * time.Second} // one op takes longer than -benchtime
+	y := expected{name: "A/variant=y", est: time.Second}
+	b := expected{name: "B", est: time.Second}
 	tests := []struct {
 		name      string
-		pattern   *benchrun.Pattern
+		funcs     []string
 		count     int
 		benchtime string
-		want      []benchrun.Row
+		want      []expected
 	}{
-		{name: "every_benchmark_count_times", pattern: all, count: 2, want: []benchrun.Row{x, x, y, y, b, b}},
-		{name: "the_pattern_selects", pattern: onlyA, count: 1, want: []benchrun.Row{x, y}},
+		{name: "every_benchmark_count_times", funcs: []string{"BenchmarkA", "BenchmarkB"}, count: 2, want: []expected{x, x, y, y, b, b}},
+		{name: "the_functions_given", funcs: []string{"BenchmarkA"}, count: 1, want: []expected{x, y}},
 		{
-			name: "iterations", pattern: onlyA, count: 1, benchtime: "10x",
-			want: []benchrun.Row{{Name: x.Name, Est: 20 * time.Second}, {Name: y.Name, Est: 10 * time.Millisecond}},
+			name: "iterations", funcs: []string{"BenchmarkA"}, count: 1, benchtime: "10x",
+			want: []expected{{name: x.name, est: 20 * time.Second}, {name: y.name, est: 10 * time.Millisecond}},
 		},
 	}
 	for _, tt := range tests {
-		got, err := rowsOf(committed, tt.pattern, &options{count: tt.count, benchtime: tt.benchtime})
+		got, err := expect(committed, tt.funcs, tt.count, tt.benchtime)
 		require.NoError(t, err, "case %s", tt.name)
 		assert.Equal(t, tt.want, got, "case %s", tt.name)
 	}
+	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"}, 1, "")
+	require.NoError(t, err)
+	assert.Nil(t, got, "nothing committed: nothing known to expect")
 }
 
-// TestMeasure runs an experiment and a rerun of part of it at -cpu 1 into
-// testdata/bench, then renders docs/ from them.
+// TestProgress: a line per result says which job and benchmark, which of
+// its runs, how many results of how many, the time so far, and the time
+// left: the estimates left, scaled by how those so far compared with the
+// time they took.
+func TestProgress(t *testing.T) {
+	a := &job{label: "a", argv: []string{"go", "test", "."}, count: 2, expect: []expected{
+		{name: "A/x", est: 2 * time.Second}, {name: "A/x", est: 2 * time.Second},
+	}}
+	b := &job{label: "b -cpu 1", argv: []string{"go", "test", "-cpu", "1", "."}, count: 1, expect: []expected{
+		{name: "B", est: 4 * time.Second},
+	}}
+	var out bytes.Buffer
+	p := newProgress(&out, []*job{a, b})
+	clock := p.start
+	p.now = func() time.Time { return clock }
+
+	p.begin(a)
+	clock = clock.Add(4 * time.Second) // twice its estimate: the rest will take twice theirs
+	p.result("A/x")
+	clock = clock.Add(4 * time.Second)
+	p.result("A/x")
+	p.end(a)
+	p.begin(b)
+	clock = clock.Add(10 * time.Second)
+	p.result("B")
+	p.end(b)
+
+	assert.Equal(t, []string{
+		"a: go test .",
+		"[1/3 33%] a · A/x 1/2 · 4s elapsed · ~12s left",
+		"[2/3 66%] a · A/x 2/2 · 8s elapsed · ~8s left",
+		"a: 2 results, 8s so far",
+		"b -cpu 1: go test -cpu 1 .",
+		"[3/3 100%] b -cpu 1 · B 1/1 · 18s elapsed · ~0s left",
+		"b -cpu 1: 1 results, 18s so far",
+	}, strings.Split(strings.TrimSpace(out.String()), "\n"))
+}
+
+// TestMeasure runs an experiment into testdata/bench: its main run, a
+// part of it at most once whatever -count says, into the same file, and
+// a rerun of part of it at -cpu 1 into a file of its own; then renders
+// docs/ from them. An experiment whose benchmarks do not exist is skipped.
 func TestMeasure(t *testing.T) {
 	dir := module(t)
 	var stderr bytes.Buffer
+	o := &options{root: dir, count: 2, benchtime: "1x", write: true}
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "2", "-benchtime", "1x"}, &stderr, experiments(), geventStep{})
+	err := measureAndKeep(t.Context(), o, experiments(), &stderr)
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	main := read(t, filepath.Join(dir, "testdata", "bench", "a.txt"))
@@ -123,48 +175,61 @@ func TestMeasure(t *testing.T) {
 	}
 	assert.Contains(t, main, "\ncount: 2\nbenchtime: 1x\n")
 	assert.Equal(t, 4, strings.Count(main, "\nBenchmarkA/variant="), "a.txt: 2 variants x -count 2:\n%s", main)
+	assert.Equal(t, 1, strings.Count(main, "\nBenchmarkB-"), "a.txt: B once, whatever -count says:\n%s", main)
+	assert.Contains(t, main, "\ncount: 1\nbenchtime: 1x\n", "B's part says its -count")
 	assert.Contains(t, cpu1, "\ngomaxprocs: 1\n", "the rerun says what it changed")
 	assert.Contains(t, cpu1, "\nBenchmarkA/variant=x ", "at -cpu 1, go test adds no -N suffix")
-	assert.NotContains(t, cpu1, "variant=y", "the rerun runs the part its Bench selects")
+	assert.NotContains(t, cpu1, "variant=y", "the rerun runs the part its Sub selects")
 	assert.Equal(t, strings.SplitN(main, "\n", 2)[0], strings.SplitN(cpu1, "\n", 2)[0], "the pair has one date")
 	page := read(t, filepath.Join(dir, "docs", "a.md"))
 	assert.Contains(t, page, "$ go tool benchstat -col /variant testdata/bench/a.txt\n")
-	assert.Contains(t, stderr.String(), "[2/6 33%] a · A/variant=y 1/2", "progress counts results of both runs: 2 variants, then 1 at -cpu 1, -count 2")
-	assert.Contains(t, stderr.String(), "skipped: package . has 0 of its benchmarks (BenchmarkMissing)")
-	assert.Empty(t, temporaries(t, dir), "no temporary file is left")
+	assert.Contains(t, stderr.String(), "[1/?] a · A/variant=x 1/2", "nothing committed: no count to go by")
+	assert.Contains(t, stderr.String(), "missing: no results: skipped")
+	assert.NoFileExists(t, filepath.Join(dir, scratch, "a.txt"), "moved into testdata/bench")
 }
 
-// TestMeasurePart: a -bench that selects part of an experiment saves it
-// in the root as bench-NAME.txt, and leaves testdata/ and docs/ alone.
+// TestMeasurePart: a run that is not a full one leaves its files in
+// bench-out/, and testdata/ and docs/ as they were; so does one that
+// lacks a benchmark of the committed run, unless -write says otherwise.
 func TestMeasurePart(t *testing.T) {
-	dir := module(t)
-	committed := filepath.Join(dir, "testdata", "bench", "a.txt")
-	write(t, committed, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\nBenchmarkA/variant=y-2\t1\t5 ns/op\n")
-	var stderr bytes.Buffer
+	committed := "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\nBenchmarkA/variant=gone-2\t1\t5 ns/op\n"
+	tests := []struct {
+		name       string
+		give       options
+		wantStderr string
+		wantKept   bool
+	}{
+		{name: "part", give: options{bench: "A/variant=x"}, wantStderr: "in bench-out/: a.txt"},
+		{name: "lacking", give: options{write: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
+		{name: "lacking_forced", give: options{write: true, force: true}, wantKept: true},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			dir := module(t)
+			path := filepath.Join(dir, "testdata", "bench", "a.txt")
+			write(t, path, committed)
+			var stderr bytes.Buffer
+			o := tt.give
+			o.root, o.count, o.benchtime = dir, 1, "1x"
 
-	err := runExperiments(t.Context(), []string{"-root", dir, "-count", "1", "-benchtime", "1x", "-bench", "A/variant=x"}, &stderr, experiments(), geventStep{})
+			err := measureAndKeep(t.Context(), &o, experiments()[:1], &stderr)
 
-	require.NoError(t, err, "benchdocs: %s", stderr.String())
-	assert.Contains(t, stderr.String(), "selects part of the experiment")
-	assert.Equal(t, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\nBenchmarkA/variant=y-2\t1\t5 ns/op\n", read(t, committed))
-	part := read(t, filepath.Join(dir, "bench-a.txt"))
-	assert.Equal(t, 1, strings.Count(part, "\nBenchmarkA/"), "only variant=x:\n%s", part)
-	assert.NoDirExists(t, filepath.Join(dir, "docs"), "docs/ is not rendered from a part")
+			require.NoError(t, err, "benchdocs: %s", stderr.String())
+			assert.Contains(t, stderr.String(), tt.wantStderr)
+			assert.Equal(t, !tt.wantKept, read(t, path) == committed, "testdata/bench/a.txt as committed")
+			assert.Equal(t, tt.wantKept, fileExists(filepath.Join(dir, "docs", "a.md")), "docs/ rendered")
+		})
+	}
 }
 
 // TestMeasureInterrupted: interrupted while measuring its second
-// experiment, benchdocs leaves the committed run of the first as it was,
-// keeps the first's fresh run as bench-a.txt, and leaves no temporary
-// file behind.
+// experiment, benchdocs leaves the committed runs as they were and keeps
+// the first's fresh run in bench-out/.
 func TestMeasureInterrupted(t *testing.T) {
 	dir := module(t)
 	committed := filepath.Join(dir, "testdata", "bench", "a.txt")
 	write(t, committed, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\n")
-	// A committed run of slow, so that benchdocs counts its benchmarks
-	// from it rather than with a dry pass, which would take the minute.
-	committedSlow := filepath.Join(dir, "testdata", "bench", "slow.txt")
-	write(t, committedSlow, "goos: linux\nBenchmarkSlow-2\t1\t60000000000 ns/op\n")
-	exps := append(experiments(), benchdocs.Experiment{Name: "slow", Pkg: ".", Benchmarks: []string{"BenchmarkSlow"}})
+	exps := append(experiments()[:1], benchdocs.Experiment{Name: "slow", Pkg: ".", Runs: []benchdocs.Run{{Benchmarks: []string{"BenchmarkSlow"}}}})
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stderr := &watch{want: "slow: go test", seen: make(chan struct{})}
@@ -177,15 +242,13 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := runExperiments(ctx, []string{"-root", dir, "-count", "1", "-benchtime", "1x"}, stderr, exps, geventStep{})
+	err := measureAndKeep(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true, force: true}, exps, stderr)
 
 	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorContains(t, err, "testdata/ and docs/ are as they were; in bench-out/: a.txt, a-cpu1.txt")
 	assert.Less(t, time.Since(start), 50*time.Second, "interrupted long before BenchmarkSlow's minute")
 	assert.Equal(t, "goos: linux\nBenchmarkA/variant=x-2\t1\t5 ns/op\n", read(t, committed), "the committed run is as it was")
-	assert.Equal(t, "goos: linux\nBenchmarkSlow-2\t1\t60000000000 ns/op\n", read(t, committedSlow), "the committed run is as it was")
-	assert.FileExists(t, filepath.Join(dir, "bench-a.txt"), "the finished run is kept")
-	assert.FileExists(t, filepath.Join(dir, "bench-a-cpu1.txt"), "the finished run is kept")
-	assert.Empty(t, temporaries(t, dir), "no temporary file is left")
+	assert.Contains(t, read(t, filepath.Join(dir, scratch, "a.txt")), "\nBenchmarkA/variant=y", "the finished run is kept")
 }
 
 // watch is a writer that closes seen once what is written to it contains
@@ -210,19 +273,23 @@ func (w *watch) Write(p []byte) (int, error) {
 }
 
 // experiments is a table of experiments for the throwaway module: one
-// with a rerun of part of it at -cpu 1, and one whose benchmarks are not written yet.
+// of three runs, and one whose benchmarks are not written yet.
 func experiments() []benchdocs.Experiment {
 	return []benchdocs.Experiment{
 		{
-			Name: "a", Title: "A", Pkg: ".", Benchmarks: []string{"BenchmarkA"},
-			Reruns: []benchdocs.Rerun{{
-				Suffix: "cpu1", Args: []string{"-cpu", "1"}, Bench: "^BenchmarkA$/^variant=x$",
-				Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
-			}},
+			Name: "a", Title: "A", Pkg: ".",
+			Runs: []benchdocs.Run{
+				{Benchmarks: []string{"BenchmarkA"}},
+				{Benchmarks: []string{"BenchmarkB"}, Count: 1},
+				{
+					Suffix: "cpu1", Benchmarks: []string{"BenchmarkA"}, Sub: "^variant=x$",
+					Args: []string{"-cpu", "1"}, Header: []benchdocs.Line{{Key: "gomaxprocs", Value: "1"}},
+				},
+			},
 			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
-			Tables: []benchdocs.Table{{ID: "t", Args: benchtab.Args{Col: "/variant"}}},
+			Tables: []benchdocs.Table{{ID: "t", Args: benchdocs.Args{Col: "/variant"}}},
 		},
-		{Name: "missing", Title: "Missing", Pkg: ".", Benchmarks: []string{"BenchmarkMissing"}},
+		{Name: "missing", Title: "Missing", Pkg: ".", Runs: []benchdocs.Run{{Benchmarks: []string{"BenchmarkMissing"}}}},
 	}
 }
 
@@ -248,6 +315,11 @@ func BenchmarkA(b *testing.B) {
 	}
 }
 
+func BenchmarkB(b *testing.B) {
+	for b.Loop() {
+	}
+}
+
 func BenchmarkSlow(b *testing.B) {
 	for b.Loop() {
 		time.Sleep(time.Minute)
@@ -255,20 +327,6 @@ func BenchmarkSlow(b *testing.B) {
 }
 `)
 	return dir
-}
-
-// temporaries lists the staged files left under dir.
-func temporaries(tb testing.TB, dir string) []string {
-	tb.Helper()
-	var found []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, ".tmp") {
-			found = append(found, p)
-		}
-		return err
-	})
-	require.NoError(tb, err)
-	return found
 }
 
 func write(tb testing.TB, path, content string) {
@@ -282,4 +340,9 @@ func read(tb testing.TB, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(tb, err)
 	return string(b)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

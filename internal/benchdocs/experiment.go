@@ -1,20 +1,20 @@
 // Package benchdocs renders docs/ from the benchmark runs committed under
 // testdata/bench/: a page per experiment with benchstat's tables, SVG
 // plots, the sentences the docs state about results (made from the data
-// and checked, see internal/claims), the environment the run was measured
-// in, and the article's figures beside ours.
+// and checked, see Claim), the environment the run was measured in, and
+// the article's figures beside ours.
 //
 // Everything an experiment needs is one entry of Experiments (in
 // experiments.go) and its page's template (pages/NAME.md). Rendering
-// reads only testdata/ and the README, runs nothing, and returns the same
-// bytes on every machine.
+// reads only testdata/ and the README, runs no benchmark and nothing but
+// the benchstat that go.mod pins (for its tables' text), and returns the
+// same bytes on every machine. cmd/benchdocs measures the runs it reads.
 package benchdocs
 
 import (
-	"github.com/joinall/joinall/internal/benchplot"
-	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
-	"github.com/joinall/joinall/internal/claims"
+	"regexp"
+	"slices"
+	"strings"
 )
 
 // An Experiment is one page of docs/ and the benchmarks it is made from.
@@ -23,53 +23,51 @@ type Experiment struct {
 	Title   string // the page's title
 	Summary string // what the index says of it
 
-	Pkg        string   // the package the benchmarks are in: "."
-	Benchmarks []string // the benchmark functions that make the run: "BenchmarkSleep"
-	// Step, when set, names the step of cmd/benchdocs that measures the
-	// experiment instead of go test: "gevent". Pkg and Benchmarks are
-	// then empty.
-	Step string
-	// Reruns are more runs of the same benchmarks that differ from the
-	// main run in one setting, each saved beside it, so that
-	// go tool benchstat MAIN RERUN compares the two.
-	Reruns []Rerun
+	Pkg string // the package the benchmarks are in: "."
+	// Runs are the go test runs that make the experiment's files, in
+	// order: the main run, and runs of the same benchmarks that differ
+	// from it in one setting, each saved beside it, so that
+	// go tool benchstat MAIN OTHER compares the two. Each benchmark
+	// function of Pkg belongs to the runs of one experiment: a run
+	// narrowed by cmd/benchdocs -bench skips the functions of the
+	// package's other runs, and would run one that none names in each.
+	Runs []Run
 
 	// Page is the page's template; empty means pages/NAME.md, embedded.
-	Page string
-	// Unmeasured is the page's template while its run is not committed,
-	// which says how to make it; empty means pages/NAME-unmeasured.md
-	// if there is one, and otherwise no page.
-	Unmeasured string
-	Tables     []Table
-	Plots      []Plot
-	Claims     []claims.Claim
-	// ClaimInputs are the runs that a claim is about, by the claim's ID:
-	// rerun suffixes, "" for the main run. A claim not named here is
-	// about the main run. A claim about two runs sets them side by side
-	// with Col ".file", whose columns are the files' names (RawFile).
-	ClaimInputs map[string][]string
+	Page   string
+	Tables []Table
+	Plots  []Plot
+	Claims []Claim
 }
 
-// A Rerun runs an experiment's benchmarks again with other go test flags
-// into testdata/bench/NAME-SUFFIX.txt.
-type Rerun struct {
-	Suffix string   // "cpu1"
-	Args   []string // more go test flags: "-cpu", "1"
-	// Bench, when set, is the go test -bench pattern that selects the
-	// part of the experiment to run again, when the whole is more than
-	// the time allows: "^BenchmarkServer$/^server=goroutine$". Empty
-	// means all of it.
-	Bench  string
-	Header []benchrun.Line // header lines that differ from the main run's: gomaxprocs: 1
-	Why    string          // what the comparison asks
+// A Run is one go test -bench run of an experiment's benchmarks. Runs
+// with the same Suffix write one file, one after another.
+type Run struct {
+	// Suffix names the file: testdata/bench/NAME.txt when empty,
+	// NAME-SUFFIX.txt when set ("cpu1").
+	Suffix     string
+	Benchmarks []string // the benchmark functions it runs: "BenchmarkSleep"
+	// Sub, when set, is a go test -bench pattern below the functions'
+	// names that selects part of them, when the whole is more than the
+	// time allows: "^server=goroutine$".
+	Sub   string
+	Args  []string // more go test flags: "-cpu", "1"
+	Count int      // when set, the most runs of each benchmark, whatever -count says
+	// Header are the lines of the file's header that differ from the
+	// environment the run records: gomaxprocs: 1.
+	Header []Line
 }
+
+// A Line is one key: value line of a raw file's header, which benchstat
+// reads as configuration.
+type Line struct{ Key, Value string }
 
 // A Table is a benchstat command over the experiment's files, shown with
 // its output.
 type Table struct {
 	ID   string
-	Args benchtab.Args
-	// Inputs are the files, by rerun suffix, "" for the main run; nil
+	Args Args
+	// Inputs are the files, by run suffix, "" for the main run; nil
 	// means the main run alone.
 	Inputs []string
 }
@@ -90,10 +88,34 @@ type Plot struct {
 	// Lines, when set, turns the medians into the lines to draw, such as
 	// a speedup computed from times, or lines of reference. By default
 	// each column is a line of Y times Scale (1 when 0).
-	Lines func(m *Medians) ([]benchplot.Series, error)
+	Lines func(m *Medians) ([]Series, error)
 	// Bars draws a bar per column instead, of Y times Scale, for the one
 	// row that Filter selects; X is unused. Group, when set, names each
 	// column's group, which gives it its colour.
 	Bars  bool
 	Group func(col string) string
+}
+
+// Benchmarks are the benchmark functions of the experiment's runs, in
+// the order they first come.
+func (e *Experiment) Benchmarks() []string {
+	var funcs []string
+	for _, r := range e.Runs {
+		for _, f := range r.Benchmarks {
+			if !slices.Contains(funcs, f) {
+				funcs = append(funcs, f)
+			}
+		}
+	}
+	return funcs
+}
+
+// Bench is the go test -bench pattern that selects exactly the benchmark
+// functions funcs: "^(BenchmarkSleep|BenchmarkSpawn)$".
+func Bench(funcs []string) string {
+	quoted := make([]string, len(funcs))
+	for i, f := range funcs {
+		quoted[i] = regexp.QuoteMeta(f)
+	}
+	return "^(" + strings.Join(quoted, "|") + ")$"
 }

@@ -3,25 +3,20 @@ package benchdocs
 import (
 	"fmt"
 	"math"
-
-	"github.com/joinall/joinall/internal/benchplot"
-	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
-	"github.com/joinall/joinall/internal/claims"
 )
 
 // Experiments are the pages of docs/, in the order of the article. A new
 // experiment is one more entry here and its page's template in pages/.
 var Experiments = []Experiment{
 	{
-		Name:       "sleep",
-		Title:      "Sleep: three daemons in order, and spawned",
-		Summary:    "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"},
+		Name:    "sleep",
+		Title:   "Sleep: three daemons in order, and spawned",
+		Summary: "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
 		Tables: []Table{
-			{ID: "sleep", Args: benchtab.Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB OR peak-goroutines)", Col: "/variant"}},
-			{ID: "spawn", Args: benchtab.Args{Filter: ".name:Spawn .unit:(ns/task OR allocs/op)", Col: "/variant"}},
+			{ID: "sleep", Args: Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB OR peak-goroutines)", Col: "/variant"}},
+			{ID: "spawn", Args: Args{Filter: ".name:Spawn .unit:(ns/task OR allocs/op)", Col: "/variant"}},
 		},
 		Plots: []Plot{
 			{
@@ -36,10 +31,10 @@ var Experiments = []Experiment{
 				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1e-6,
 			},
 		},
-		Claims: []claims.Claim{
+		Claims: []Claim{
 			{
 				ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-				Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2.5, 3.5),
+				Base: "sequential", Other: "goroutines", Want: TimesLess(2.5, 3.5),
 				Say: `Three 10 ms sleeps take {{.Base}} one after another and {{.Other}} spawned and joined: ` +
 					`{{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 			},
@@ -48,41 +43,41 @@ var Experiments = []Experiment{
 				// sleep and the cost of starting and joining three
 				// goroutines, which is microseconds.
 				ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-				Other: "goroutines", Want: claims.Between(10e-3, 15e-3),
+				Other: "goroutines", Want: Between(10e-3, 15e-3),
 				Say: `That is one sleep and a little more: {{.Other}} for a 10 ms sleep.`,
 			},
 			{
 				ID: "pool", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-				Base: "sequential", Other: "pool", Want: claims.TimesLess(1.3, 1.7),
+				Base: "sequential", Other: "pool", Want: TimesLess(1.3, 1.7),
 				Say: `A pool of two workers takes {{.Other}}, two sleeps then one: ` +
 					`{{.Times}} {{if .Lower}}faster{{else}}slower{{end}} than in order ({{.P}}).`,
 			},
 			{
 				ID: "hundred", Filter: ".name:Sleep /tasks:100", Col: "/variant", Unit: "sec/op",
-				Base: "sequential", Other: "goroutines", Want: claims.TimesLess(50, 110),
+				Base: "sequential", Other: "goroutines", Want: TimesLess(50, 110),
 				Say: `A hundred sleeps take {{.Base}} in order and {{.Other}} spawned: ` +
 					`{{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 			},
 			{
 				// 10,000 sleeps, 100 at a time: 100 rounds of 10 ms.
 				ID: "rounds", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "sec/op",
-				Other: "pool", Want: claims.Between(1.0, 1.4),
+				Other: "pool", Want: Between(1.0, 1.4),
 				Say: `A pool of 100 workers runs 10,000 sleeps in 100 rounds of one sleep: {{.Other}}.`,
 			},
 			{
 				ID: "goroutines-held", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "peak-goroutines",
-				Base: "goroutines", Other: "pool", Want: claims.TimesLess(30, 200),
+				Base: "goroutines", Other: "pool", Want: TimesLess(30, 200),
 				Say: `Spawning them all, the process holds {{.BaseNum}} goroutines at its peak; the pool holds ` +
 					`{{.OtherNum}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ({{.P}}),`,
 			},
 			{
 				ID: "memory-held", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "peak-B",
-				Base: "goroutines", Other: "pool", Want: claims.TimesLess(1.5, 20),
+				Base: "goroutines", Other: "pool", Want: TimesLess(1.5, 20),
 				Say: `and {{.Other}} of memory at its peak against {{.Base}}: {{.Times}} {{if .Lower}}less{{else}}more{{end}} ({{.P}}).`,
 			},
 			{
 				ID: "million", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "sec/op",
-				Other: "goroutines", Want: claims.Between(10e-3, 10),
+				Other: "goroutines", Want: Between(10e-3, 10),
 				Say: `A million goroutines that each sleep 10 ms all finish in {{.Other}}; ` +
 					`in order, the same sleeps would take at least 10,000 s, nearly three hours.`,
 			},
@@ -91,31 +86,31 @@ var Experiments = []Experiment{
 				// 10 ms each one sleeps, so the first have finished before
 				// the last start.
 				ID: "never-all", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "peak-goroutines",
-				Other: "goroutines", Want: claims.Between(1, 500_000),
+				Other: "goroutines", Want: Between(1, 500_000),
 				Say: `They never all exist at once: the peak is {{.OtherNum}} goroutines, because starting ` +
 					`a million takes longer than the 10 ms each one sleeps.`,
 			},
 			{
 				ID: "spawn-cost", Filter: ".name:Spawn /tasks:1000000", Col: "/variant", Unit: "sec/task",
-				Base: "sequential", Other: "goroutines", Want: claims.AtLeastTimes(5),
+				Base: "sequential", Other: "goroutines", Want: AtLeastTimes(5),
 				Say: `Running a task on a goroutine of its own, and joining it, costs {{.Other}} ` +
 					`against {{.Base}} for a plain call: {{.Times}} {{if .Lower}}less{{else}}more{{end}} ({{.P}}).`,
 			},
 			{
 				ID: "spawn-floor", Filter: ".name:Spawn /tasks:1000000", Col: "/variant", Unit: "sec/task",
-				Other: "goroutines", Want: claims.Between(0, 1e-6),
+				Other: "goroutines", Want: Between(0, 1e-6),
 				Say: `That is under a microsecond, at least ten thousand times less than the 10 ms sleep it would run.`,
 			},
 		},
 	},
 	{
-		Name:       "fetch",
-		Title:      "Fetch: three pages in order, and spawned",
-		Summary:    "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkFetch"},
+		Name:    "fetch",
+		Title:   "Fetch: three pages in order, and spawned",
+		Summary: "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
 		Tables: []Table{
-			{ID: "fetch", Args: benchtab.Args{Filter: ".name:Fetch .unit:(ns/op OR pages/s)", Col: "/variant"}},
+			{ID: "fetch", Args: Args{Filter: ".name:Fetch .unit:(ns/op OR pages/s)", Col: "/variant"}},
 		},
 		Plots: []Plot{
 			{
@@ -130,10 +125,10 @@ var Experiments = []Experiment{
 				Filter: ".name:Fetch", Row: "/urls", Col: "/variant", Unit: "pages/s",
 			},
 		},
-		Claims: []claims.Claim{
+		Claims: []Claim{
 			{
 				ID: "three", Filter: ".name:Fetch /urls:3", Col: "/variant", Unit: "sec/op",
-				Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2.5, 3.5),
+				Base: "sequential", Other: "goroutines", Want: TimesLess(2.5, 3.5),
 				Say: `Three fetches take {{.Base}} in order and {{.Other}} ` +
 					`spawned and joined: {{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 			},
@@ -142,70 +137,70 @@ var Experiments = []Experiment{
 				// batch takes one latency and the transfers, which are
 				// tens of microseconds on loopback.
 				ID: "one", Filter: ".name:Fetch /urls:3 /latency:10ms", Col: "/variant", Unit: "sec/op",
-				Other: "goroutines", Want: claims.Between(10e-3, 20e-3),
+				Other: "goroutines", Want: Between(10e-3, 20e-3),
 				Say: `With pages that answer after 10 ms, that is one latency and a little more.`,
 			},
 			{
 				ID: "hundred", Filter: ".name:Fetch /urls:100", Col: "/variant", Unit: "sec/op",
-				Base: "sequential", Other: "goroutines", Want: claims.TimesLess(20, 110),
+				Base: "sequential", Other: "goroutines", Want: TimesLess(20, 110),
 				Say: `A hundred fetches take {{.Base}} in order and {{.Other}} spawned: {{.Times}} ` +
 					`{{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 			},
 			{
 				// 100 pages, 10 at a time: 10 rounds of one latency.
 				ID: "rounds", Filter: ".name:Fetch /urls:100 /latency:10ms", Col: "/variant", Unit: "sec/op",
-				Other: "pool", Want: claims.Between(100e-3, 200e-3),
+				Other: "pool", Want: Between(100e-3, 200e-3),
 				Say: `A pool of ten fetches them in ten rounds of one latency of 10 ms: {{.Other}}.`,
 			},
 		},
 	},
 	{
-		Name:       "serving",
-		Title:      "Serving: one at a time, a pool, a goroutine per connection",
-		Summary:    "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
-		Pkg:        ".",
-		Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"},
-		Reruns: []Rerun{{
-			Suffix: "cpu1",
-			Args:   []string{"-cpu", "1"},
-			// The goroutine server is gevent's counterpart; its rows are
-			// what the question is about, and all the time allows.
-			Bench:  "^BenchmarkServer$/^server=goroutine$",
-			Header: []benchrun.Line{{Key: "gomaxprocs", Value: "1"}},
-			Why:    "is one thread enough, as it is for gevent?",
-		}},
+		Name:    "serving",
+		Title:   "Serving: one at a time, a pool, a goroutine per connection",
+		Summary: "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
+		Pkg:     ".",
+		Runs: []Run{
+			{Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"}},
+			{
+				// Is one thread enough, as it is for gevent? The
+				// goroutine server is gevent's counterpart; its rows are
+				// what the question is about, and all the time allows.
+				Suffix: "cpu1", Benchmarks: []string{"BenchmarkServer"}, Sub: "^server=goroutine$",
+				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}},
+			},
+		},
 		Tables: []Table{
-			{ID: "io", Args: benchtab.Args{Filter: ".name:Server /work:io .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
-			{ID: "hello", Args: benchtab.Args{Filter: ".name:Server /work:hello .unit:(trans/s OR avail-% OR p99-ms OR failed)", Col: "/server"}},
-			{ID: "cpu", Args: benchtab.Args{Filter: ".name:Server /work:cpu .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
-			{ID: "driver", Args: benchtab.Args{Filter: ".name:Driver .unit:trans/s", Col: "/driver"}},
+			{ID: "io", Args: Args{Filter: ".name:Server /work:io .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
+			{ID: "hello", Args: Args{Filter: ".name:Server /work:hello .unit:(trans/s OR avail-% OR p99-ms OR failed)", Col: "/server"}},
+			{ID: "cpu", Args: Args{Filter: ".name:Server /work:cpu .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
+			{ID: "driver", Args: Args{Filter: ".name:Driver .unit:trans/s", Col: "/driver"}},
 			{
 				ID:     "gomaxprocs",
-				Args:   benchtab.Args{Filter: ".name:Server /server:goroutine .unit:(trans/s OR p99-ms)", Ignore: "gomaxprocs,/gomaxprocs"},
+				Args:   Args{Filter: ".name:Server /server:goroutine .unit:(trans/s OR p99-ms)", Ignore: "gomaxprocs,/gomaxprocs"},
 				Inputs: []string{"cpu1", ""},
 			},
 		},
 		Plots: servingPlots(),
-		Claims: []claims.Claim{
+		Claims: []Claim{
 			{
 				// One connection at a time, each holding the server for
 				// 10 ms: at most 100 a second, exactly.
 				ID: "serial", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s",
-				Other: "serial", Want: claims.Between(1, 100),
+				Other: "serial", Want: Between(1, 100),
 				Say: `With a 10 ms wait per request, the server that takes one connection at a time completes ` +
 					`{{.Other}}: no more than the 100 a second that one wait of 10 ms after another allows, ` +
 					`however many users wait.`,
 			},
 			{
 				ID: "io", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s",
-				Base: "serial", Other: "goroutine", Want: claims.AtLeastTimes(10),
+				Base: "serial", Other: "goroutine", Want: AtLeastTimes(10),
 				Say: `With 100 users, the goroutine server completes {{.Other}}, {{.Times}} ` +
 					`{{if .Lower}}fewer{{else}}more{{end}} ({{.P}}): its requests wait together.`,
 			},
 			{
 				// Ten workers, ten waits at once: at most 1,000 a second.
 				ID: "pool", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s",
-				Base: "serial", Other: "pool", Want: claims.Times(5, 12),
+				Base: "serial", Other: "pool", Want: Times(5, 12),
 				Say: `A pool of ten workers completes {{.Other}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ` +
 					`than one at a time ({{.P}}): ten waits at once.`,
 			},
@@ -215,19 +210,19 @@ var Experiments = []Experiment{
 				// drops the rest's connection attempts, which are sent
 				// again only after the clients' 900 ms.
 				ID: "lost", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "failed",
-				Other: "serial", Want: claims.Between(10, 200),
+				Other: "serial", Want: Between(10, 200),
 				Say: `With 200 users, the serial server fails {{.OtherNum}} transactions of hello world a run: ` +
 					`those of the users who connect when its backlog of 128 is full.`,
 			},
 			{
 				ID: "kept", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "failed",
-				Other: "goroutine", Want: claims.Between(0, 0),
+				Other: "goroutine", Want: Between(0, 0),
 				Say: `The goroutine server, which accepts every connection as it comes, fails {{.OtherNum}}.`,
 			},
 			{
 				// Two cores, shared with the driver: about twice one.
 				ID: "cpu", Filter: ".name:Server /work:cpu /users:10", Col: "/server", Unit: "trans/s",
-				Base: "serial", Other: "goroutine", Want: claims.Times(1.3, 2.5),
+				Base: "serial", Other: "goroutine", Want: Times(1.3, 2.5),
 				Say: `When each request computes for about 10 ms instead of waiting, serving them at once helps ` +
 					`only as much as there are cores: with 10 users the goroutine server completes {{.Other}} ` +
 					`against {{.Base}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ({{.P}}).`,
@@ -236,31 +231,35 @@ var Experiments = []Experiment{
 				// Waiting needs no thread: one is nearly as good as two.
 				ID: "one-thread-io", Filter: ".name:Server /server:goroutine /work:io /users:100", Col: ".file",
 				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Base: RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: claims.Times(0.5, 1.2), NoUTest: true,
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.5, 1.2), NoUTest: true,
 				Say: `For requests that wait, one thread is nearly enough: with 100 users and a 10 ms wait, ` +
 					`the goroutine server completes {{.Other}} at GOMAXPROCS=1 against {{.Base}} at the default ({{.P}}).`,
 			},
 			{
 				ID: "one-thread-cpu", Filter: ".name:Server /server:goroutine /work:cpu /users:10", Col: ".file",
 				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Base: RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: claims.Times(0.3, 0.75),
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.3, 0.75),
 				Say: `For requests that compute, it is not: {{.Other}} against {{.Base}}, {{.Times}} ` +
 					`{{if .Lower}}fewer{{else}}more{{end}} ({{.P}}), as gevent's one thread would be.`,
 			},
-		},
-		ClaimInputs: map[string][]string{
-			"one-thread-io":  {"cpu1", ""},
-			"one-thread-cpu": {"cpu1", ""},
 		},
 	},
 	{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver; a million greenlets beside a million goroutines",
-		Step:    "gevent",
+		Pkg:     ".",
+		Runs: []Run{
+			{Benchmarks: []string{"BenchmarkHello"}},
+			// A million greenlets take about 45 s: three runs, whatever
+			// -count says, fit the full run's budget.
+			{Benchmarks: []string{"BenchmarkFanout"}, Count: 3},
+		},
 		Tables: []Table{
-			{ID: "hello", Args: benchtab.Args{Filter: ".name:Hello .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
-			{ID: "fanout", Args: benchtab.Args{Filter: ".name:Fanout", Col: "/runtime"}},
+			{ID: "hello", Args: Args{Filter: ".name:Hello .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
+			{ID: "fanout", Args: Args{Filter: ".name:Fanout", Col: "/runtime"}},
 		},
 		Plots: []Plot{
 			{
@@ -279,13 +278,13 @@ var Experiments = []Experiment{
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B",
 			},
 		},
-		Claims: []claims.Claim{
+		Claims: []Claim{
 			{
 				// 200 users connect at once into Werkzeug's backlog of
 				// 128: the rest wait for a SYN sent again after 1 s, and
 				// give up at 900 ms.
 				ID: "flask-lost", Filter: ".name:Hello", Col: "/server", Unit: "failed",
-				Other: "flask", Want: claims.Between(10, 200),
+				Other: "flask", Want: Between(10, 200),
 				Say: "`app.run()` still fails transactions as it did for the article, {{.OtherNum}} a run: " +
 					"those of the users who connect when Werkzeug's backlog of 128 is full.",
 			},
@@ -294,25 +293,25 @@ var Experiments = []Experiment{
 				// changed since, and this one asserts only "the same
 				// order".
 				ID: "gevent-flask", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
-				Base: "flask", Other: "gevent", Want: claims.Times(0.5, 3), NoUTest: true,
+				Base: "flask", Other: "gevent", Want: Times(0.5, 3), NoUTest: true,
 				Say: "gevent's `WSGIServer` completes {{.Other}} against {{.Base}} for `app.run()` " +
 					"({{.Times}} {{if .Lower}}fewer{{else}}more{{end}}, {{.P}}); the article measured 2.7x more.",
 			},
 			{
 				ID: "goroutine-gevent", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
-				Base: "gevent", Other: "goroutine", Want: claims.AtLeastTimes(2),
+				Base: "gevent", Other: "goroutine", Want: AtLeastTimes(2),
 				Say: `The goroutine server completes {{.Other}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ` +
 					`than gevent ({{.P}}), with as many users and the same driver.`,
 			},
 			{
 				ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
-				Base: "gevent", Other: "go", Want: claims.TimesLess(3, 100), NoUTest: true,
+				Base: "gevent", Other: "go", Want: TimesLess(3, 100), NoUTest: true,
 				Say: `A million greenlets that each sleep a second take {{.Base}} from the first spawn to the end ` +
 					`of joinall; a million goroutines, {{.Other}}: {{.Times}} {{if .Lower}}less{{else}}more{{end}}.`,
 			},
 			{
 				ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B",
-				Base: "gevent", Other: "go", Want: claims.Times(0.2, 2), NoUTest: true,
+				Base: "gevent", Other: "go", Want: Times(0.2, 2), NoUTest: true,
 				Say: `At their peak the greenlets' process holds {{.Base}}, the goroutines' {{.Other}} ` +
 					`({{.Times}} {{if .Lower}}less{{else}}more{{end}}).`,
 			},
@@ -333,23 +332,23 @@ func language(server string) string {
 // fetchLimits draws each variant's time for its batch, and the limits
 // that the latency sets: in order, pages x latency; spawned, one latency;
 // a pool, one latency for each round of workers.
-func fetchLimits(m *Medians) ([]benchplot.Series, error) {
+func fetchLimits(m *Medians) ([]Series, error) {
 	series := m.Series(1)
-	order := benchplot.Series{Name: "pages x latency", Guide: true}
-	rounds := benchplot.Series{Name: "latency x rounds of workers", Guide: true}
-	one := benchplot.Series{Name: "one latency", Guide: true}
+	order := Series{Name: "pages x latency", Guide: true}
+	rounds := Series{Name: "latency x rounds of workers", Guide: true}
+	one := Series{Name: "one latency", Guide: true}
 	for _, row := range m.Rows {
-		latency, err := number(row.Keys["/latency"])
+		latency, err := keyNumber(row.Keys["/latency"])
 		if err != nil {
 			return nil, fmt.Errorf("/latency=%s: %w", row.Keys["/latency"], err)
 		}
-		workers, err := number(row.Keys["/workers"])
+		workers, err := keyNumber(row.Keys["/workers"])
 		if err != nil {
 			return nil, fmt.Errorf("/workers=%s: %w", row.Keys["/workers"], err)
 		}
-		order.Points = append(order.Points, benchplot.Point{X: row.X, Y: row.X * latency})
-		rounds.Points = append(rounds.Points, benchplot.Point{X: row.X, Y: math.Ceil(row.X/workers) * latency})
-		one.Points = append(one.Points, benchplot.Point{X: row.X, Y: latency})
+		order.Points = append(order.Points, Point{X: row.X, Y: row.X * latency})
+		rounds.Points = append(rounds.Points, Point{X: row.X, Y: math.Ceil(row.X/workers) * latency})
+		one.Points = append(one.Points, Point{X: row.X, Y: latency})
 	}
 	return append(series, order, rounds, one), nil
 }
@@ -359,7 +358,7 @@ func fetchLimits(m *Medians) ([]benchplot.Series, error) {
 // of the time in order at the largest batch measured in order. The guides
 // are the limits: every task at once (the speedup is the number of
 // tasks), and for the pool, at most its workers at once.
-func sleepSpeedup(m *Medians) ([]benchplot.Series, error) {
+func sleepSpeedup(m *Medians) ([]Series, error) {
 	var t1 float64
 	for _, row := range m.Rows {
 		if y, ok := row.Y["sequential"]; ok {
@@ -369,22 +368,22 @@ func sleepSpeedup(m *Medians) ([]benchplot.Series, error) {
 	if t1 == 0 {
 		return nil, fmt.Errorf("no variant=sequential to measure one sleep by")
 	}
-	var series []benchplot.Series
+	var series []Series
 	for _, s := range m.Series(1) {
 		for i, p := range s.Points {
 			s.Points[i].Y = p.X * t1 / p.Y
 		}
 		series = append(series, s)
 	}
-	all := benchplot.Series{Name: "all at once: speedup = tasks", Guide: true}
-	pool := benchplot.Series{Name: "at most workers at once", Guide: true}
+	all := Series{Name: "all at once: speedup = tasks", Guide: true}
+	pool := Series{Name: "at most workers at once", Guide: true}
 	for _, row := range m.Rows {
-		all.Points = append(all.Points, benchplot.Point{X: row.X, Y: row.X})
-		workers, err := number(row.Keys["/workers"])
+		all.Points = append(all.Points, Point{X: row.X, Y: row.X})
+		workers, err := keyNumber(row.Keys["/workers"])
 		if err != nil {
 			return nil, fmt.Errorf("/workers=%s: %w", row.Keys["/workers"], err)
 		}
-		pool.Points = append(pool.Points, benchplot.Point{X: row.X, Y: math.Min(row.X, workers)})
+		pool.Points = append(pool.Points, Point{X: row.X, Y: math.Min(row.X, workers)})
 	}
 	return append(series, all, pool), nil
 }

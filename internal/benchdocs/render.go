@@ -2,27 +2,20 @@ package benchdocs
 
 import (
 	"bytes"
-	"context"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"text/template"
-	"time"
 
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/joinall/joinall/internal/benchplot"
-	"github.com/joinall/joinall/internal/benchrun"
-	"github.com/joinall/joinall/internal/benchtab"
-	"github.com/joinall/joinall/internal/claims"
 )
 
 // Marker is the first line of every file that Render makes. Write removes
@@ -40,7 +33,7 @@ const (
 var pages embed.FS
 
 // RawFile is where an experiment's run is committed, with suffix "" for
-// the main run or a rerun's suffix.
+// the main run or another run's suffix.
 func RawFile(name, suffix string) string {
 	if suffix != "" {
 		name += "-" + suffix
@@ -48,48 +41,9 @@ func RawFile(name, suffix string) string {
 	return BenchDir + "/" + name + ".txt"
 }
 
-// BenchPattern is the go test -bench pattern that runs exactly the
-// experiment's benchmarks.
-func (e *Experiment) BenchPattern() string {
-	p, _ := (&benchrun.Pattern{}).Restrict(e.Benchmarks)
-	return p
-}
-
-// measureCommand says how to measure the experiment.
+// measureCommand says how to measure the experiment into testdata/.
 func (e *Experiment) measureCommand() string {
-	if e.Step != "" {
-		return "run go run ./cmd/benchdocs -" + e.Step
-	}
-	return fmt.Sprintf("run go run ./cmd/benchdocs -bench '%s'", e.BenchPattern())
-}
-
-// unmeasured renders the page of an experiment whose run is not
-// committed, or returns nil when it has none.
-func unmeasured(e *Experiment) ([]byte, error) {
-	src := []byte(e.Unmeasured)
-	if len(src) == 0 {
-		var err error
-		src, err = pages.ReadFile("pages/" + e.Name + "-unmeasured.md")
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	tmpl, err := template.New(e.Name).Funcs(template.FuncMap{
-		"raw":   func() string { return RawFile(e.Name, "") },
-		"bench": e.BenchPattern,
-	}).Option("missingkey=error").Parse(string(src))
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteString(Marker + "\n\n")
-	if err := tmpl.Execute(&b, e); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return fmt.Sprintf("go run ./cmd/benchdocs -write -bench '%s'", Bench(e.Benchmarks()))
 }
 
 // Output is what Render makes.
@@ -109,37 +63,24 @@ type Output struct {
 // experiments from the runs committed under root/testdata/bench.
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
-	var index []indexEntry
 	var errs []error
-	runs := map[string]*run{}
+	runs := map[string]*run{} // the measured experiments, by name
 	for i := range experiments {
 		e := &experiments[i]
 		r, err := load(root, e)
 		if errors.Is(err, fs.ErrNotExist) {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
-			page, err := unmeasured(e)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-			} else if page != nil {
-				out.Files[DocsDir+"/"+e.Name+".md"] = page
-			}
-			index = append(index, indexEntry{Experiment: e, Page: page != nil})
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
 			continue
 		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		if err == nil {
+			runs[e.Name] = r
+			err = r.page(out)
 		}
-		runs[e.Name] = r
-		page, err := r.page(out)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-			continue
 		}
-		out.Files[DocsDir+"/"+e.Name+".md"] = page
-		index = append(index, indexEntry{Experiment: e, Env: r.env})
 	}
-	out.Files[DocsDir+"/README.md"] = renderIndex(index)
+	out.Files[DocsDir+"/README.md"] = renderIndex(experiments, runs)
 	readme, err := renderReadme(root, runs)
 	if err != nil {
 		errs = append(errs, err)
@@ -149,35 +90,29 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 	return out, errors.Join(errs...)
 }
 
+// Stale returns the files under root that differ from out: changed,
+// missing, or generated earlier and no longer made.
+func Stale(root string, out *Output) ([]string, error) {
+	changed, gone, err := diff(root, out)
+	return append(changed, gone...), err
+}
+
 // Write writes out's files under root, and removes the files under
 // root/docs that an earlier Render made and this one did not.
 func Write(root string, out *Output) error {
-	err := filepath.WalkDir(filepath.Join(root, DocsDir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		if _, ok := out.Files[filepath.ToSlash(rel)]; ok {
-			return nil
-		}
-		if generated, err := isGenerated(p); err != nil || !generated {
-			return err
-		}
-		return os.Remove(p)
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	changed, gone, err := diff(root, out)
+	if err != nil {
 		return err
 	}
-	for _, name := range slices.Sorted(mapsKeys(out.Files)) {
+	for _, name := range gone {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(name))); err != nil {
+			return err
+		}
+	}
+	for _, name := range changed {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
-		}
-		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, out.Files[name]) {
-			continue
 		}
 		if err := os.WriteFile(p, out.Files[name], 0o644); err != nil {
 			return err
@@ -186,100 +121,78 @@ func Write(root string, out *Output) error {
 	return nil
 }
 
-// Stale returns the files under root that differ from out: changed,
-// missing, or generated earlier and no longer made.
-func Stale(root string, out *Output) ([]string, error) {
-	var stale []string
-	for _, name := range slices.Sorted(mapsKeys(out.Files)) {
+// diff returns the files of out that differ from those under root, and
+// the files under root/docs that start with Marker and that out lacks.
+func diff(root string, out *Output) (changed, gone []string, err error) {
+	for _, name := range slices.Sorted(maps.Keys(out.Files)) {
 		old, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
 		if err != nil || !bytes.Equal(old, out.Files[name]) {
-			stale = append(stale, name)
+			changed = append(changed, name)
 		}
 	}
-	err := filepath.WalkDir(filepath.Join(root, DocsDir), func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(filepath.Join(root, DocsDir), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		if _, ok := out.Files[filepath.ToSlash(rel)]; ok {
-			return nil
+		rel, err := filepath.Rel(root, p)
+		if _, made := out.Files[filepath.ToSlash(rel)]; err != nil || made {
+			return err
 		}
-		generated, err := isGenerated(p)
-		if generated {
-			stale = append(stale, filepath.ToSlash(rel))
+		b, err := os.ReadFile(p)
+		if bytes.HasPrefix(b, []byte(Marker)) {
+			gone = append(gone, filepath.ToSlash(rel))
 		}
 		return err
 	})
 	if errors.Is(err, fs.ErrNotExist) {
 		err = nil
 	}
-	return stale, err
-}
-
-func isGenerated(p string) (bool, error) {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return false, err
-	}
-	return bytes.HasPrefix(b, []byte(Marker)), nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
+	return changed, gone, err
 }
 
 // A run is an experiment's committed files, loaded.
 type run struct {
 	root   string
 	e      *Experiment
-	inputs map[string]benchtab.Input // by rerun suffix, "" for the main run
-	env    []benchrun.Line           // the main run's file-level configuration
+	inputs map[string]Input // by run suffix, "" for the main run
+	env    []Line           // the main run's file-level configuration
 }
 
 func load(root string, e *Experiment) (*run, error) {
-	r := &run{root: root, e: e, inputs: map[string]benchtab.Input{}}
-	suffixes := []string{""}
-	for _, rr := range e.Reruns {
-		suffixes = append(suffixes, rr.Suffix)
-	}
-	for _, s := range suffixes {
-		name := RawFile(e.Name, s)
+	r := &run{root: root, e: e, inputs: map[string]Input{}}
+	for _, rr := range append([]Run{{}}, e.Runs...) {
+		if _, ok := r.inputs[rr.Suffix]; ok {
+			continue
+		}
+		name := RawFile(e.Name, rr.Suffix)
 		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if errors.Is(err, fs.ErrNotExist) && s != "" {
+		if errors.Is(err, fs.ErrNotExist) && rr.Suffix != "" {
 			continue // a table that needs it says so
 		}
 		if err != nil {
 			return nil, err
 		}
-		r.inputs[s] = benchtab.Input{Name: name, Data: data}
+		r.inputs[rr.Suffix] = Input{Name: name, Data: data}
 	}
-	env, err := config(r.inputs[""])
-	if err != nil {
-		return nil, err
-	}
-	r.env = env
-	return r, nil
+	var err error
+	r.env, err = config(r.inputs[""])
+	return r, err
 }
 
 // config returns the file-level configuration of the input's first
-// result, in the order the file gives it.
-func config(in benchtab.Input) ([]benchrun.Line, error) {
+// result, in the order the file gives it: the environment that
+// cmd/benchdocs and go test recorded.
+func config(in Input) ([]Line, error) {
 	rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
 			return nil, rec
 		case *benchfmt.Result:
-			var lines []benchrun.Line
+			var lines []Line
 			for _, c := range rec.Config {
 				if c.File {
-					lines = append(lines, benchrun.Line{Key: c.Key, Value: string(c.Value)})
+					lines = append(lines, Line{Key: c.Key, Value: string(c.Value)})
 				}
 			}
 			return lines, nil
@@ -291,62 +204,58 @@ func config(in benchtab.Input) ([]benchrun.Line, error) {
 	return nil, fmt.Errorf("%s: no benchmark results", in.Name)
 }
 
-func envValue(env []benchrun.Line, key string) string {
-	for _, l := range env {
-		if l.Key == key {
-			return l.Value
-		}
+func envValue(env []Line, key string) string {
+	if i := slices.IndexFunc(env, func(l Line) bool { return l.Key == key }); i >= 0 {
+		return env[i].Value
 	}
 	return ""
 }
 
-// page renders the experiment's page, adding its plots to out.
-func (r *run) page(out *Output) ([]byte, error) {
+// page renders the experiment's page into out, with its plots.
+func (r *run) page(out *Output) error {
 	src := []byte(r.e.Page)
 	if len(src) == 0 {
 		var err error
 		if src, err = pages.ReadFile("pages/" + r.e.Name + ".md"); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	outcomes := map[string]*claims.Outcome{}
-	claim := func(id string) (*claims.Outcome, error) {
+	// Every claim is checked, whether the page states it or not.
+	outcomes := map[string]*Outcome{}
+	for _, c := range r.e.Claims {
+		inputs, err := r.inputsOf(c.Inputs)
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", c.ID, err)
+		}
+		o, err := c.Eval(inputs...)
+		if err != nil {
+			return err
+		}
+		if o.Err != nil {
+			out.Broken = append(out.Broken, fmt.Errorf("%s: %w", r.e.Name, o.Err))
+		}
+		outcomes[c.ID] = o
+	}
+	claim := func(id string) (*Outcome, error) {
 		if o, ok := outcomes[id]; ok {
 			return o, nil
-		}
-		for i := range r.e.Claims {
-			c := &r.e.Claims[i]
-			if c.ID == id {
-				var inputs []benchtab.Input
-				for _, suffix := range r.claimInputs(id) {
-					in, ok := r.inputs[suffix]
-					if !ok {
-						return nil, fmt.Errorf("claim %s: %s is not committed", id, RawFile(r.e.Name, suffix))
-					}
-					inputs = append(inputs, in)
-				}
-				o, err := c.Eval(inputs...)
-				if err != nil {
-					return nil, err
-				}
-				if o.Err != nil {
-					out.Broken = append(out.Broken, fmt.Errorf("%s: %w", r.e.Name, o.Err))
-				}
-				outcomes[id] = o
-				return o, nil
-			}
 		}
 		return nil, fmt.Errorf("no claim %q", id)
 	}
 	funcs := template.FuncMap{
 		"benchstat": r.benchstat,
 		"plot": func(id string) (string, error) {
-			name, svg, title, err := r.plot(id)
-			if err != nil {
-				return "", err
+			i := slices.IndexFunc(r.e.Plots, func(p Plot) bool { return p.ID == id })
+			if i < 0 {
+				return "", fmt.Errorf("no plot %q", id)
 			}
-			out.Files[DocsDir+"/"+name] = svg
-			return fmt.Sprintf("![%s](%s)", title, name), nil
+			svg, err := r.e.Plots[i].svg(r.inputs[""])
+			if err != nil {
+				return "", fmt.Errorf("plot %s: %w", id, err)
+			}
+			name := "img/" + r.e.Name + "-" + id + ".svg"
+			out.Files[DocsDir+"/"+name] = append([]byte(Marker+"\n"), svg...)
+			return fmt.Sprintf("![%s](%s)", r.e.Plots[i].Title, name), nil
 		},
 		"claim": func(id string) (string, error) {
 			o, err := claim(id)
@@ -362,251 +271,97 @@ func (r *run) page(out *Output) ([]byte, error) {
 			}
 			return o.Times, nil
 		},
-		"median": r.median,
-		"env":    func() string { return envTable(r.env) },
+		// median is the median of the one benchmark that filter selects,
+		// with its unit: "10.9 ms"; value is the same without its unit,
+		// to three significant figures: "2009".
+		"median": func(filter, unit string) (string, error) {
+			v, err := r.median(filter, unit)
+			return quantity(v, unit), err
+		},
+		"value": func(filter, unit string) (string, error) {
+			v, err := r.median(filter, unit)
+			return number(v), err
+		},
+		"env": func() string { return envTable(r.env) },
 		"setting": func(key string) (string, error) {
 			if v := envValue(r.env, key); v != "" {
 				return v, nil
 			}
 			return "", fmt.Errorf("%s has no %s: line", RawFile(r.e.Name, ""), key)
 		},
-		"raw":   func() string { return RawFile(r.e.Name, "") },
-		"value": r.value,
-		"bench": r.e.BenchPattern,
+		"bench": func() string { return Bench(r.e.Benchmarks()) },
 	}
 	tmpl, err := template.New(r.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var b bytes.Buffer
 	b.WriteString(Marker + "\n\n")
 	if err := tmpl.Execute(&b, r.e); err != nil {
-		return nil, err
+		return err
 	}
-	for i := range r.e.Claims {
-		// Every claim is checked, whether the page states it or not.
-		if _, err := claim(r.e.Claims[i].ID); err != nil {
-			return nil, err
-		}
-	}
-	return b.Bytes(), nil
+	out.Files[DocsDir+"/"+r.e.Name+".md"] = b.Bytes()
+	return nil
 }
 
-// claimInputs are the runs, by rerun suffix, that the claim is about.
-func (r *run) claimInputs(id string) []string {
-	if in, ok := r.e.ClaimInputs[id]; ok {
-		return in
+// inputsOf are the committed runs of the suffixes, the main run alone
+// when there are none.
+func (r *run) inputsOf(suffixes []string) ([]Input, error) {
+	if len(suffixes) == 0 {
+		suffixes = []string{""}
 	}
-	return []string{""}
+	var inputs []Input
+	for _, s := range suffixes {
+		in, ok := r.inputs[s]
+		if !ok {
+			return nil, fmt.Errorf("%s is not committed; `%s` makes it", RawFile(r.e.Name, s), r.e.measureCommand())
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, nil
 }
 
 // benchstat renders the table's benchstat command and its output as a
 // code block.
 func (r *run) benchstat(id string) (string, error) {
-	t, err := r.table(id)
+	i := slices.IndexFunc(r.e.Tables, func(t Table) bool { return t.ID == id })
+	if i < 0 {
+		return "", fmt.Errorf("no table %q", id)
+	}
+	t := &r.e.Tables[i]
+	inputs, err := r.inputsOf(t.Inputs)
 	if err != nil {
-		return "", err
+		return fmt.Sprintf("*Not measured yet: %v.*", err), nil
 	}
-	var inputs []benchtab.Input
-	var names []string
-	for _, s := range t.inputs() {
-		in, ok := r.inputs[s]
-		if !ok {
-			return fmt.Sprintf("*Not measured yet: %s is not committed; `go run ./cmd/benchdocs -bench '%s'` makes it.*",
-				RawFile(r.e.Name, s), r.e.BenchPattern()), nil
-		}
-		inputs = append(inputs, in)
-		names = append(names, in.Name)
-	}
-	tables, err := benchtab.Stat(t.Args, inputs...)
+	tables, err := stat(t.Args, inputs...)
 	if err != nil {
 		return "", fmt.Errorf("table %s: %w", id, err)
 	}
-	if len(tables.Tables) == 0 {
+	if len(tables) == 0 {
 		return "", fmt.Errorf("table %s: no results match %q", id, t.Args.Filter)
 	}
-	text, err := benchtab.Benchstat(context.Background(), r.root, t.Args, names...)
+	var names []string
+	for _, in := range inputs {
+		names = append(names, in.Name)
+	}
+	text, err := benchstat(r.root, t.Args, names...)
 	if err != nil {
 		return "", fmt.Errorf("table %s: %w", id, err)
 	}
-	return "```\n$ " + t.Args.Command(names...) + "\n" + text + "```", nil
+	return "```\n$ " + t.Args.command(names...) + "\n" + text + "```", nil
 }
 
-func (t *Table) inputs() []string {
-	if len(t.Inputs) == 0 {
-		return []string{""}
-	}
-	return t.Inputs
-}
-
-func (r *run) table(id string) (*Table, error) {
-	for i := range r.e.Tables {
-		if r.e.Tables[i].ID == id {
-			return &r.e.Tables[i], nil
-		}
-	}
-	return nil, fmt.Errorf("no table %q", id)
-}
-
-// median formats the median of the one benchmark that filter selects,
-// with its unit: "10.9 ms", "2009 trans/s".
-func (r *run) median(filter, unit string) (string, error) {
-	v, err := r.medianOf(filter, unit)
-	if err != nil {
-		return "", err
-	}
-	return claims.Quantity(v, unit), nil
-}
-
-// value formats the median of the one benchmark that filter selects,
-// without its unit, to three significant figures: "2009", "99.7".
-func (r *run) value(filter, unit string) (string, error) {
-	v, err := r.medianOf(filter, unit)
-	if err != nil {
-		return "", err
-	}
-	return claims.Number(v), nil
-}
-
-func (r *run) medianOf(filter, unit string) (float64, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: filter}, r.inputs[""])
-	if err != nil {
-		return 0, err
-	}
-	t, err := tables.Unit(unit)
+// median is the median of unit of the one benchmark that filter selects
+// in the main run.
+func (r *run) median(filter, unit string) (float64, error) {
+	t, err := statUnit(Args{Filter: filter}, unit, r.inputs[""])
 	if err != nil {
 		return 0, fmt.Errorf("median %q: %w", filter, err)
 	}
-	if len(t.Rows) != 1 || len(t.Cols) != 1 {
-		return 0, fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.Rows))
+	if len(t.rows) != 1 || len(t.cols) != 1 {
+		return 0, fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.rows))
 	}
-	return t.Cells[benchtab.TableKey{Row: t.Rows[0], Col: t.Cols[0]}].Summary.Center, nil
-}
-
-// Medians are the medians of a plot's unit by X and column.
-type Medians struct {
-	Cols []string
-	Rows []MedianRow // in order of X
-}
-
-// A MedianRow is one X of a plot.
-type MedianRow struct {
-	X    float64
-	Keys map[string]string  // the row's keys: "/tasks": "100", "/workers": "10"
-	Y    map[string]float64 // the median by column
-}
-
-// Series returns a line per column, of the medians times scale.
-func (m *Medians) Series(scale float64) []benchplot.Series {
-	var series []benchplot.Series
-	for _, col := range m.Cols {
-		s := benchplot.Series{Name: col}
-		for _, row := range m.Rows {
-			if y, ok := row.Y[col]; ok {
-				s.Points = append(s.Points, benchplot.Point{X: row.X, Y: y * scale})
-			}
-		}
-		series = append(series, s)
-	}
-	return series
-}
-
-func (r *run) plot(id string) (name string, svg []byte, title string, err error) {
-	var p *Plot
-	for i := range r.e.Plots {
-		if r.e.Plots[i].ID == id {
-			p = &r.e.Plots[i]
-		}
-	}
-	if p == nil {
-		return "", nil, "", fmt.Errorf("no plot %q", id)
-	}
-	m, err := medians(p, r.inputs[""])
-	if err != nil {
-		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
-	}
-	scale := p.Scale
-	if scale == 0 {
-		scale = 1
-	}
-	var b []byte
-	switch {
-	case p.Bars:
-		if len(m.Rows) != 1 {
-			return "", nil, "", fmt.Errorf("plot %s: bars for %d rows, want 1", id, len(m.Rows))
-		}
-		chart := benchplot.BarChart{Title: p.Title, Y: p.Y}
-		for _, col := range m.Cols {
-			bar := benchplot.Bar{Label: col, Value: m.Rows[0].Y[col] * scale}
-			if p.Group != nil {
-				bar.Group = p.Group(col)
-			}
-			chart.Bars = append(chart.Bars, bar)
-		}
-		b, err = chart.SVG()
-	default:
-		series := m.Series(scale)
-		if p.Lines != nil {
-			if series, err = p.Lines(m); err != nil {
-				return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
-			}
-		}
-		chart := benchplot.Chart{Title: p.Title, X: p.X, Y: p.Y, LogX: p.LogX, LogY: p.LogY, Series: series}
-		b, err = chart.SVG()
-	}
-	if err != nil {
-		return "", nil, "", fmt.Errorf("plot %s: %w", id, err)
-	}
-	return "img/" + r.e.Name + "-" + id + ".svg", append([]byte(Marker+"\n"), b...), p.Title, nil
-}
-
-func medians(p *Plot, in benchtab.Input) (*Medians, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, in)
-	if err != nil {
-		return nil, err
-	}
-	t, err := tables.Unit(p.Unit)
-	if err != nil {
-		return nil, fmt.Errorf("%w (-filter %q)", err, p.Filter)
-	}
-	m := &Medians{}
-	for _, c := range t.Cols {
-		m.Cols = append(m.Cols, c.StringValues())
-	}
-	for _, rk := range t.Rows {
-		row := MedianRow{Keys: map[string]string{}, Y: map[string]float64{}}
-		for i, f := range rk.Projection().FlattenedFields() {
-			row.Keys[f.Name] = rk.Get(f)
-			if i == 0 {
-				x, err := number(rk.Get(f))
-				if err != nil {
-					return nil, fmt.Errorf("%s=%s: %w", f.Name, rk.Get(f), err)
-				}
-				row.X = x
-			}
-		}
-		for _, ck := range t.Cols {
-			if c, ok := t.Cells[benchtab.TableKey{Row: rk, Col: ck}]; ok {
-				row.Y[ck.StringValues()] = c.Summary.Center
-			}
-		}
-		m.Rows = append(m.Rows, row)
-	}
-	sort.SliceStable(m.Rows, func(i, j int) bool { return m.Rows[i].X < m.Rows[j].X })
-	return m, nil
-}
-
-// number reads a key's value as a number: "100", or a duration in
-// seconds: "10ms".
-func number(s string) (float64, error) {
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return v, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("neither a number nor a duration")
-	}
-	return d.Seconds(), nil
+	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
 }
 
 // envLabels explain the keys of a run's header, in the order shown.
@@ -632,7 +387,7 @@ var envLabels = []struct{ key, label string }{
 	{"connections", "connections"},
 }
 
-func envTable(env []benchrun.Line) string {
+func envTable(env []Line) string {
 	var b strings.Builder
 	b.WriteString("| | |\n|---|---|\n")
 	shown := map[string]bool{}
@@ -653,13 +408,9 @@ func envTable(env []benchrun.Line) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-type indexEntry struct {
-	*Experiment
-	Env  []benchrun.Line // nil when the experiment is not measured yet
-	Page bool            // whether it has a page even so
-}
-
-func renderIndex(entries []indexEntry) []byte {
+// renderIndex is docs/README.md: a line per experiment, with when and
+// where it was measured, or "not yet".
+func renderIndex(experiments []Experiment, runs map[string]*run) []byte {
 	var b bytes.Buffer
 	b.WriteString(Marker + "\n\n")
 	b.WriteString(`# Results
@@ -674,18 +425,16 @@ article's own figures are quoted as such.
 | experiment | measured | |
 |---|---|---|
 `)
-	for _, e := range entries {
-		switch {
-		case e.Env == nil && e.Page:
-			fmt.Fprintf(&b, "| [%s](%s.md) | not yet | %s |\n", e.Title, e.Name, e.Summary)
-			continue
-		case e.Env == nil:
+	for _, e := range experiments {
+		r, ok := runs[e.Name]
+		if !ok {
 			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
 			continue
 		}
+		env := r.env
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s, %s, -count %s | %s |\n", e.Title, e.Name,
-			strings.SplitN(envValue(e.Env, "date"), "T", 2)[0], orUnknown(envValue(e.Env, "cpu")),
-			orUnknown(envValue(e.Env, "count")), e.Summary)
+			strings.SplitN(envValue(env, "date"), "T", 2)[0], cmp.Or(envValue(env, "cpu"), "unknown"),
+			cmp.Or(envValue(env, "count"), "unknown"), e.Summary)
 	}
 	b.WriteString(`
 To measure everything again and regenerate these pages:
@@ -697,13 +446,6 @@ go generate ./...                # docs/ from the committed runs alone, in secon
 ` + "```" + `
 `)
 	return b.Bytes()
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }
 
 // readmeBlock is a generated block of the README: the lines between
@@ -718,28 +460,21 @@ func renderReadme(root string, runs map[string]*run) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
+	if err != nil || !readmeBlock.Match(src) {
 		return nil, err
 	}
-	if !readmeBlock.Match(src) {
-		return nil, nil
-	}
 	var errs []error
-	outb := readmeBlock.ReplaceAllFunc(src, func(m []byte) []byte {
+	readme := readmeBlock.ReplaceAllFunc(src, func(m []byte) []byte {
 		sub := readmeBlock.FindSubmatch(m)
 		name, id := string(sub[2]), string(sub[3])
-		var body string
-		r, ok := runs[name]
-		if !ok {
-			body = fmt.Sprintf("*Not measured yet: %s is not committed; `go run ./cmd/benchdocs` makes it.*", RawFile(name, ""))
-		} else {
+		body := fmt.Sprintf("*Not measured yet: %s is not committed; `go run ./cmd/benchdocs` makes it.*", RawFile(name, ""))
+		if r, ok := runs[name]; ok {
 			var err error
-			body, err = r.benchstat(id)
-			if err != nil {
+			if body, err = r.benchstat(id); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s/%s: %w", Readme, name, id, err))
 			}
 		}
 		return []byte(string(sub[1]) + body + "\n" + string(sub[4]))
 	})
-	return outb, errors.Join(errs...)
+	return readme, errors.Join(errs...)
 }

@@ -5,8 +5,8 @@ one second, spawned with gevent.spawn and joined with gevent.joinall.
 
 Prints one line of JSON: the tasks, the wall time from the first spawn to
 the end of joinall (the span the article timed), and the process's peak
-resident memory (ru_maxrss, which Linux gives in KiB). go run
-./cmd/benchdocs runs it, and ./cmd/benchdocs/goside fanout beside it.
+resident memory (ru_maxrss, which Linux gives in KiB). BenchmarkFanout
+(gevent_bench_test.go) runs it, beside a million goroutines.
 """
 
 import json

@@ -1,5 +1,6 @@
-"""The article's three servers of Flask's hello world, for go run
-./cmd/benchdocs to measure beside the Go servers with the same load driver:
+"""The article's three servers of Flask's hello world, for BenchmarkHello
+(gevent_bench_test.go) to measure beside the Go servers with the same load
+driver:
 
     python3 testdata/python/servers.py run        # app.run(): one request at a time
     python3 testdata/python/servers.py threaded   # app.run(threaded=True): a thread per request

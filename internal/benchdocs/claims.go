@@ -1,5 +1,7 @@
-// Package claims makes the sentences that the docs state about benchmark
-// results from the results themselves, and checks each against what it
+package benchdocs
+
+// The sentences that the docs state about benchmark results are made
+// from the results themselves, and each is checked against what it
 // asserts, so that a change in the data that breaks a claim fails a test
 // instead of leaving a false sentence behind.
 //
@@ -13,8 +15,7 @@
 // difference significant); a range claim places one column's median
 // between two bounds. The sentence is written from the figures by a
 // text/template, so it can only say what the data say; Want is what the
-// claim asserts, and Check fails when the data no longer bear it out.
-package claims
+// claim asserts, and the check fails when the data no longer bear it out.
 
 import (
 	"bytes"
@@ -22,8 +23,6 @@ import (
 	"math"
 	"strings"
 	"text/template"
-
-	"github.com/joinall/joinall/internal/benchtab"
 )
 
 // A Claim is one sentence of the docs about results, with what it asserts.
@@ -34,6 +33,11 @@ type Claim struct {
 	// Ignore is a benchstat -ignore, for a claim across files that
 	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
 	Ignore string
+	// Inputs are the runs the claim is about, by run suffix as a
+	// Table's; nil means the main run alone. A claim about two runs
+	// sets them side by side with Col ".file", whose columns are the
+	// files' names (RawFile).
+	Inputs []string
 	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	Other  string // the column the claim is about
@@ -95,8 +99,7 @@ type Row struct {
 // An Outcome is a claim evaluated on data: the sentence, and Err when the
 // data no longer bear out what the claim asserts.
 type Outcome struct {
-	Claim *Claim
-	Text  string
+	Text string
 	Figures
 	Err error
 }
@@ -105,41 +108,37 @@ type Outcome struct {
 // them against Want. It returns an error, and no Outcome, only when the
 // claim cannot be evaluated at all: no row of the data has its columns,
 // or its template is broken.
-func (c *Claim) Eval(inputs ...benchtab.Input) (*Outcome, error) {
-	tables, err := benchtab.Stat(benchtab.Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
+func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
+	table, err := statUnit(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, c.Unit, inputs...)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	table, err := tables.Unit(c.Unit)
-	if err != nil {
-		return nil, fmt.Errorf("claim %s: %w (-filter %q)", c.ID, err, c.Filter)
-	}
-	other, okOther := table.Col(c.Other)
-	base, okBase := table.Col(c.Base)
+	other, okOther := table.col(c.Other)
+	base, okBase := table.col(c.Base)
 	if !okOther || (c.Base != "" && !okBase) {
 		return nil, fmt.Errorf("claim %s: %s has no column %q or %q", c.ID, c.Col, c.Base, c.Other)
 	}
 
-	out := &Outcome{Claim: c}
+	out := &Outcome{}
 	var failures []string
-	for _, rowKey := range table.Rows {
-		o, ok := table.Cells[benchtab.TableKey{Row: rowKey, Col: other}]
+	for _, rowKey := range table.rows {
+		o, ok := table.cells[cellKey{rowKey, other}]
 		if !ok {
 			continue
 		}
 		row := Row{
 			Name:  rowKey.StringValues(),
-			Other: Quantity(o.Summary.Center, c.Unit), OtherNum: number(o.Summary.Center), OtherValue: o.Summary.Center,
+			Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center,
 		}
-		value := o.Summary.Center
+		value := o.summary.Center
 		if c.Base != "" {
-			cmp, ok := table.Compare(rowKey, base, other)
+			cmp, ok := table.compare(rowKey, base, other)
 			if !ok {
 				continue
 			}
-			b := table.Cells[benchtab.TableKey{Row: rowKey, Col: base}]
-			row.Base, row.BaseNum, row.BaseValue = Quantity(b.Summary.Center, c.Unit), number(b.Summary.Center), b.Summary.Center
-			row.Ratio = o.Summary.Center / b.Summary.Center
+			b := table.cells[cellKey{rowKey, base}]
+			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, c.Unit), number(b.summary.Center), b.summary.Center
+			row.Ratio = o.summary.Center / b.summary.Center
 			row.Lower = row.Ratio < 1
 			row.Times = times(row.Ratio)
 			row.P = cmp.String()
@@ -178,13 +177,17 @@ func (c *Claim) check(row Row, value float64) string {
 	if c.Base == "" {
 		if value < c.Want.Min || value > c.Want.Max {
 			return fmt.Sprintf("%s: %s %s is %s, want %s to %s", row.Name, c.Other, c.Unit, row.Other,
-				Quantity(c.Want.Min, c.Unit), Quantity(c.Want.Max, c.Unit))
+				quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit))
 		}
 		return ""
 	}
 	var why []string
 	if value < c.Want.Min || value > c.Want.Max {
-		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, value, row.Times, lessMore(row.Lower), c.Want))
+		lessMore := "more"
+		if row.Lower {
+			lessMore = "less"
+		}
+		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, value, row.Times, lessMore, c.Want))
 	}
 	if !row.significant && !c.NoUTest {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
@@ -205,31 +208,20 @@ func (w Want) String() string {
 	return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max)
 }
 
-func lessMore(lower bool) string {
-	if lower {
-		return "less"
-	}
-	return "more"
-}
-
 // times formats how many times larger or smaller a ratio is, to two
 // significant figures: 0.333 and 3.0 are both "3.0x".
 func times(ratio float64) string {
 	if ratio < 1 {
 		ratio = 1 / ratio
 	}
-	return sig2(ratio) + "x"
-}
-
-func sig2(v float64) string {
-	switch {
-	case v >= 10:
-		return fmt.Sprintf("%.0f", v)
-	default:
-		return fmt.Sprintf("%.1f", v)
+	if ratio >= 10 {
+		return fmt.Sprintf("%.0fx", ratio)
 	}
+	return fmt.Sprintf("%.1fx", ratio)
 }
 
+// span is the range of the rows' Times, from the ratio nearest 1 to the
+// farthest.
 func span(rows []Row) string {
 	lo, hi := rows[0], rows[0]
 	for _, r := range rows {
@@ -244,4 +236,56 @@ func span(rows []Row) string {
 		return lo.Times
 	}
 	return strings.TrimSuffix(lo.Times, "x") + "x to " + hi.Times
+}
+
+// quantity formats a value of a benchstat (tidied) unit for prose, to
+// three significant figures: seconds per op as a duration ("10.9 ms"),
+// bytes in SI multiples, as the benchmarks report them ("156 MB"), and
+// anything else as a number before its unit ("2010 trans/s"). A name
+// before a hyphen is dropped: a peak-B of 1.56e8 is "156 MB".
+func quantity(v float64, unit string) string {
+	base, per, _ := strings.Cut(unit, "/")
+	suffix := ""
+	if per != "" && per != "op" {
+		suffix = "/" + per
+	}
+	measure := base[strings.LastIndexByte(base, '-')+1:] // "peak-B" measures bytes
+	type prefix struct {
+		factor float64
+		name   string
+	}
+	var prefixes []prefix
+	switch measure {
+	case "sec":
+		prefixes = []prefix{{1, "s"}, {1e-3, "ms"}, {1e-6, "µs"}, {1e-9, "ns"}}
+	case "B":
+		prefixes = []prefix{{1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}
+	default:
+		return number(v) + " " + unit
+	}
+	p := prefixes[len(prefixes)-1]
+	for _, q := range prefixes {
+		if math.Abs(v) >= q.factor {
+			p = q
+			break
+		}
+	}
+	return number(v/p.factor) + " " + p.name + suffix
+}
+
+// number prints v to three significant figures, without an exponent:
+// "2009", "99.7", "0.0123".
+func number(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
 }

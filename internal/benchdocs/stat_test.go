@@ -1,11 +1,11 @@
-// Stat's figures must be the ones the pinned benchstat prints, and
-// Benchstat must print what go tool benchstat prints. These tests run go
+// stat's figures must be the ones the pinned benchstat prints, and
+// benchstat must print what go tool benchstat prints. These tests run go
 // tool benchstat (the tool in go.mod) on the same files with the same
 // flags: its CSV form prints each median in full, each interval and each
-// U-test, so Stat's can be compared with it exactly.
+// U-test, so stat's can be compared with it exactly.
 //
-//	go test ./internal/benchtab
-package benchtab_test
+//	go test -run 'Stat|Benchstat|Command' ./internal/benchdocs
+package benchdocs
 
 import (
 	"encoding/csv"
@@ -18,61 +18,60 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
-	"github.com/joinall/joinall/internal/benchtab"
 )
-
-// Benchstat runs go tool benchstat, whose output is copied by
-// goroutines of os/exec: none may outlive a test.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // statCases are benchstat invocations over the files of testdata/.
 var statCases = []struct {
 	name  string
-	give  benchtab.Args
+	give  Args
 	files []string
 }{
 	{name: "defaults", files: []string{"testdata/run.txt"}},
-	{name: "variants_as_columns", give: benchtab.Args{Col: "/variant"}, files: []string{"testdata/run.txt"}},
+	{name: "variants_as_columns", give: Args{Col: "/variant"}, files: []string{"testdata/run.txt"}},
 	{
 		name:  "filter_by_name_and_unit",
-		give:  benchtab.Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"},
+		give:  Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"},
 		files: []string{"testdata/run.txt"},
 	},
-	{name: "row_and_col", give: benchtab.Args{Row: "/tasks", Col: "/variant"}, files: []string{"testdata/run.txt"}},
+	{name: "row_and_col", give: Args{Row: "/tasks", Col: "/variant"}, files: []string{"testdata/run.txt"}},
 	{
 		// The pair of files that differ in GOMAXPROCS alone, as the
 		// README compares them: a column per file.
 		name:  "pair_ignoring_gomaxprocs",
-		give:  benchtab.Args{Filter: ".unit:ns/op", Ignore: "gomaxprocs,/gomaxprocs"},
+		give:  Args{Filter: ".unit:ns/op", Ignore: "gomaxprocs,/gomaxprocs"},
 		files: []string{"testdata/run-cpu1.txt", "testdata/run.txt"},
 	},
 }
 
 // TestStatAgreesWithBenchstat: every median, interval and U-test of
-// Stat's tables, laid out as benchstat -format csv lays out its rows, is
+// stat's tables, laid out as benchstat -format csv lays out its rows, is
 // what benchstat prints, table by table.
 func TestStatAgreesWithBenchstat(t *testing.T) {
 	for _, tt := range statCases {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			tables, err := benchtab.Stat(tt.give, inputs(t, tt.files...)...)
-			require.NoError(t, err, "Stat(%+v)", tt.give)
-			csvArgs := tt.give
-			csvArgs.Format = "csv"
+			tables, err := stat(tt.give, inputs(t, tt.files...)...)
+			require.NoError(t, err, "stat(%+v)", tt.give)
 
-			out, err := benchtab.Benchstat(t.Context(), ".", csvArgs, tt.files...)
-			require.NoError(t, err)
-			want := csvTables(t, out)
+			want := csvTables(t, goToolBenchstat(t, "csv", tt.give, tt.files...))
 
-			require.NotEmpty(t, want, "benchstat's tables:\n%s", out)
-			require.Len(t, tables.Tables, len(want), "Stat(%+v): tables, against %s", tt.give, csvArgs.Command(tt.files...))
-			for i, table := range tables.Tables {
-				assert.Equal(t, want[i].unit, table.Unit, "table %d's unit", i)
-				assert.Equal(t, want[i].rows, records(table), "table %d (%s) of %s", i, table.Unit, csvArgs.Command(tt.files...))
+			require.NotEmpty(t, want, "benchstat's tables")
+			require.Len(t, tables, len(want), "stat(%+v): tables, against %s -format csv", tt.give, tt.give.command(tt.files...))
+			for i, table := range tables {
+				assert.Equal(t, want[i].unit, table.unit, "table %d's unit", i)
+				assert.Equal(t, want[i].rows, records(table), "table %d (%s) of %s -format csv", i, table.unit, tt.give.command(tt.files...))
 			}
 		})
 	}
+}
+
+// goToolBenchstat runs go tool benchstat as a reader would, in the
+// format given.
+func goToolBenchstat(tb testing.TB, format string, a Args, files ...string) string {
+	tb.Helper()
+	args := append([]string{"tool", "benchstat", "-format", format}, a.flags()...)
+	out, err := exec.Command("go", append(args, files...)...).Output()
+	require.NoError(tb, err, "go %q", args)
+	return string(out)
 }
 
 // TestBenchstat: the text is go tool benchstat's, with the names of the
@@ -80,14 +79,12 @@ func TestStatAgreesWithBenchstat(t *testing.T) {
 func TestBenchstat(t *testing.T) {
 	for _, tt := range statCases {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			args := append([]string{"tool", "benchstat"}, tt.give.Flags()...)
-			want, err := exec.Command("go", append(args, tt.files...)...).Output()
-			require.NoError(t, err, "go %q", args)
+			want := goToolBenchstat(t, "text", tt.give, tt.files...)
 
-			got, err := benchtab.Benchstat(t.Context(), ".", tt.give, tt.files...)
+			got, err := benchstat(".", tt.give, tt.files...)
 
 			require.NoError(t, err)
-			assert.Equal(t, string(want), got, "Benchstat against %s", tt.give.Command(tt.files...))
+			assert.Equal(t, want, got, "benchstat against %s", tt.give.command(tt.files...))
 		})
 	}
 }
@@ -97,18 +94,18 @@ func TestBenchstatErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
 	tests := []struct {
 		name  string
-		give  benchtab.Args
+		give  Args
 		files []string
 		want  string
 	}{
-		{name: "bad_filter", give: benchtab.Args{Filter: ".name:("}, files: []string{"testdata/run.txt"}, want: "parsing -filter"},
+		{name: "bad_filter", give: Args{Filter: ".name:("}, files: []string{"testdata/run.txt"}, want: "parsing -filter"},
 		{name: "no_such_file", files: []string{"testdata/nope.txt"}, want: "nope.txt"},
 		{name: "malformed_line", files: []string{bad}, want: "bad.txt:1: parsing measurement"},
 		{name: "no_input", want: "no input"},
 	}
 	for _, tt := range tests {
-		_, err := benchtab.Benchstat(t.Context(), ".", tt.give, tt.files...)
-		assert.ErrorContains(t, err, tt.want, "case %s: Benchstat(%+v, %q)", tt.name, tt.give, tt.files)
+		_, err := benchstat(".", tt.give, tt.files...)
+		assert.ErrorContains(t, err, tt.want, "case %s: benchstat(%+v, %q)", tt.name, tt.give, tt.files)
 	}
 }
 
@@ -116,68 +113,66 @@ func TestStatErrors(t *testing.T) {
 	in := inputs(t, "testdata/run.txt")
 	tests := []struct {
 		name string
-		give benchtab.Args
+		give Args
 		want string
 	}{
-		{name: "bad_filter", give: benchtab.Args{Filter: ".name:("}, want: "parsing -filter"},
-		{name: "bad_col", give: benchtab.Args{Col: "@"}, want: "parsing -col"},
-		{name: "bad_ignore", give: benchtab.Args{Ignore: "@"}, want: "parsing -ignore"},
+		{name: "bad_filter", give: Args{Filter: ".name:("}, want: "parsing -filter"},
+		{name: "bad_col", give: Args{Col: "@"}, want: "parsing -col"},
+		{name: "bad_ignore", give: Args{Ignore: "@"}, want: "parsing -ignore"},
 	}
 	for _, tt := range tests {
-		_, err := benchtab.Stat(tt.give, in...)
-		assert.ErrorContains(t, err, tt.want, "Stat(%+v)", tt.give)
+		_, err := stat(tt.give, in...)
+		assert.ErrorContains(t, err, tt.want, "stat(%+v)", tt.give)
 	}
-	_, err := benchtab.Stat(benchtab.Args{})
-	assert.Error(t, err, "Stat with no input")
-	_, err = benchtab.Stat(benchtab.Args{}, benchtab.Input{Name: "bad.txt", Data: []byte("BenchmarkX 1 abc ns/op\n")})
-	assert.ErrorContains(t, err, "bad.txt:1", "Stat of a malformed result line")
+	_, err := stat(Args{})
+	assert.Error(t, err, "stat with no input")
+	_, err = stat(Args{}, Input{Name: "bad.txt", Data: []byte("BenchmarkX 1 abc ns/op\n")})
+	assert.ErrorContains(t, err, "bad.txt:1", "stat of a malformed result line")
 }
 
-func TestTablesUnit(t *testing.T) {
-	tables, err := benchtab.Stat(benchtab.Args{Col: "/variant"}, inputs(t, "testdata/run.txt")...)
-	require.NoError(t, err)
-	pair, err := benchtab.Stat(benchtab.Args{Col: "/variant"}, inputs(t, "testdata/run-cpu1.txt", "testdata/run.txt")...)
-	require.NoError(t, err)
+func TestStatUnit(t *testing.T) {
+	one := inputs(t, "testdata/run.txt")
+	pair := inputs(t, "testdata/run-cpu1.txt", "testdata/run.txt")
 
-	got, err := tables.Unit("sec/op")
+	got, err := statUnit(Args{Col: "/variant"}, "sec/op", one...)
 	require.NoError(t, err)
-	assert.Equal(t, "sec/op", got.Unit)
-	_, err = tables.Unit("trans/s")
+	assert.Equal(t, "sec/op", got.unit)
+	_, err = statUnit(Args{Col: "/variant"}, "trans/s", one...)
 	assert.ErrorContains(t, err, "no trans/s results")
-	_, err = pair.Unit("sec/op")
+	_, err = statUnit(Args{Col: "/variant"}, "sec/op", pair...)
 	assert.ErrorContains(t, err, "more than one sec/op table", "two files whose gomaxprocs differ")
 }
 
 func TestCommand(t *testing.T) {
 	tests := []struct {
-		give  benchtab.Args
+		give  Args
 		files []string
 		want  string
 	}{
 		{files: []string{"a.txt"}, want: "go tool benchstat a.txt"},
 		{
-			give:  benchtab.Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB)", Col: "/variant"},
+			give:  Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB)", Col: "/variant"},
 			files: []string{"testdata/bench/sleep.txt"},
 			want:  "go tool benchstat -filter '.name:Sleep .unit:(ns/op OR peak-MB)' -col /variant testdata/bench/sleep.txt",
 		},
 		{
-			give:  benchtab.Args{Ignore: "gomaxprocs,/gomaxprocs", Filter: "it's"},
+			give:  Args{Ignore: "gomaxprocs,/gomaxprocs", Filter: "it's"},
 			files: []string{"a.txt", "b.txt"},
 			want:  `go tool benchstat -filter 'it'\''s' -ignore gomaxprocs,/gomaxprocs a.txt b.txt`,
 		},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, tt.give.Command(tt.files...), "%+v.Command(%q)", tt.give, tt.files)
+		assert.Equal(t, tt.want, tt.give.command(tt.files...), "%+v.command(%q)", tt.give, tt.files)
 	}
 }
 
-func inputs(tb testing.TB, files ...string) []benchtab.Input {
+func inputs(tb testing.TB, files ...string) []Input {
 	tb.Helper()
-	var in []benchtab.Input
+	var in []Input
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		require.NoError(tb, err)
-		in = append(in, benchtab.Input{Name: f, Data: data})
+		in = append(in, Input{Name: f, Data: data})
 	}
 	return in
 }
@@ -186,7 +181,7 @@ func inputs(tb testing.TB, files ...string) []benchtab.Input {
 // row's label, then for each column the median in full and the interval,
 // and beside every column but the first, the change from the first and
 // the U-test.
-func records(t *benchtab.Table) [][]string {
+func records(t *statTable) [][]string {
 	// Where column i starts: after the label, the first column's two
 	// fields, and four for each column after it.
 	start := func(i int) int {
@@ -196,20 +191,20 @@ func records(t *benchtab.Table) [][]string {
 		return 3 + (i-1)*4
 	}
 	var out [][]string
-	for _, row := range t.Rows {
+	for _, row := range t.rows {
 		rec := []string{row.StringValues()}
-		for i, col := range t.Cols {
-			cell, ok := t.Cells[benchtab.TableKey{Row: row, Col: col}]
+		for i, col := range t.cols {
+			c, ok := t.cells[cellKey{row, col}]
 			if !ok {
 				continue
 			}
 			for len(rec) < start(i) {
 				rec = append(rec, "")
 			}
-			rec = append(rec, fmt.Sprint(cell.Summary.Center), cell.Summary.PctRangeString())
-			if cmp, ok := t.Compare(row, t.Cols[0], col); ok && i > 0 {
-				base := t.Cells[benchtab.TableKey{Row: row, Col: t.Cols[0]}]
-				rec = append(rec, cmp.FormatDelta(base.Summary.Center, cell.Summary.Center), cmp.String())
+			rec = append(rec, fmt.Sprint(c.summary.Center), c.summary.PctRangeString())
+			if cmp, ok := t.compare(row, t.cols[0], col); ok && i > 0 {
+				base := t.cells[cellKey{row, t.cols[0]}]
+				rec = append(rec, cmp.FormatDelta(base.summary.Center, c.summary.Center), cmp.String())
 			}
 		}
 		out = append(out, rec)

@@ -2,8 +2,8 @@
 // data stop bearing out what it asserts: in direction, in size, or in
 // significance.
 //
-//	go test ./internal/claims
-package claims_test
+//	go test -run 'Claim|Quantity' ./internal/benchdocs
+package benchdocs
 
 import (
 	"fmt"
@@ -14,20 +14,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
-	"github.com/joinall/joinall/internal/benchtab"
-	"github.com/joinall/joinall/internal/claims"
 )
 
-// A claim is checked against go tool benchstat, whose output is copied by
-// goroutines of os/exec: none may outlive a test.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// run makes a benchmark file: six results for each name, spread by ±0.5 %
+// sleepRun makes a benchmark file: six results for each name, spread by ±0.5 %
 // around its ns/op (so that six against six is significant, p=0.002).
 // Each key of perOp is a name after "BenchmarkSleep/".
-func run(perOp map[string]float64, order ...string) benchtab.Input {
+func sleepRun(perOp map[string]float64, order ...string) Input {
 	var b strings.Builder
 	b.WriteString("goos: linux\n")
 	for _, name := range order {
@@ -36,17 +28,17 @@ func run(perOp map[string]float64, order ...string) benchtab.Input {
 			fmt.Fprintf(&b, "BenchmarkSleep/%s-2\t10\t%.0f ns/op\n", name, ns)
 		}
 	}
-	return benchtab.Input{Name: "run.txt", Data: []byte(b.String())}
+	return Input{Name: "run.txt", Data: []byte(b.String())}
 }
 
-var threeSleeps = claims.Claim{
+var threeSleeps = Claim{
 	ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-	Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2.5, 3.5),
+	Base: "sequential", Other: "goroutines", Want: TimesLess(2.5, 3.5),
 	Say: `{{.Base}} in order, {{.Other}} spawned: {{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
 }
 
 func TestClaimHolds(t *testing.T) {
-	in := run(map[string]float64{
+	in := sleepRun(map[string]float64{
 		"tasks=3/variant=sequential": 30e6,
 		"tasks=3/variant=goroutines": 10e6,
 	}, "tasks=3/variant=sequential", "tasks=3/variant=goroutines")
@@ -67,24 +59,23 @@ func TestClaimAgreesWithBenchstat(t *testing.T) {
 		"tasks=3/variant=sequential", "tasks=3/variant=goroutines",
 		"tasks=100/variant=sequential", "tasks=100/variant=goroutines",
 	}
-	in := run(map[string]float64{order[0]: 30.3e6, order[1]: 10.1e6, order[2]: 1.01e9, order[3]: 10.7e6}, order...)
+	in := sleepRun(map[string]float64{order[0]: 30.3e6, order[1]: 10.1e6, order[2]: 1.01e9, order[3]: 10.7e6}, order...)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644))
-	claim := claims.Claim{
+	claim := Claim{
 		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
-		Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2, 100), Say: `{{.Times}}`,
+		Base: "sequential", Other: "goroutines", Want: TimesLess(2, 100), Say: `{{.Times}}`,
 	}
-	args := benchtab.Args{Filter: claim.Filter, Col: claim.Col, Format: "csv"}
+	args := Args{Filter: claim.Filter, Col: claim.Col}
 
 	got, err := claim.Eval(in)
 	require.NoError(t, err)
-	out, err := benchtab.Benchstat(t.Context(), dir, args, in.Name)
-	require.NoError(t, err)
+	out := goToolBenchstat(t, "csv", args, filepath.Join(dir, in.Name))
 
 	require.Len(t, got.Rows, 2)
 	for _, row := range got.Rows {
 		want := csvCells(t, out, claim.Unit, row.Name)
-		assert.Equal(t, want[claim.Base][0], fmt.Sprint(row.BaseValue), "%s: %s's median, against %s", row.Name, claim.Base, args.Command(in.Name))
+		assert.Equal(t, want[claim.Base][0], fmt.Sprint(row.BaseValue), "%s: %s's median, against %s -format csv", row.Name, claim.Base, args.command(in.Name))
 		assert.Equal(t, want[claim.Other][0], fmt.Sprint(row.OtherValue), "%s: %s's median", row.Name, claim.Other)
 		assert.Equal(t, want[claim.Other][3], row.P, "%s: %s against %s", row.Name, claim.Other, claim.Base)
 	}
@@ -128,7 +119,7 @@ func TestClaimBreaks(t *testing.T) {
 	tests := []struct {
 		name     string
 		give     map[string]float64
-		claim    claims.Claim
+		claim    Claim
 		wantText string
 		wantErr  string
 	}{
@@ -153,9 +144,9 @@ func TestClaimBreaks(t *testing.T) {
 			// comparison claim must also be significant.
 			name: "not_significant",
 			give: map[string]float64{seq: 10e6, gor: 10e6},
-			claim: func() claims.Claim {
+			claim: func() Claim {
 				c := threeSleeps
-				c.Want = claims.Times(0.5, 2)
+				c.Want = Times(0.5, 2)
 				return c
 			}(),
 			wantText: "10.0 ms in order, 10.0 ms spawned: 1.0x slower (p=1.000 n=6).",
@@ -164,9 +155,9 @@ func TestClaimBreaks(t *testing.T) {
 		{
 			name: "out_of_range",
 			give: map[string]float64{seq: 30e6, gor: 16e6},
-			claim: claims.Claim{
+			claim: Claim{
 				ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-				Other: "goroutines", Want: claims.Between(10e-3, 15e-3),
+				Other: "goroutines", Want: Between(10e-3, 15e-3),
 				Say: `{{.Other}} for a 10 ms sleep.`,
 			},
 			wantText: "16.0 ms for a 10 ms sleep.",
@@ -175,7 +166,7 @@ func TestClaimBreaks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			got, err := tt.claim.Eval(run(tt.give, seq, gor))
+			got, err := tt.claim.Eval(sleepRun(tt.give, seq, gor))
 
 			require.NoError(t, err, "Eval: the claim can be evaluated")
 			assert.Equal(t, tt.wantText, got.Text, "the sentence says what the data say")
@@ -194,10 +185,10 @@ func TestClaimWithoutUTest(t *testing.T) {
 	}{{"gevent", 42e9}, {"gevent", 43e9}, {"gevent", 44e9}, {"go", 3.5e9}, {"go", 3.6e9}, {"go", 3.7e9}} {
 		fmt.Fprintf(&b, "BenchmarkFanout/tasks=1000000/runtime=%s 1 %.0f ns/op\n", r.runtime, r.ns)
 	}
-	in := benchtab.Input{Name: "fanout.txt", Data: []byte(b.String())}
-	claim := claims.Claim{
+	in := Input{Name: "fanout.txt", Data: []byte(b.String())}
+	claim := Claim{
 		ID: "fanout", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
-		Base: "gevent", Other: "go", Want: claims.TimesLess(5, 20),
+		Base: "gevent", Other: "go", Want: TimesLess(5, 20),
 		Say: `{{.Base}} against {{.Other}}: {{.Times}} ({{.P}}).`,
 	}
 	tests := []struct {
@@ -226,9 +217,9 @@ func TestClaimWithoutUTest(t *testing.T) {
 
 // TestClaimEveryRow: a claim over several rows must hold in each.
 func TestClaimEveryRow(t *testing.T) {
-	claim := claims.Claim{
+	claim := Claim{
 		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
-		Base: "sequential", Other: "goroutines", Want: claims.TimesLess(2, 100),
+		Base: "sequential", Other: "goroutines", Want: TimesLess(2, 100),
 		Say: `{{.Times}} faster in {{len .Rows}} rows.`,
 	}
 	order := []string{"tasks=3/variant=sequential", "tasks=3/variant=goroutines", "tasks=100/variant=sequential", "tasks=100/variant=goroutines"}
@@ -242,7 +233,7 @@ func TestClaimEveryRow(t *testing.T) {
 		{name: "one_fails", give: 900e6, wantText: "1.1x to 3.0x faster in 2 rows.", wantErr: true},
 	}
 	for _, tt := range tests {
-		in := run(map[string]float64{order[0]: 30e6, order[1]: 10e6, order[2]: 1e9, order[3]: tt.give}, order...)
+		in := sleepRun(map[string]float64{order[0]: 30e6, order[1]: 10e6, order[2]: 1e9, order[3]: tt.give}, order...)
 
 		got, err := claim.Eval(in)
 
@@ -253,23 +244,23 @@ func TestClaimEveryRow(t *testing.T) {
 }
 
 func TestClaimCannotEval(t *testing.T) {
-	in := run(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
+	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
 		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	edit := func(f func(c *claims.Claim)) claims.Claim {
+	edit := func(f func(c *Claim)) Claim {
 		c := threeSleeps
 		f(&c)
 		return c
 	}
 	tests := []struct {
 		name string
-		give claims.Claim
+		give Claim
 		want string
 	}{
-		{name: "no_such_unit", give: edit(func(c *claims.Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
-		{name: "no_such_column", give: edit(func(c *claims.Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
-		{name: "no_rows", give: edit(func(c *claims.Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
-		{name: "bad_filter", give: edit(func(c *claims.Claim) { c.Filter = "(" }), want: "parsing -filter"},
-		{name: "bad_template", give: edit(func(c *claims.Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
+		{name: "no_such_unit", give: edit(func(c *Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
+		{name: "no_such_column", give: edit(func(c *Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
+		{name: "no_rows", give: edit(func(c *Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
+		{name: "bad_filter", give: edit(func(c *Claim) { c.Filter = "(" }), want: "parsing -filter"},
+		{name: "bad_template", give: edit(func(c *Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
 	}
 	for _, tt := range tests {
 		_, err := tt.give.Eval(in)
@@ -294,6 +285,6 @@ func TestQuantity(t *testing.T) {
 		{give: 0, unit: "failed", want: "0 failed"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, claims.Quantity(tt.give, tt.unit), "Quantity(%g, %q)", tt.give, tt.unit)
+		assert.Equal(t, tt.want, quantity(tt.give, tt.unit), "quantity(%g, %q)", tt.give, tt.unit)
 	}
 }

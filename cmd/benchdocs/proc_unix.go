@@ -1,6 +1,6 @@
 //go:build unix
 
-package benchrun
+package main
 
 import (
 	"os/exec"
@@ -30,7 +30,8 @@ func interruptGroup(cmd *exec.Cmd) (done func()) {
 				mu.Lock()
 				defer mu.Unlock()
 				if !exited {
-					syscall.Kill(-pgid, syscall.SIGKILL)
+					// ESRCH means nothing of the group is left to kill.
+					_ = syscall.Kill(-pgid, syscall.SIGKILL)
 				}
 			})
 		}

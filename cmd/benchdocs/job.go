@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/joinall/joinall/internal/benchdocs"
+)
+
+// A job is one run of an experiment: one go test, whose output goes to
+// one file after the header. Jobs with the same file write it in turn.
+type job struct {
+	e      *benchdocs.Experiment
+	label  string   // in progress lines: "serving -cpu 1"
+	dir    string   // where go test runs: the module's root
+	argv   []string // go test's command line
+	count  int      // its -count
+	file   string   // NAME.txt or NAME-SUFFIX.txt
+	header []benchdocs.Line
+	expect []expected // the results expected, in order; nil when not known
+
+	seen map[string]bool // the results' names, once run
+}
+
+// An expected result: the benchmark's name without its -GOMAXPROCS
+// suffix, and about how long it takes.
+type expected struct {
+	name string
+	est  time.Duration
+}
+
+// plan makes a job of each run of each experiment, with what the
+// committed run says to expect of it when it runs whole.
+func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, date time.Time) ([]*job, error) {
+	env, err := environment(ctx, o.root, date)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []*job
+	for i := range experiments {
+		e := &experiments[i]
+		for _, r := range e.Runs {
+			count := o.count
+			if r.Count > 0 {
+				count = min(count, r.Count)
+			}
+			bench := benchdocs.Bench(r.Benchmarks)
+			if r.Sub != "" {
+				bench += "/" + r.Sub
+			}
+			argv := []string{"go", "test", "-run", "^$"}
+			if o.bench != "" {
+				// What the pattern asks for, in every run, but for the
+				// benchmarks of the package's other runs.
+				var others []string
+				for _, e2 := range experiments {
+					for _, f := range e2.Benchmarks() {
+						if e2.Pkg == e.Pkg && !slices.Contains(r.Benchmarks, f) {
+							others = append(others, f)
+						}
+					}
+				}
+				bench = o.bench
+				argv = append(argv, "-skip", benchdocs.Bench(others))
+			}
+			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count))
+			if o.benchtime != "" {
+				argv = append(argv, "-benchtime", o.benchtime)
+			}
+			// go test's default timeout of 10 minutes is shorter than a
+			// full run may take on a slow machine; an hour still ends a
+			// hung benchmark.
+			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), e.Pkg)
+			file := filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))
+			j := &job{
+				e: e, label: strings.Join(append([]string{e.Name}, r.Args...), " "), dir: o.root, argv: argv, count: count, file: file,
+				header: with(env, append([]benchdocs.Line{
+					{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")},
+				}, r.Header...)...),
+			}
+			if o.bench == "" {
+				path := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir), file)
+				if j.expect, err = expect(path, r.Benchmarks, count, o.benchtime); err != nil {
+					return nil, err
+				}
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs, nil
+}
+
+// measure runs the jobs in order, each into its file under root's
+// scratch directory, and stops at the first that fails.
+func measure(ctx context.Context, root string, jobs []*job, p *progress) error {
+	for i, j := range jobs {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if slices.ContainsFunc(jobs[:i], func(k *job) bool { return k.file == j.file }) {
+			flags = os.O_WRONLY | os.O_APPEND
+		}
+		f, err := os.OpenFile(filepath.Join(root, scratch, j.file), flags, 0o644)
+		if err != nil {
+			return err
+		}
+		err = j.run(ctx, f, p)
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: %w", j.label, cerr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run writes the job's header and go test's standard output to w, and
+// tells p of each result. go test and the test binary are interrupted
+// when ctx ends.
+func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
+	for _, l := range j.header {
+		if _, err := fmt.Fprintf(w, "%s: %s\n", l.Key, l.Value); err != nil {
+			return fmt.Errorf("%s: %w", j.label, err)
+		}
+	}
+	cmd := exec.CommandContext(ctx, j.argv[0], j.argv[1:]...)
+	cmd.Dir = j.dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	exited := interruptGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", strings.Join(j.argv, " "), err)
+	}
+	p.begin(j)
+	j.seen = map[string]bool{}
+	out := io.TeeReader(stdout, w)
+	rd := benchfmt.NewReader(out, j.file)
+	for rd.Scan() {
+		if res, ok := rd.Result().(*benchfmt.Result); ok {
+			j.seen[resultName(res.Name)] = true
+			p.result(resultName(res.Name))
+		}
+	}
+	// What the reader left, if it stopped early, still goes to w.
+	_, copyErr := io.Copy(io.Discard, out)
+	waitErr := cmd.Wait()
+	exited()
+	p.end(j)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: %w", j.label, context.Cause(ctx))
+	case waitErr != nil:
+		return fmt.Errorf("%s: %s: %w\n%s", j.label, strings.Join(j.argv, " "), waitErr, strings.TrimSpace(stderr.String()))
+	}
+	if err := errors.Join(rd.Err(), copyErr); err != nil {
+		return fmt.Errorf("%s: %w", j.label, err)
+	}
+	return nil
+}
+
+// missing are the expected benchmarks that gave no result.
+func (j *job) missing() []string {
+	var names []string
+	for _, x := range j.expect {
+		if !j.seen[x.name] && !slices.Contains(names, "Benchmark"+x.name) {
+			names = append(names, "Benchmark"+x.name)
+		}
+	}
+	return names
+}
+
+// resultName is a result's benchmark name without its -GOMAXPROCS
+// suffix: "Sleep/tasks=3".
+func resultName(n benchfmt.Name) string {
+	base, parts := n.Parts()
+	if len(parts) > 0 && parts[len(parts)-1][0] == '-' {
+		parts = parts[:len(parts)-1]
+	}
+	return string(base) + string(bytes.Join(parts, nil))
+}
+
+// expect returns the results that a run of the functions is expected to
+// print, in go test's order, from their committed run at path: each of
+// its benchmarks count times in a row, each taking about what it took
+// then, and at least -benchtime; nil when nothing is committed.
+func expect(path string, funcs []string, count int, benchtime string) ([]expected, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	least, iterations, err := parseBenchtime(benchtime)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	perOp := map[string]float64{}
+	rd := benchfmt.NewReader(bytes.NewReader(data), path)
+	for rd.Scan() {
+		res, ok := rd.Result().(*benchfmt.Result)
+		if !ok || !slices.Contains(funcs, "Benchmark"+string(res.Name.Base())) {
+			continue
+		}
+		n := resultName(res.Name)
+		if _, seen := perOp[n]; !seen {
+			names = append(names, n)
+		}
+		perOp[n], _ = res.Value("sec/op") // the last run's is as good a guess as any
+	}
+	var rows []expected
+	for _, n := range names {
+		est := time.Duration(max(least.Seconds(), perOp[n]) * float64(time.Second))
+		if iterations > 0 {
+			est = time.Duration(float64(iterations) * perOp[n] * float64(time.Second))
+		}
+		for range count {
+			rows = append(rows, expected{name: n, est: est})
+		}
+	}
+	return rows, rd.Err()
+}
+
+// environment returns the header lines that say where and how a run was
+// measured: the date, the Go version (of the go command in dir), the
+// kernel, the cores, GOMAXPROCS and the listen backlog limit
+// (net.core.somaxconn, which caps a Go listener's backlog on Linux). go
+// test adds goos, goarch, pkg and cpu (the CPU model) itself.
+//
+// Every file of one run gets the same date, so that a pair of files that
+// differ in one setting differ in nothing else that benchstat reads.
+func environment(ctx context.Context, dir string, date time.Time) ([]benchdocs.Line, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	kernel := runtime.GOOS
+	if name := sysctl("kernel/ostype"); name != "unknown" {
+		kernel = name + " " + sysctl("kernel/osrelease")
+	}
+	return []benchdocs.Line{
+		{Key: "date", Value: date.UTC().Format("2006-01-02T15:04Z")},
+		{Key: "go", Value: strings.TrimSpace(string(out))},
+		{Key: "kernel", Value: kernel},
+		{Key: "cores", Value: strconv.Itoa(runtime.NumCPU())},
+		{Key: "gomaxprocs", Value: strconv.Itoa(runtime.GOMAXPROCS(0))},
+		{Key: "net.core.somaxconn", Value: sysctl("net/core/somaxconn")},
+	}, nil
+}
+
+// sysctl reads a one-line file under /proc/sys, or says "unknown" where
+// there is none (not Linux).
+func sysctl(name string) string {
+	b, err := os.ReadFile("/proc/sys/" + name)
+	if s := strings.TrimSpace(string(b)); err == nil && s != "" {
+		return s
+	}
+	return "unknown"
+}
+
+// with returns lines with the values of the keys in set replaced, and
+// the keys that lines lack appended, in the order given.
+func with(lines []benchdocs.Line, set ...benchdocs.Line) []benchdocs.Line {
+	out := slices.Clone(lines)
+	for _, s := range set {
+		if i := slices.IndexFunc(out, func(l benchdocs.Line) bool { return l.Key == s.Key }); i >= 0 {
+			out[i].Value = s.Value
+		} else {
+			out = append(out, s)
+		}
+	}
+	return out
+}
