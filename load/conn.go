@@ -84,7 +84,7 @@ func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *htt
 		intended = start
 	}
 	deadline := start.Add(u.d.cfg.Timeout)
-	resp, n, err := u.roundTrip(req, deadline)
+	a, err := u.roundTrip(req, start, deadline)
 	end := time.Now()
 	if err != nil {
 		if u.ended() {
@@ -93,14 +93,11 @@ func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *htt
 		u.rec.fail(classify(err, !end.Before(deadline)))
 		return nil
 	}
-	code := resp.StatusCode
-	u.rec.timed(end.Sub(intended), end.Sub(start), n, code)
-	if !follow || code < 300 || code > 399 {
-		return nil
-	}
-	loc, err := resp.Location()
-	if err != nil {
-		return nil // a 3xx without a usable Location ends the repetition
+	u.lastUsed = end
+	u.rec.timed(end.Sub(intended), end.Sub(start), a.bytes, a.code)
+	loc := a.location
+	if !follow || loc == nil {
+		return nil // not a redirect, or one without a usable Location
 	}
 	next := u.d.req.Clone(context.Background())
 	next.URL, next.Host = loc, loc.Host
@@ -112,32 +109,42 @@ func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *htt
 	return next
 }
 
-// roundTrip sends req and reads the whole response before deadline, on the
-// user's connection or a new one, and returns the response and its body's
-// length. A reused connection that the server had closed is retried once,
-// by the rule in the package doc.
-func (u *user) roundTrip(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+// An answer is what a transaction received: the final response's status,
+// whether the server closes the connection after it, its body's length,
+// and, for a redirect, where it points.
+type answer struct {
+	code     int
+	close    bool
+	bytes    int64
+	location *url.URL // a 3xx's usable Location; nil otherwise
+}
+
+// roundTrip sends req, at start, and reads the whole response before
+// deadline, on the user's connection or a new one. A reused connection
+// that the server had closed is retried once, by the rule in the package
+// doc.
+func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, error) {
 	addr := hostPort(req.URL)
 	for retried := false; ; retried = true {
 		reused := u.conn != nil && u.addr == addr && u.used
-		idle := time.Since(u.lastUsed)
+		idle := start.Sub(u.lastUsed)
 		if err := u.connect(addr, deadline); err != nil {
-			return nil, 0, err
+			return answer{}, err
 		}
-		resp, n, err := u.exchange(req, deadline)
+		a, err := u.exchange(req, deadline)
 		if err == nil {
-			if resp.Close || !u.d.cfg.KeepAlive {
+			if a.close || !u.d.cfg.KeepAlive {
 				u.hangUp()
 			} else {
-				u.used, u.lastUsed = true, time.Now()
+				u.used = true
 			}
-			return resp, n, nil
+			return a, nil
 		}
 		u.hangUp()
 		if reused && !retried && closedWhileIdle(err, idle) && !u.ended() {
 			continue
 		}
-		return nil, 0, err
+		return answer{}, err
 	}
 }
 
@@ -204,37 +211,64 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	return nil
 }
 
-// exchange writes req on the user's connection and reads the response and
-// its body, all before deadline.
-func (u *user) exchange(req *http.Request, deadline time.Time) (*http.Response, int64, error) {
+// exchange writes req on the user's connection and reads the answer, all
+// before deadline.
+func (u *user) exchange(req *http.Request, deadline time.Time) (answer, error) {
 	if err := u.conn.SetDeadline(deadline); err != nil {
-		return nil, 0, &writeError{err} // nothing sent
+		return answer{}, &writeError{err} // nothing sent
 	}
 	// watch cuts the connection by setting a deadline in the past when
 	// ctx ends; a deadline set after that would undo the cut, so look
 	// again now that this one is set.
 	if err := u.ctx.Err(); err != nil {
-		return nil, 0, err
+		return answer{}, err
 	}
 	if err := u.send(req); err != nil {
-		return nil, 0, &writeError{err}
+		return answer{}, &writeError{err}
 	}
-	resp, err := u.readResponse(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := u.drain(resp.Body)
-	return resp, n, err
+	return u.readAnswer(req)
 }
 
-// readResponse reads the final response to req, with its headers (and
-// those of any 1xx responses before it) bounded by MaxHeaderBytes.
-func (u *user) readResponse(req *http.Request) (*http.Response, error) {
+// readAnswer reads the final response to req and its body, with its head
+// (and those of any 1xx responses before it) bounded by MaxHeaderBytes. A
+// common response whose head has arrived whole is read by quickHead, the
+// body counted and thrown away; any other by http.ReadResponse.
+func (u *user) readAnswer(req *http.Request) (answer, error) {
 	u.lim.n = u.lim.max
 	defer func() { u.lim.n = math.MaxInt64 }() // the body is not bounded, only drained
 	if _, err := u.br.Peek(1); err != nil {
-		return nil, &beforeResponseError{err}
+		return answer{}, &beforeResponseError{err}
 	}
+	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
+	if h, ok := quickHead(buffered); ok {
+		if _, err := u.br.Discard(h.size); err != nil {
+			return answer{}, err
+		}
+		u.lim.n = math.MaxInt64
+		n, err := u.br.Discard(int(h.length))
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // the body was cut short
+		}
+		return answer{code: h.code, close: h.close, bytes: int64(n)}, err
+	}
+	resp, err := u.readResponse(req)
+	if err != nil {
+		return answer{}, err
+	}
+	a := answer{code: resp.StatusCode, close: resp.Close}
+	if a.code >= 300 && a.code <= 399 {
+		if loc, err := resp.Location(); err == nil {
+			a.location = loc
+		}
+	}
+	u.lim.n = math.MaxInt64
+	a.bytes, err = u.drain(resp.Body)
+	return a, err
+}
+
+// readResponse reads the final response to req with net/http, skipping
+// 1xx responses before it.
+func (u *user) readResponse(req *http.Request) (*http.Response, error) {
 	for informational := 0; ; informational++ {
 		resp, err := http.ReadResponse(u.br, req)
 		switch {
