@@ -29,6 +29,7 @@ type job struct {
 	label  string   // in progress lines: "serving -cpu 1"
 	dir    string   // where go test runs: the module's root
 	argv   []string // go test's command line
+	env    []string // what it adds to the environment: "NAME=value"
 	count  int      // its -count
 	file   string   // NAME.txt or NAME-SUFFIX.txt
 	header []benchdocs.Line
@@ -88,7 +89,7 @@ func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, d
 			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), e.Pkg)
 			file := filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))
 			j := &job{
-				e: e, label: strings.Join(append([]string{e.Name}, r.Args...), " "), dir: o.root, argv: argv, count: count, file: file,
+				e: e, label: strings.Join(append([]string{e.Name}, r.Args...), " "), dir: o.root, argv: argv, env: r.Env, count: count, file: file,
 				header: with(env, append([]benchdocs.Line{
 					{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")},
 				}, r.Header...)...),
@@ -139,6 +140,9 @@ func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
 	}
 	cmd := exec.CommandContext(ctx, j.argv[0], j.argv[1:]...)
 	cmd.Dir = j.dir
+	if len(j.env) > 0 {
+		cmd.Env = append(os.Environ(), j.env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

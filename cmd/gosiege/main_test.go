@@ -31,11 +31,15 @@ import (
 	"github.com/joinall/joinall/internal/nettest"
 )
 
-// TestMain runs the tests, or, when the tests start this binary as
-// GOSIEGE_MAIN=1 gosiege ARGS, gosiege itself.
+// TestMain runs the tests; or, when the tests start this binary as
+// GOSIEGE_MAIN=1 gosiege ARGS, gosiege itself; or, as
+// GOSIEGE_SERVE_HELLO=1, a hello server for gosiege and other tools to load.
 func TestMain(m *testing.M) {
-	if os.Getenv("GOSIEGE_MAIN") == "1" {
+	switch {
+	case os.Getenv("GOSIEGE_MAIN") == "1":
 		main()
+	case os.Getenv("GOSIEGE_SERVE_HELLO") == "1":
+		serveHello()
 	}
 	goleak.VerifyTestMain(m)
 }

@@ -52,6 +52,7 @@ type Run struct {
 	// time allows: "^server=goroutine$".
 	Sub   string
 	Args  []string // more go test flags: "-cpu", "1"
+	Env   []string // what the run adds to its environment: "NAME=value"
 	Count int      // when set, the most runs of each benchmark, whatever -count says
 	// Header are the lines of the file's header that differ from the
 	// environment the run records: gomaxprocs: 1.

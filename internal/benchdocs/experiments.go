@@ -247,6 +247,34 @@ var Experiments = []Experiment{
 		},
 	},
 	{
+		Name:    "offered",
+		Title:   "Serving as users feel it: latency against offered load",
+		Summary: "the three servers under an open loop at fixed rates (flat, a knee at capacity, a wall), and a stall that a closed loop cannot see",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkOffered", "BenchmarkStall"}}},
+		Tables: []Table{
+			{ID: "offered", Args: Args{Filter: ".name:Offered .unit:(p50-ms OR p99-ms OR svc-p99-ms OR avail-% OR trans/s OR unsent)"}},
+			{ID: "stall", Args: Args{Filter: ".name:Stall .unit:(p99-ms OR trans/s)", Col: "/model"}},
+		},
+	},
+	{
+		Name:    "instrument",
+		Title:   "The load driver, measured beside wrk, bombardier, hey, vegeta and siege",
+		Summary: "each tool's rate and its own CPU time per request against one hello server; gosiege's memory against the run's length, and its open loop's schedule",
+		Pkg:     "./cmd/gosiege",
+		Runs: []Run{{
+			Benchmarks: []string{"BenchmarkInstrument"},
+			// Five rounds of every tool in turn: each round is about
+			// 30 s. bombardier and vegeta come from the module proxy.
+			Count: 5, Env: []string{"JOINALL_BUILD_TOOLS=1"},
+		}},
+		Tables: []Table{
+			{ID: "tools", Args: Args{Filter: ".fullname:/tool=/ .unit:(trans/s OR cpu-us/trans)", Col: "/tool"}},
+			{ID: "memory", Args: Args{Filter: ".fullname:/memory/", Col: "/secs"}},
+			{ID: "schedule", Args: Args{Filter: ".fullname:/schedule/"}},
+		},
+	},
+	{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver; a million greenlets beside a million goroutines",
