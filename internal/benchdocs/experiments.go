@@ -3,6 +3,7 @@ package benchdocs
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Experiments are the pages of docs/, in the order of the article. A new
@@ -262,12 +263,10 @@ var Experiments = []Experiment{
 		Title:   "The load driver, measured beside wrk, bombardier, hey, vegeta and siege",
 		Summary: "each tool's rate and its own CPU time per request against one hello server; gosiege's memory against the run's length, and its open loop's schedule",
 		Pkg:     "./cmd/gosiege",
-		Runs: []Run{{
-			Benchmarks: []string{"BenchmarkInstrument"},
-			// Five rounds of every tool in turn: each round is about
-			// 30 s. bombardier and vegeta come from the module proxy.
-			Count: 5, Env: []string{"JOINALL_BUILD_TOOLS=1"},
-		}},
+		// Five rounds in which every tool takes its turn: go test -count
+		// would run each tool five times in a row instead. A round is
+		// about 30 s; bombardier and vegeta come from the module proxy.
+		Runs: slices.Repeat([]Run{{Benchmarks: []string{"BenchmarkInstrument"}, Count: 1, Env: []string{"JOINALL_BUILD_TOOLS=1"}}}, 5),
 		Tables: []Table{
 			{ID: "tools", Args: Args{Filter: ".fullname:/tool=/ .unit:(trans/s OR cpu-us/trans)", Col: "/tool"}},
 			{ID: "memory", Args: Args{Filter: ".fullname:/memory/", Col: "/secs"}},
