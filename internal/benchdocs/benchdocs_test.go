@@ -306,6 +306,39 @@ func syntheticRuns() map[string]string {
 		fmt.Fprintf(&versus, "BenchmarkFanout/tasks=1000000/runtime=go\t1\t%.0f ns/op\t%.1f peak-RSS-MB\n", 3.6e9*f, 1440*f)
 	}
 	runs["gevent-vs-go.txt"] = versus.String()
+	var offered strings.Builder
+	offered.WriteString(header(2))
+	for _, r := range []struct {
+		server string
+		rates  []float64
+		cap    float64
+	}{{"serial", []float64{50, 100, 200}, 100}, {"pool", []float64{500, 1000, 2000}, 1000}, {"goroutine", []float64{1000, 3000, 10000}, 8000}} {
+		for _, rate := range r.rates {
+			p99 := 11.0
+			if rate > r.cap {
+				p99 = 1000
+			}
+			line(&offered, fmt.Sprintf("BenchmarkOffered/server=%s/work=io/rate=%.0f-2", r.server, rate),
+				1e9/rate, "ns/op", min(rate, r.cap), "trans/s", 100.0, "avail-%", 10.5, "p50-ms", p99, "p99-ms", p99*0.9, "svc-p99-ms", 0.0, "unsent")
+		}
+	}
+	line(&offered, "BenchmarkStall/work=stall/model=closed-2", 1.2e6, "ns/op", 800.0, "trans/s", 6.4, "p99-ms")
+	line(&offered, "BenchmarkStall/work=stall/model=open-2", 1.2e6, "ns/op", 800.0, "trans/s", 98.0, "p99-ms", 97.0, "svc-p99-ms", 0.0, "unsent")
+	runs["offered.txt"] = offered.String()
+
+	var instrument strings.Builder
+	instrument.WriteString(strings.Replace(header(2), "pkg: github.com/joinall/joinall\n", "pkg: github.com/joinall/joinall/cmd/gosiege\n", 1))
+	for _, t := range []struct {
+		name      string
+		rate, cpu float64
+	}{{"gosiege", 60000, 7}, {"wrk", 70000, 6}, {"bombardier", 65000, 8}, {"hey", 25000, 25}, {"vegeta", 22000, 30}, {"siege", 17000, 48}} {
+		line(&instrument, "BenchmarkInstrument/tool="+t.name+"-2", t.rate, "trans/s", t.cpu, "cpu-us/trans")
+	}
+	line(&instrument, "BenchmarkInstrument/memory/secs=1-2", 15.0, "peak-RSS-MiB")
+	line(&instrument, "BenchmarkInstrument/memory/secs=10-2", 16.0, "peak-RSS-MiB")
+	line(&instrument, "BenchmarkInstrument/schedule/rate=1000-2", 100.0, "achieved-%", 0.5, "p99-ms", 0.45, "svc-p99-ms")
+	runs["instrument.txt"] = instrument.String()
+
 	return runs
 }
 
