@@ -19,9 +19,12 @@
 // charged to every request it delayed; the service time, from the actual
 // send, is reported beside it. A request that has not found a slot when the
 // schedule ends is unsent, neither a hit nor a failure; requests in flight
-// then finish within their own timeout and are counted. See
-// shared/OPEN-LOOP.md in the project's history for the definition this
-// follows.
+// then finish within their own timeout and are counted, so that hits,
+// failures and unsent add up to the schedule. Go's timers can fire a
+// millisecond late, which would count as queueing: a slot waits the last
+// stretch before a request's time with the system's sleep, and the last
+// 50 µs spinning, so that requests leave within tens of microseconds of
+// their time.
 //
 // Each transaction has a timeout; a warm-up can run first and is not
 // counted. By default every transaction opens a new TCP connection and sends
