@@ -1,12 +1,12 @@
 // The article's own servers beside ours, on one machine and under one load
 // driver: Flask's app.run(), app.run(threaded=True) and gevent's WSGIServer
 // (testdata/python/servers.py) beside package server's three shapes, each
-// in a process of its own; then a million greenlets
-// (testdata/python/greenlets.py) beside a million goroutines, each
-// sleeping a second, spawned and joined.
+// in a process of its own, on hello world and on io work; then a hundred
+// thousand greenlets (testdata/python/greenlets.py) beside as many
+// goroutines, each sleeping a second, spawned and joined.
 //
-//	go test -run '^$' -bench 'Hello|Fanout' -benchtime 1x .
-//	go test -run '^$' -bench 'Hello' -count 6 . | go tool benchstat -col /server -
+//	go test -run '^$' -bench 'Article|Fanout' -benchtime 1x .
+//	go test -run '^$' -bench 'Article/work=io' -count 6 . | go tool benchstat -col /server -
 //
 // The Python rows need a python3 that imports flask and gevent: the one
 // $JOINALL_PYTHON names, else python3, else /usr/bin/python3 (Debian:
@@ -17,6 +17,7 @@ package joinall_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,16 +45,35 @@ import (
 	"github.com/joinall/joinall/server"
 )
 
-// The load of every hello row: the article's 200 users, each opening a new
-// connection per transaction as siege does, for a run of a second against
-// a fresh server, giving up on a transaction after BenchmarkServer's hello
-// timeout. The fan-out: a million sleeps of a second.
+// The article's 200 users, each opening a new connection per transaction as
+// siege does, against a fresh server per run. The fan-out: a hundred
+// thousand sleeps of a second, ten times, where a million would take 45 s
+// a run on the Python side.
 const (
-	helloUsers   = 200
-	helloRun     = time.Second
-	helloTimeout = 900 * time.Millisecond
-	fanoutTasks  = 1_000_000
+	articleUsers = 200
+	fanoutTasks  = 100_000
 )
+
+// A load is one setting of the article's rows: the work, how long a client
+// waits for a transaction before it gives up, and the run's length.
+type articleLoad struct {
+	work    string
+	timeout time.Duration
+	run     time.Duration
+	servers []string // the servers measured so; nil for all six
+}
+
+// articleLoads are the settings measured. The driver's timeout of 900 ms,
+// just under the 1 s after which a SYN that a full backlog dropped is sent
+// again, on hello and io; and siege's timeout of 30 s, with which such a
+// client waits for its retransmissions instead of giving up and connecting
+// again: the article's setting, whose effect shows only in runs of several
+// seconds, so only for the two servers the article compared.
+var articleLoads = []articleLoad{
+	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second},
+	{work: "io", timeout: 900 * time.Millisecond, run: time.Second},
+	{work: "hello", timeout: 30 * time.Second, run: 5 * time.Second, servers: []string{"flask", "gevent"}},
+}
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.
@@ -80,14 +101,17 @@ func pythonSide(name string, script ...string) side {
 	return side{name: name, argv: argv}
 }
 
-// BenchmarkHello runs each of the six servers in turn, a fresh process per
-// op, and measures one run of the load driver against it per op with the
-// figures of BenchmarkServer (load.Report.Metrics): ns/op is per
-// transaction. The driver runs in this process, on the same cores as the
-// servers, as siege did on the article's laptop. An op lasts longer than
-// go test's -benchtime of 1s, so each result is one run; with
-// -benchtime Nx, it is the last of N. -count gives more results.
-func BenchmarkHello(b *testing.B) {
+// BenchmarkArticle runs each of the six servers in turn under each load of
+// articleLoads, a fresh process per op, and measures one run of the load
+// driver against it per op with the figures of BenchmarkServer
+// (load.Report.Metrics; ns/op is per transaction) and the server's own CPU
+// time over the run, in percent of one core (srv-cpu-%; Linux only): a
+// server that idles while clients wait shows there. The driver runs in
+// this process, on the same cores as the servers, as siege did on the
+// article's laptop. An op lasts longer than go test's -benchtime of 1s, so
+// each result is one run; with -benchtime Nx, it is the last of N. -count
+// gives more results.
+func BenchmarkArticle(b *testing.B) {
 	servers := []side{
 		pythonSide("flask", "servers.py", "run"),
 		pythonSide("flask-threaded", "servers.py", "threaded"),
@@ -96,41 +120,69 @@ func BenchmarkHello(b *testing.B) {
 	for _, shape := range server.Shapes {
 		servers = append(servers, goSide(string(shape), "serve", string(shape)))
 	}
-	for _, s := range servers {
-		b.Run(fmt.Sprintf("users=%d/server=%s", helloUsers, s.name), func(b *testing.B) {
-			if s.skip != nil {
-				b.Skip(s.skip)
+	for _, l := range articleLoads {
+		for _, s := range servers {
+			if l.servers != nil && !slices.Contains(l.servers, s.name) {
+				continue
 			}
-			var rep *load.Report
-			var errs []error
-			for b.Loop() {
-				r, err := helloOnce(b.Context(), s)
-				rep, errs = r, append(errs, err)
-			}
-			require.NoError(b, errors.Join(errs...), "server=%s", s.name)
-			for _, m := range rep.Metrics() {
-				b.ReportMetric(m.Value, m.Unit)
-			}
-		})
+			name := fmt.Sprintf("work=%s/users=%d/timeout=%s/run=%s/server=%s", l.work, articleUsers, l.timeout, l.run, s.name)
+			b.Run(name, func(b *testing.B) {
+				if s.skip != nil {
+					b.Skip(s.skip)
+				}
+				var rep *load.Report
+				var cpu float64
+				var errs []error
+				for b.Loop() {
+					r, c, err := articleOnce(b.Context(), s.with(l.work), l)
+					rep, cpu, errs = r, c, append(errs, err)
+				}
+				require.NoError(b, errors.Join(errs...), "server=%s", s.name)
+				for _, m := range rep.Metrics() {
+					b.ReportMetric(m.Value, m.Unit)
+				}
+				if cpu >= 0 {
+					b.ReportMetric(cpu, "srv-cpu-%")
+				}
+			})
+		}
 	}
 }
 
-// helloOnce starts the server, checks that it answers hello world, runs
-// the driver against it, and stops it.
-func helloOnce(ctx context.Context, s side) (*load.Report, error) {
-	url, stop, err := startServer(ctx, s)
+// with is the side's server serving work: the argument that servers.py
+// and the Go side take after their mode.
+func (s side) with(work string) side {
+	if len(s.env) > 0 {
+		s.env = []string{s.env[0] + " " + work} // the Go side's mode
+	} else {
+		s.argv = append(slices.Clone(s.argv), work)
+	}
+	return s
+}
+
+// articleOnce starts the server, checks that it answers hello world, runs
+// the driver against it as l says, and stops it. It returns the report and
+// the server's CPU time over the run in percent of one core, or -1 where
+// that cannot be read.
+func articleOnce(ctx context.Context, s side, l articleLoad) (*load.Report, float64, error) {
+	srv, err := startServer(ctx, s)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var rep *load.Report
-	err = helloCheck(ctx, url)
+	cpu := -1.0
+	err = helloCheck(ctx, srv.url)
 	if err == nil {
-		cfg := load.Config{URL: url, Users: helloUsers, Duration: helloRun, Timeout: helloTimeout}
+		before, cpuErr := processCPU(srv.pid)
+		cfg := load.Config{URL: srv.url, Users: articleUsers, Duration: l.run, Timeout: l.timeout}
 		if rep, err = load.Run(ctx, cfg); err != nil {
 			err = fmt.Errorf("load.Run(%+v): %w", cfg, err)
 		}
+		if after, err := processCPU(srv.pid); cpuErr == nil && err == nil && rep != nil {
+			cpu = float64(after-before) / float64(rep.Elapsed) * 100
+		}
 	}
-	return rep, errors.Join(err, stop())
+	return rep, cpu, errors.Join(err, srv.stop())
 }
 
 // helloCheck asks the server once for hello world, on a connection that
@@ -227,7 +279,7 @@ print(sys.version.split()[0], m.version("flask"), m.version("gevent"))`
 var printSettings sync.Once
 
 // settings returns the python of the Python rows, or why there is none.
-// The first call prints the versions and the load of the hello rows as
+// The first call prints the versions and the load of the article's rows as
 // key: value lines, which come before the first result, so that benchstat
 // reads them as the results' configuration; or, without a python, the
 // one line that says how to get one.
@@ -239,16 +291,24 @@ func settings() (*python, error) {
 		} else {
 			fmt.Printf("python: %s\nflask: %s\ngevent: %s\n", py.version, py.flask, py.gevent)
 		}
-		fmt.Printf("users: %d\nrun: %s\ntimeout: %s\nconnections: a new one per transaction, as siege's\n", helloUsers, helloRun, helloTimeout)
+		fmt.Printf("users: %d\nconnections: a new one per transaction, as siege's\n", articleUsers)
 	})
 	return py, err
 }
 
+// A started server is one that startServer started: where it serves, its
+// process, and how to stop it. stop also says whether the server died
+// before it was stopped.
+type started struct {
+	url  string
+	pid  int
+	stop func() error
+}
+
 // startServer starts the side's server, which prints the port it listens
-// on alone on its first line and serves on 127.0.0.1 until SIGTERM, and
-// returns its URL and how to stop it. stop also says whether the server
-// died before it was stopped; ctx's end stops it too.
-func startServer(ctx context.Context, s side) (url string, stop func() error, err error) {
+// on alone on its first line and serves on 127.0.0.1 until SIGTERM; ctx's
+// end stops it too.
+func startServer(ctx context.Context, s side) (started, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, s.argv[0], s.argv[1:]...)
 	cmd.Env = append(os.Environ(), s.env...)
@@ -259,7 +319,7 @@ func startServer(ctx context.Context, s side) (url string, stop func() error, er
 	stderr, err := os.CreateTemp("", "joinall-server-*.log")
 	if err != nil {
 		cancel()
-		return "", nil, err
+		return started{}, err
 	}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
@@ -270,7 +330,7 @@ func startServer(ctx context.Context, s side) (url string, stop func() error, er
 	_ = stderr.Close()
 	if err != nil {
 		cancel()
-		return "", nil, errors.Join(fmt.Errorf("%s: %w", s.argv, err), os.Remove(stderr.Name()))
+		return started{}, errors.Join(fmt.Errorf("%s: %w", s.argv, err), os.Remove(stderr.Name()))
 	}
 	first := make(chan string, 1)
 	go func() {
@@ -284,7 +344,7 @@ func startServer(ctx context.Context, s side) (url string, stop func() error, er
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	stop = sync.OnceValue(func() error {
+	stop := sync.OnceValue(func() error {
 		var err error
 		select {
 		case err = <-exited:
@@ -301,15 +361,16 @@ func startServer(ctx context.Context, s side) (url string, stop func() error, er
 	})
 	port, err := strconv.Atoi(strings.TrimSpace(line))
 	if err != nil {
-		return "", nil, errors.Join(fmt.Errorf("%s: first line %q, want the port it listens on", s.argv, line), stop())
+		return started{}, errors.Join(fmt.Errorf("%s: first line %q, want the port it listens on", s.argv, line), stop())
 	}
-	return fmt.Sprintf("http://127.0.0.1:%d/", port), stop, nil
+	return started{url: fmt.Sprintf("http://127.0.0.1:%d/", port), pid: cmd.Process.Pid, stop: stop}, nil
 }
 
 // childEnv, when set, makes this test binary a process of the Go side
 // instead of running tests, as servers.py and greenlets.py are of the
-// Python side: "serve SHAPE" serves hello world from one of server.Shapes
-// and prints its port as servers.py does; "fanout TASKS" sleeps a second
+// Python side: "serve SHAPE WORK" serves the hello or io workload from one
+// of server.Shapes and prints its port as servers.py does; "fanout TASKS"
+// sleeps a second
 // on each of TASKS goroutines, joins them with a sync.WaitGroup, and
 // prints what greenlets.py prints.
 const childEnv = "JOINALL_CHILD"
@@ -320,14 +381,15 @@ func child(mode string) int {
 	var err error
 	switch what {
 	case "serve":
-		err = serveChild(server.Shape(arg))
+		shape, work, _ := strings.Cut(arg, " ")
+		err = serveChild(server.Shape(shape), work)
 	case "fanout":
 		var tasks int
 		if tasks, err = strconv.Atoi(arg); err == nil {
 			err = fanoutChild(tasks)
 		}
 	default:
-		err = fmt.Errorf("%s=%q: want serve SHAPE or fanout TASKS", childEnv, mode)
+		err = fmt.Errorf("%s=%q: want serve SHAPE WORK or fanout TASKS", childEnv, mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -336,10 +398,15 @@ func child(mode string) int {
 	return 0
 }
 
-func serveChild(shape server.Shape) error {
+func serveChild(shape server.Shape, work string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	srv, err := server.New(shape, server.Hello())
+	works := map[string]http.Handler{"hello": server.Hello(), "io": server.IO(server.IOWait)}
+	h, ok := works[work]
+	if !ok {
+		return fmt.Errorf("serve %s %q: want hello or io", shape, work)
+	}
+	srv, err := server.New(shape, h)
 	if err != nil {
 		return err
 	}
@@ -369,14 +436,16 @@ func fanoutChild(tasks int) error {
 }
 
 // TestGoSide runs the Go side's processes as the benchmarks do, briefly:
-// a server of each shape answers hello world and ends on SIGTERM, and a
-// fan-out of ten sleeps reports about a second.
+// a server of each shape and workload answers hello world and ends on
+// SIGTERM, and a fan-out of ten sleeps reports about a second.
 func TestGoSide(t *testing.T) {
 	for _, shape := range server.Shapes {
-		url, stop, err := startServer(t.Context(), goSide(string(shape), "serve", string(shape)))
-		require.NoError(t, err, "serve %s", shape)
-		assert.NoError(t, helloCheck(t.Context(), url), "serve %s", shape)
-		assert.NoError(t, stop(), "serve %s: stop", shape)
+		for _, work := range []string{"hello", "io"} {
+			srv, err := startServer(t.Context(), goSide(string(shape), "serve", string(shape)).with(work))
+			require.NoError(t, err, "serve %s %s", shape, work)
+			assert.NoError(t, helloCheck(t.Context(), srv.url), "serve %s %s", shape, work)
+			assert.NoError(t, srv.stop(), "serve %s %s: stop", shape, work)
+		}
 	}
 
 	s := goSide("go", "fanout", "10")
@@ -389,6 +458,30 @@ func TestGoSide(t *testing.T) {
 	assert.Equal(t, 10, f.Tasks, "fanout 10: tasks")
 	assert.InDelta(t, 1.0, f.WallS, 0.9, "fanout 10: ten sleeps of 1 s at once")
 	assert.NotZero(t, f.MaxRSSKiB, "fanout 10: peak resident memory")
+}
+
+// processCPU is the user and system CPU time that process pid has used so
+// far, from /proc (Linux), to the kernel's tick of 10 ms.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// After the command, in parentheses: the state, then 10 fields, then
+	// utime and stime in clock ticks (USER_HZ, 100 a second).
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 // withStderr adds what a command said on its standard error, which
