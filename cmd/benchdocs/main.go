@@ -248,8 +248,8 @@ func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) e
 	}
 	fmt.Fprintf(stderr, "benchdocs: rendered %d files under %s\n", len(out.Files), filepath.Join(root, benchdocs.DocsDir))
 	if len(out.Broken) > 0 {
-		return fmt.Errorf("docs/ are written, but %d claims no longer hold, so the tests will fail until their Want "+
-			"in internal/benchdocs/experiments.go matches the data or the code is fixed:\n%w",
+		return fmt.Errorf("docs/ are written, but %d checks fail, and so will the tests, until the data bear out "+
+			"what internal/benchdocs/experiments.go asserts or the code is fixed:\n%w",
 			len(out.Broken), errors.Join(out.Broken...))
 	}
 	return nil
