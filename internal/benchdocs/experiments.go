@@ -22,14 +22,14 @@ var Experiments = []Experiment{
 		Plots: []Plot{
 			{
 				ID: "speedup", Title: "Sleeps of 10 ms: speedup over one at a time",
-				X: "tasks", Y: "speedup over one at a time", LogX: true, LogY: true,
+				X: "tasks", Y: "speedup over one at a time",
 				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op",
 				Lines: sleepSpeedup,
 			},
 			{
 				ID: "memory", Title: "Sleeps of 10 ms: memory held at the peak",
-				X: "tasks", Y: "peak memory (MB)", LogX: true, LogY: true,
-				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1e-6,
+				X: "tasks", Y: "peak memory (MiB)",
+				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1.0 / (1 << 20),
 			},
 		},
 		Claims: []Claim{
@@ -116,13 +116,13 @@ var Experiments = []Experiment{
 		Plots: []Plot{
 			{
 				ID: "time", Title: "Fetching pages: time for the batch",
-				X: "pages fetched", Y: "time for the batch (s)", LogX: true, LogY: true,
+				X: "pages fetched", Y: "time for the batch (s)",
 				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op",
 				Lines: fetchLimits,
 			},
 			{
 				ID: "rate", Title: "Fetching pages: pages per second",
-				X: "pages fetched", Y: "pages/s", LogX: true, LogY: true,
+				X: "pages fetched", Y: "pages/s",
 				Filter: ".name:Fetch", Row: "/urls", Col: "/variant", Unit: "pages/s",
 			},
 		},
@@ -294,17 +294,17 @@ var Experiments = []Experiment{
 		Plots: []Plot{
 			{
 				ID: "trans", Title: "hello world, 200 users: transactions per second",
-				Y: "transactions/s", Bars: true, Group: language,
+				Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Hello", Row: "/users", Col: "/server", Unit: "trans/s",
 			},
 			{
 				ID: "fanout-time", Title: "A million sleeps of 1 s, spawned and joined",
-				Y: "wall time (s)", Bars: true,
+				Y: "wall time (s)", Bars: true, Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "sec/op",
 			},
 			{
 				ID: "fanout-memory", Title: "A million sleeps of 1 s: peak memory",
-				Y: "peak resident memory (MB)", Bars: true, Scale: 1e-6,
+				Y: "peak resident memory (GiB)", Bars: true, Scale: 1.0 / (1 << 30), Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B",
 			},
 		},
@@ -431,12 +431,12 @@ func servingPlots() []Plot {
 		plots = append(plots,
 			Plot{
 				ID: "trans-" + work, Title: "work=" + work + ": transactions per second",
-				X: "users", Y: "transactions/s", LogX: true, LogY: true,
+				X: "users", Y: "trans/s",
 				Filter: ".name:Server /work:" + work, Row: "/users", Col: "/server", Unit: "trans/s",
 			},
 			Plot{
 				ID: "p99-" + work, Title: "work=" + work + ": 99th percentile of response time",
-				X: "users", Y: "p99 (ms)", LogX: true, LogY: true,
+				X: "users", Y: "p99-ms",
 				Filter: ".name:Server /work:" + work, Row: "/users", Col: "/server", Unit: "p99-ms",
 			},
 		)
