@@ -372,7 +372,7 @@ func syntheticRuns() map[string]string {
 						avail, failed = 99.5, 70
 					}
 					line(&serving, fmt.Sprintf("BenchmarkServer/server=%s/work=%s/users=%.0f%s", server, work, u, suffix),
-						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u, "concurrency",
+						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u-failed, "concurrency",
 						5+2*u*1000/trans, "longest-ms", 5+u*1000/trans, "p99-ms", failed, "failed")
 				}
 			}

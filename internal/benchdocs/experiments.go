@@ -92,6 +92,11 @@ var Experiments = []Experiment{
 					`a million takes longer than the 10 ms each one sleeps.`,
 			},
 			{
+				ID: "million-memory", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "peak-B",
+				Other: "goroutines", Want: Between(1<<20, 4<<30),
+				Say: `At their peak they hold {{.Other}} of heap and goroutine stacks, sampled every millisecond.`,
+			},
+			{
 				ID: "spawn-cost", Filter: ".name:Spawn /tasks:1000000", Col: "/variant", Unit: "sec/task",
 				Base: "sequential", Other: "goroutines", Want: AtLeastTimes(5),
 				Say: `Running a task on a goroutine of its own, and joining it, costs {{.Other}} ` +
@@ -221,6 +226,35 @@ var Experiments = []Experiment{
 				Say: `The goroutine server, which accepts every connection as it comes, fails {{.OtherNum}}.`,
 			},
 			{
+				// Nothing in a hello world request waits, so serving one
+				// at a time loses nothing; the connections not yet
+				// accepted wait in the kernel's queue, and the goroutine
+				// server's work of serving many at once is what is left.
+				ID: "hello-serial", Filter: ".name:Server /work:hello /users:100", Col: "/server", Unit: "sec/op",
+				Base: "goroutine", Other: "serial", Want: TimesLess(1.01, 1.5),
+				Say: `With 100 users of hello world, a transaction costs the machine {{.Other}} with the serial server ` +
+					`against {{.Base}} with the goroutine server: {{.Times}} less ({{.P}}).`,
+				Else: `With 100 users of hello world, a transaction costs the machine {{.Other}} with the serial server ` +
+					`against {{.Base}} with the goroutine server: {{.Verdict}}.`,
+			},
+			{
+				ID: "crowd-p99", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "p99-ms",
+				Base: "goroutine", Other: "serial", Want: TimesLess(1.1, 5),
+				Say: `With 200 users, the serial server's p99 is {{.Other}} against the goroutine server's {{.Base}}, ` +
+					`{{.Times}} lower ({{.P}}).`,
+				Else: `With 200 users, the serial server's p99 is {{.Other}} against the goroutine server's {{.Base}}: {{.Verdict}}.`,
+			},
+			{
+				// The serial server's 70 failed users each wait out their
+				// 900 ms timeout instead of asking again, so that fewer
+				// users are in play at once (Little's law: concurrency =
+				// rate x response time).
+				ID: "crowd", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "concurrency",
+				Base: "goroutine", Other: "serial", Want: TimesLess(1.1, 3),
+				Say: `Of its 200 users, {{.OtherNum}} are in play at a time against the goroutine server's {{.BaseNum}} ` +
+					`({{.P}}): the rest are waiting out a connection that failed.`,
+			},
+			{
 				// Two cores, shared with the driver: about twice one.
 				ID: "cpu", Filter: ".name:Server /work:cpu /users:10", Col: "/server", Unit: "trans/s",
 				Base: "serial", Other: "goroutine", Want: Times(1.3, 2.5),
@@ -239,6 +273,38 @@ var Experiments = []Experiment{
 					`{{.Times}} fewer ({{.P}}).`,
 				Else: `For requests that wait, one thread does what two do: with 100 users and a 10 ms wait, ` +
 					`the goroutine server completes {{.Other}} at GOMAXPROCS=1 against {{.Base}} at the default: {{.Verdict}}.`,
+			},
+			{
+				// One user: the driver and the server take turns, and a
+				// second thread only adds the cost of waking it.
+				ID: "one-thread-one-user", Filter: ".name:Server /server:goroutine /work:hello /users:1", Col: ".file",
+				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: TimesLess(1.05, 2),
+				Say: `With one user, one thread is faster: a transaction of hello world takes {{.Other}} at GOMAXPROCS=1 ` +
+					`against {{.Base}} at the default, {{.Times}} less ({{.P}}).`,
+				Else: `With one user, a transaction of hello world takes {{.Other}} at GOMAXPROCS=1 ` +
+					`against {{.Base}} at the default: {{.Verdict}}.`,
+			},
+			{
+				ID: "one-thread-ten-users", Filter: ".name:Server /server:goroutine /work:hello /users:10", Col: ".file",
+				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(1.05, 3),
+				Say: `With ten users, whose requests overlap, two threads do better: a transaction takes {{.Other}} ` +
+					`at GOMAXPROCS=1 against {{.Base}} at the default, {{.Times}} more ({{.P}}).`,
+				Else: `With ten users, whose requests overlap, a transaction takes {{.Other}} at GOMAXPROCS=1 ` +
+					`against {{.Base}} at the default: {{.Verdict}}.`,
+			},
+			{
+				ID: "one-thread-io-one-user", Filter: ".name:Server /server:goroutine /work:io /users:1", Col: ".file",
+				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
+				Inputs: []string{"cpu1", ""},
+				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: TimesLess(1.001, 2),
+				Say: `With one user and a 10 ms wait, a transaction takes {{.Other}} at GOMAXPROCS=1 against {{.Base}} ` +
+					`at the default, {{.Times}} less ({{.P}}).`,
+				Else: `With one user and a 10 ms wait, a transaction takes {{.Other}} at GOMAXPROCS=1 against {{.Base}} ` +
+					`at the default: {{.Verdict}}.`,
 			},
 			{
 				ID: "one-thread-cpu", Filter: ".name:Server /server:goroutine /work:cpu /users:10", Col: ".file",
