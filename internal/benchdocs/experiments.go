@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/joinall/joinall/server"
 )
 
 // Experiments are the pages of docs/, in the order of the article. A new
@@ -323,8 +325,97 @@ var Experiments = []Experiment{
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkOffered", "BenchmarkStall"}}},
 		Tables: []Table{
-			{ID: "offered", Args: Args{Filter: ".name:Offered .unit:(p50-ms OR p99-ms OR svc-p99-ms OR avail-% OR trans/s OR unsent)"}},
-			{ID: "stall", Args: Args{Filter: ".name:Stall .unit:(p99-ms OR trans/s)", Col: "/model"}},
+			{ID: "offered", Args: Args{Filter: ".name:Offered .unit:(p99-ms OR svc-p99-ms OR avail-% OR trans/s OR unsent)"}},
+			{ID: "stall", Args: Args{Filter: ".name:Stall .unit:(p99-ms OR longest-ms OR trans/s)", Col: "/model"}},
+		},
+		Plots: []Plot{
+			{
+				ID: "latency", Title: "io, S = 10 ms: p99 against the rate offered",
+				X: "offered rate (requests/s)", Y: "p99-ms, from the intended send",
+				Filter: ".name:Offered", Row: "/rate", Col: "/server", Unit: "p99-ms",
+				Lines: offeredLimits,
+			},
+			{
+				ID: "stall", Title: "A server that stalls 100 ms a second: p99",
+				Y: "p99-ms", Bars: true,
+				Filter: ".name:Stall", Row: "/work", Col: "/model", Unit: "p99-ms",
+			},
+		},
+		Claims: []Claim{
+			{
+				// Half their capacity for the serial server and the pool;
+				// the goroutine server's is the machine's.
+				ID: "flat", Filter: ".name:Offered (/server:serial /rate:50 OR /server:pool /rate:500 OR /server:goroutine /rate:1000)",
+				Col: ".name", Unit: "p99-ms", Other: "Offered", Want: Between(10, 30),
+				Say: `Below capacity the line is flat, near S: offered half its capacity, the serial server's p99 is ` +
+					`{{(index .Rows 0).Other}} and the pool's {{(index .Rows 1).Other}}; offered 1000/s, the goroutine ` +
+					`server's is {{(index .Rows 2).Other}}.`,
+			},
+			{
+				ID: "knee", Filter: ".name:Offered /server:serial", Col: "/rate", Unit: "p99-ms",
+				Base: "50", Other: "100", Want: AtLeastTimes(2),
+				Say: `At its capacity, 100/s, the serial server's p99 is already {{.Other}}, {{.Times}} what it is at half ` +
+					`of it ({{.P}}): the knee.`,
+				Else: `At its capacity, 100/s, the serial server's p99 is {{.Other}} against {{.Base}} at half of it: {{.Verdict}}.`,
+			},
+			{
+				// Twice the capacity for a second: the queue grows by 100
+				// requests, and the last wait for the whole of it.
+				ID: "wall", Filter: ".name:Offered /server:serial", Col: "/rate", Unit: "p99-ms",
+				Base: "50", Other: "200", Want: AtLeastTimes(10),
+				Say: `At twice its capacity the serial server's p99 is {{.Other}}, {{.Times}} what it is at half of it ` +
+					`({{.P}}): the wall.`,
+			},
+			{
+				// The accept queue holds 129; a second at 200/s leaves
+				// about 100 in it.
+				ID: "serial-kept", Filter: ".name:Offered /server:serial /rate:200", Col: "/server", Unit: "avail-%",
+				Other: "serial", Want: Between(100, 100),
+				Say:  `None of its requests fails in a run of a second: availability {{.Other}}.`,
+				Else: `Its availability is {{.Verdict}}.`,
+			},
+			{
+				ID: "pool-wall", Filter: ".name:Offered /server:pool", Col: "/rate", Unit: "p99-ms",
+				Base: "500", Other: "2000", Want: AtLeastTimes(5),
+				Say: `The pool at twice its capacity: p99 {{.Other}}, {{.Times}} what it is at half of it ({{.P}}),`,
+			},
+			{
+				ID: "pool-failed", Filter: ".name:Offered /server:pool /rate:2000", Col: "/server", Unit: "avail-%",
+				Other: "pool", Want: Between(0, 90),
+				Say: `and availability {{.Other}}: its queue of 128 is full, and it answers the rest 503 at once.`,
+			},
+			{
+				ID: "goroutine-flat", Filter: ".name:Offered /server:goroutine /rate:3000", Col: "/server", Unit: "p99-ms",
+				Other: "goroutine", Want: Between(10, 50),
+				Say:  `Offered 3000/s, thirty times the serial server's capacity, the goroutine server's p99 is still {{.Other}}.`,
+				Else: `Offered 3000/s, the goroutine server's p99 is {{.Verdict}}.`,
+			},
+			{
+				ID: "queue", Filter: ".name:Offered /server:serial /rate:200", Col: "/server", Unit: "p99-ms",
+				Base: "serial", BaseUnit: "svc-p99-ms", Other: "serial", Want: Times(1, 1.1),
+				Say: `For the serial server at 200/s the corrected p99 is {{.Other}} and the service p99 {{.Base}}, ` +
+					`{{.Times}} more ({{.P}}).`,
+				Else: `For the serial server at 200/s the corrected p99 is {{.Other}} and the service p99 {{.Base}}: {{.Verdict}}.`,
+			},
+			{
+				ID: "slots", Filter: ".name:Offered /server:goroutine /rate:10000", Col: "/server", Unit: "p99-ms",
+				Base: "goroutine", BaseUnit: "svc-p99-ms", Other: "goroutine", Want: Times(1.05, 10),
+				Say: `For the goroutine server at 10000/s the corrected p99 is {{.Other}} against a service p99 of ` +
+					`{{.Base}}, {{.Times}} more ({{.P}}).`,
+				Else: `For the goroutine server at 10000/s the corrected p99 is {{.Other}} and the service p99 ` +
+					`{{.Base}}: {{.Verdict}}.`,
+			},
+			{
+				ID: "stall-hidden", Filter: ".name:Stall", Col: "/model", Unit: "p99-ms",
+				Base: "closed", Other: "open", Want: AtLeastTimes(5),
+				Say: `The closed loop's p99 is {{.Base}}; the open loop's, at the same rate, {{.Other}}: the closed loop ` +
+					`under-reports it {{.Times}} ({{.P}}).`,
+			},
+			{
+				ID: "stall-seen", Filter: ".name:Stall", Col: "/model", Unit: "longest-ms",
+				Other: "closed", Want: Between(90, 300),
+				Say: `Yet the closed loop met the stall: its longest transaction is {{.Other}}.`,
+			},
 		},
 	},
 	{
@@ -452,6 +543,27 @@ func fetchLimits(m *Medians) ([]Series, error) {
 		one.Points = append(one.Points, Point{X: row.X, Y: latency})
 	}
 	return append(series, order, rounds, one), nil
+}
+
+// offeredLimits draws each server's p99 against the rate offered it, and
+// the lines of reference: S, the io workload's service time, and the
+// capacities n/S of the servers that have one.
+func offeredLimits(m *Medians) ([]Series, error) {
+	series := m.Series(1)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, p := range s.Points {
+			lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
+		}
+	}
+	s := server.IOWait.Seconds()
+	first, last := m.Rows[0].X, m.Rows[len(m.Rows)-1].X
+	return append(series,
+		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: []Point{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
+		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
+		Series{Name: "pool's capacity, 10/S", Guide: true,
+			Points: []Point{{X: server.DefaultWorkers / s, Y: lo}, {X: server.DefaultWorkers / s, Y: hi}}},
+	), nil
 }
 
 // sleepSpeedup draws how many times faster than one at a time each

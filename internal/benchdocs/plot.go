@@ -84,7 +84,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		row := MedianRow{Keys: map[string]string{}, Y: map[string]float64{}}
 		for i, f := range rk.Projection().FlattenedFields() {
 			row.Keys[f.Name] = rk.Get(f)
-			if i == 0 {
+			if i == 0 && !p.Bars {
 				x, err := keyNumber(rk.Get(f))
 				if err != nil {
 					return nil, fmt.Errorf("%s=%s: %w", f.Name, rk.Get(f), err)
