@@ -117,6 +117,18 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 			},
 			wantBroken: "BenchmarkFanout/tasks=1000000/runtime=go has 2 results, want 3",
 		},
+		{
+			// siege was not installed: its claims say nothing, and the
+			// page says how to add it.
+			name: "tool_missing", file: "instrument.txt",
+			edit: func(line string) string {
+				if strings.HasPrefix(line, "BenchmarkInstrument/tool=siege-") {
+					return ""
+				}
+				return line
+			},
+			wantPage: "- siege was not measured here: `apt-get install siege`.",
+		},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {

@@ -27,6 +27,7 @@ package benchdocs
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -135,7 +136,7 @@ func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison asserts a direction", c.ID, c.Want)
 	}
 	rows, err := c.rows(inputs)
-	if err != nil && c.Else != "" {
+	if errors.Is(err, errUnmeasured) && c.Else != "" {
 		return &Outcome{Unsaid: err.Error()}, nil
 	}
 	if err != nil {
@@ -196,7 +197,7 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 	other, okOther := table.col(c.Other)
 	base, okBase := baseTable.col(c.Base)
 	if !okOther || (c.Base != "" && !okBase) {
-		return nil, fmt.Errorf("%s has no column %q or %q", c.Col, c.Base, c.Other)
+		return nil, fmt.Errorf("%w: %s has no column %q or %q", errUnmeasured, c.Col, c.Base, c.Other)
 	}
 	var rows []Row
 	for _, rowKey := range table.rows {
@@ -229,10 +230,14 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("no row of %q has both %q and %q", c.Filter, c.Base, c.Other)
+		return nil, fmt.Errorf("%w: no row of %q has both %q and %q", errUnmeasured, c.Filter, c.Base, c.Other)
 	}
 	return rows, nil
 }
+
+// errUnmeasured is a claim's column that the data lack: a tool that was
+// not installed.
+var errUnmeasured = errors.New("not measured")
 
 // check returns why row breaks the claim, or "".
 func (c *Claim) check(row Row) string {

@@ -271,7 +271,7 @@ func TestClaimMalformed(t *testing.T) {
 
 // TestClaimUnsaid: a claim the page can do without says nothing when a
 // column it compares was not measured, and says why; one the page
-// depends on cannot be evaluated.
+// depends on cannot be evaluated, nor can a claim with a mistake in it.
 func TestClaimUnsaid(t *testing.T) {
 	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
 		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
@@ -287,6 +287,10 @@ func TestClaimUnsaid(t *testing.T) {
 	required.Else = ""
 	_, err = required.Eval(in)
 	assert.ErrorContains(t, err, `no column "sequential" or "pool"`)
+	malformed := optional
+	malformed.Filter = ".name:/Sleep/tasks/"
+	_, err = malformed.Eval(in)
+	assert.ErrorContains(t, err, "parsing -filter", "a mistake in the claim is no missing tool")
 }
 
 // TestClaimBaseUnit: a claim may set two units of one column side by

@@ -432,6 +432,40 @@ var Experiments = []Experiment{
 			{ID: "memory", Args: Args{Filter: ".fullname:/memory/", Col: "/secs"}},
 			{ID: "schedule", Args: Args{Filter: ".fullname:/schedule/"}},
 		},
+		Plots: []Plot{
+			{
+				ID: "cpu", Title: "CPU time of each tool per request, 50 connections",
+				Y: "cpu-us/trans", Bars: true, Group: gosiegeOrNot,
+				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans",
+			},
+		},
+		Claims: append(instrumentClaims(),
+			Claim{
+				// Response times go into HDR histograms, of a fixed size
+				// whatever the run's length.
+				ID: "memory", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB",
+				Other: "10", Want: Between(1, 64),
+				Say: `After a run of 10 s, gosiege's peak resident memory is {{.Other}}`,
+			},
+			Claim{
+				ID: "memory-growth", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB",
+				Base: "1", Other: "10", Want: Times(1, 1.5),
+				Say:  `against {{.Base}} after 1 s: ten times the run, {{.Times}} the memory ({{.P}}).`,
+				Else: `against {{.Base}} after 1 s: {{.Verdict}}.`,
+			},
+			Claim{
+				ID: "schedule", Filter: ".fullname:/schedule/", Col: ".name", Unit: "achieved-%",
+				Other: "Instrument", Want: Between(95, 101),
+				Say: `Its open loop keeps its schedule: it completes {{(index .Rows 0).Other}} of the 1000 requests a ` +
+					`second it intends, and {{(index .Rows 1).Other}} of 5000.`,
+			},
+			Claim{
+				ID: "schedule-p99", Filter: ".fullname:/schedule/ /rate:5000", Col: ".name", Unit: "p99-ms",
+				Base: "Instrument", BaseUnit: "svc-p99-ms", Other: "Instrument", Want: Times(1, 2),
+				Say:  `At 5000/s its corrected p99 is {{.Other}} against a service p99 of {{.Base}}, {{.Times}} more ({{.P}}).`,
+				Else: `At 5000/s its corrected p99 is {{.Other}} and its service p99 {{.Base}}: {{.Verdict}}.`,
+			},
+		),
 	},
 	{
 		Name:    "gevent-vs-go",
@@ -509,6 +543,48 @@ var Experiments = []Experiment{
 			},
 		},
 	},
+}
+
+// instrumentClaims set gosiege beside each other tool, on its CPU time per
+// request and on its rate. A tool that was not installed has no column,
+// and its claims say nothing.
+func instrumentClaims() []Claim {
+	var claims []Claim
+	for _, t := range []struct {
+		name      string
+		cpu, rate Want // gosiege's against the tool's: what a run on a quiet machine should show
+	}{
+		{name: "wrk", cpu: Times(1, 5), rate: TimesLess(1, 5)},
+		{name: "bombardier", cpu: TimesLess(1, 5), rate: TimesLess(1, 5)},
+		{name: "hey", cpu: TimesLess(1.5, 10), rate: Times(1, 5)},
+		{name: "vegeta", cpu: TimesLess(1.5, 10), rate: Times(1, 5)},
+		{name: "siege", cpu: TimesLess(2, 20), rate: Times(1, 5)},
+	} {
+		claims = append(claims,
+			Claim{
+				ID: "cpu-" + t.name, Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans",
+				Base: t.name, Other: "gosiege", Want: t.cpu,
+				Say: `gosiege's CPU time per request is {{.Other}} against {{.Base}}, {{.Times}} ` +
+					`{{if .Lower}}less{{else}}more{{end}} ({{.P}});`,
+				Else: `gosiege's CPU time per request is {{.Other}} against {{.Base}}: {{.Verdict}};`,
+			},
+			Claim{
+				ID: "rate-" + t.name, Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s",
+				Base: t.name, Other: "gosiege", Want: t.rate,
+				Say:  `its rate {{.Other}} against {{.Base}}, {{.Times}} {{if .Lower}}lower{{else}}higher{{end}} ({{.P}}).`,
+				Else: `its rate {{.Other}} against {{.Base}}: {{.Verdict}}.`,
+			},
+		)
+	}
+	return claims
+}
+
+// gosiegeOrNot sets gosiege's bar apart from the other tools'.
+func gosiegeOrNot(tool string) string {
+	if tool == "gosiege" {
+		return "gosiege"
+	}
+	return "the others"
 }
 
 // language is the language of a server of the gevent-vs-go experiment,
