@@ -264,58 +264,43 @@ var Experiments = []Experiment{
 					`only as much as there are cores: with 10 users the goroutine server completes {{.Other}} ` +
 					`against {{.Base}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ({{.P}}).`,
 			},
-			{
-				// Waiting needs no thread: one is nearly as good as two.
-				ID: "one-thread-io", Filter: ".name:Server /server:goroutine /work:io /users:100", Col: ".file",
-				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Inputs: []string{"cpu1", ""},
-				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: TimesLess(1, 2),
+			oneThread(Claim{
+				// Waiting needs no thread: one does most of what two do.
+				ID: "one-thread-io", Filter: "/work:io /users:100", Unit: "trans/s", Want: TimesLess(1, 2),
 				Say: `For requests that wait, one thread does most of what two do: with 100 users and a 10 ms wait, ` +
 					`the goroutine server completes {{.Other}} at GOMAXPROCS=1 against {{.Base}} at the default, ` +
 					`{{.Times}} fewer ({{.P}}).`,
 				Else: `For requests that wait, one thread does what two do: with 100 users and a 10 ms wait, ` +
 					`the goroutine server completes {{.Other}} at GOMAXPROCS=1 against {{.Base}} at the default: {{.Verdict}}.`,
-			},
-			{
+			}),
+			oneThread(Claim{
 				// One user: the driver and the server take turns, and a
 				// second thread only adds the cost of waking it.
-				ID: "one-thread-one-user", Filter: ".name:Server /server:goroutine /work:hello /users:1", Col: ".file",
-				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
-				Inputs: []string{"cpu1", ""},
-				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: TimesLess(1.05, 2),
+				ID: "one-thread-one-user", Filter: "/work:hello /users:1", Unit: "sec/op", Want: TimesLess(1.05, 2),
 				Say: `With one user, one thread is faster: a transaction of hello world takes {{.Other}} at GOMAXPROCS=1 ` +
 					`against {{.Base}} at the default, {{.Times}} less ({{.P}}).`,
 				Else: `With one user, a transaction of hello world takes {{.Other}} at GOMAXPROCS=1 ` +
 					`against {{.Base}} at the default: {{.Verdict}}.`,
-			},
-			{
-				ID: "one-thread-ten-users", Filter: ".name:Server /server:goroutine /work:hello /users:10", Col: ".file",
-				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
-				Inputs: []string{"cpu1", ""},
-				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(1.05, 3),
+			}),
+			oneThread(Claim{
+				ID: "one-thread-ten-users", Filter: "/work:hello /users:10", Unit: "sec/op", Want: Times(1.05, 3),
 				Say: `With ten users, whose requests overlap, two threads do better: a transaction takes {{.Other}} ` +
 					`at GOMAXPROCS=1 against {{.Base}} at the default, {{.Times}} more ({{.P}}).`,
 				Else: `With ten users, whose requests overlap, a transaction takes {{.Other}} at GOMAXPROCS=1 ` +
 					`against {{.Base}} at the default: {{.Verdict}}.`,
-			},
-			{
-				ID: "one-thread-io-one-user", Filter: ".name:Server /server:goroutine /work:io /users:1", Col: ".file",
-				Ignore: "gomaxprocs,/gomaxprocs", Unit: "sec/op",
-				Inputs: []string{"cpu1", ""},
-				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: TimesLess(1.001, 2),
+			}),
+			oneThread(Claim{
+				ID: "one-thread-io-one-user", Filter: "/work:io /users:1", Unit: "sec/op", Want: TimesLess(1.001, 2),
 				Say: `With one user and a 10 ms wait, a transaction takes {{.Other}} at GOMAXPROCS=1 against {{.Base}} ` +
 					`at the default, {{.Times}} less ({{.P}}).`,
 				Else: `With one user and a 10 ms wait, a transaction takes {{.Other}} at GOMAXPROCS=1 against {{.Base}} ` +
 					`at the default: {{.Verdict}}.`,
-			},
-			{
-				ID: "one-thread-cpu", Filter: ".name:Server /server:goroutine /work:cpu /users:10", Col: ".file",
-				Ignore: "gomaxprocs,/gomaxprocs", Unit: "trans/s",
-				Inputs: []string{"cpu1", ""},
-				Base:   RawFile("serving", ""), Other: RawFile("serving", "cpu1"), Want: Times(0.3, 0.75),
+			}),
+			oneThread(Claim{
+				ID: "one-thread-cpu", Filter: "/work:cpu /users:10", Unit: "trans/s", Want: Times(0.3, 0.75),
 				Say: `For requests that compute, it is not: {{.Other}} against {{.Base}}, {{.Times}} ` +
 					`{{if .Lower}}fewer{{else}}more{{end}} ({{.P}}), as gevent's one thread would be.`,
-			},
+			}),
 		},
 	},
 	{
@@ -585,6 +570,16 @@ func gosiegeOrNot(tool string) string {
 		return "gosiege"
 	}
 	return "the others"
+}
+
+// oneThread is a claim about the goroutine server's rows (c.Filter below
+// .name:Server /server:goroutine), with GOMAXPROCS=1 (Other) against the
+// default (Base): the serving experiment's pair of runs, side by side.
+func oneThread(c Claim) Claim {
+	c.Filter = ".name:Server /server:goroutine " + c.Filter
+	c.Col, c.Ignore, c.Inputs = ".file", "gomaxprocs,/gomaxprocs", []string{"cpu1", ""}
+	c.Base, c.Other = RawFile("serving", ""), RawFile("serving", "cpu1")
+	return c
 }
 
 // language is the language of a server of the gevent-vs-go experiment,
