@@ -172,7 +172,7 @@ func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 	case c.Else != "" && !strings.Contains(out.Text, out.Verdict):
 		return nil, fmt.Errorf("claim %s: its Else must state .Verdict (%q): %q", c.ID, out.Verdict, out.Text)
 	case c.Else == "":
-		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tthe docs said: %s", c.ID, strings.Join(failures, "; "), out.Text)
+		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tits sentence would say: %s", c.ID, strings.Join(failures, "; "), out.Text)
 		out.Text = fmt.Sprintf("**Claim %s does not hold on this run: %s.**", c.ID, strings.Join(failures, "; "))
 	}
 	return out, nil
