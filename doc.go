@@ -32,4 +32,7 @@
 // and the benchmarks, the article's numbers measured here, with
 //
 //	go test -run '^$' -bench .
+//
+// which runs each benchmark once. The pages under docs/ give medians of
+// ten runs, which -count 10 and go tool benchstat give, or cmd/benchdocs.
 package joinall

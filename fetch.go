@@ -80,18 +80,24 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (Page, error) {
 
 // FetchAll fetches every URL in urls with strategy, one task per URL, and
 // waits for all of them: the article's in_order and in_concur, depending on
-// the strategy.
+// the strategy. It returns three things:
 //
-// It returns one Result per URL, results[i] for urls[i], whatever order the
-// fetches ended in, and completed: the indexes of the URLs in the order
-// their fetches ended, successful or not. Each URL given is fetched exactly
-// once (a URL given twice is fetched twice). One failure does not stop the
-// others. Once ctx is cancelled, fetches that have not started do not start:
-// their Err matches ErrNotStarted and ctx.Err(), and their index is not in
-// completed.
+//   - results: one Result per URL, results[i] for urls[i], whatever order
+//     the fetches ended in. Each holds the Page received and the fetch's
+//     Err, nil only for a whole 2xx body.
+//   - completed: the indexes of the URLs in the order their fetches ended,
+//     successful or not; for those that succeeded, the order of the
+//     article's "received" lines. Spawned, it follows how long each site
+//     takes to answer.
+//   - err: not nil only for bad input (no URLs, a URL that Fetch would
+//     refuse, or a nil strategy), and then nothing is fetched, results and
+//     completed are nil, and err lists every bad URL. A failed fetch is not
+//     an err: it is in its Result.
 //
-// err is not nil only for bad input: no URLs, a URL that Fetch would refuse,
-// or a nil strategy. Then nothing is fetched, and err lists every bad URL.
+// Each URL given is fetched exactly once (a URL given twice is fetched
+// twice). One failure does not stop the others. Once ctx is cancelled,
+// fetches that have not started do not start: their Err matches
+// ErrNotStarted and ctx.Err(), and their index is not in completed.
 func (f *Fetcher) FetchAll(ctx context.Context, strategy Strategy, urls []string) (results []Result, completed []int, err error) {
 	if strategy == nil {
 		return nil, nil, errors.New("fetch: nil strategy")

@@ -5,6 +5,19 @@
 // strategy, together with the promises every strategy keeps: outcomes in the
 // order given, a panic as an error, cancellation, no goroutine left behind.
 //
+// Fake time, for a reader who knows gevent: synctest.Test runs a function
+// in a bubble whose goroutines share a clock of their own, which starts at
+// midnight UTC on 1 January 2000. The clock stands still while any
+// goroutine in the bubble can run; when every one of them waits (on a
+// timer, a channel, a WaitGroup), it jumps at once to the next timer due.
+// So time.Sleep(time.Second) in the bubble returns after exactly one
+// second of its clock and a few microseconds of the machine's, three
+// sleeps that overlap end at the same instant, and time.Since says 1 s,
+// not 1.006 s: the machine's speed is not in it. gevent has no such clock
+// built in; a test of greenlets would patch time.sleep. A bubble in which
+// every goroutine waits and no timer is due fails its test instead of
+// hanging.
+//
 //	go test -run 'Sleep|Strateg|Example' -v .
 //
 // The benchmarks measure it in real time, and what a task costs:
@@ -470,7 +483,9 @@ func ExamplePanicError() {
 // ignore it. Sequential is left out where one operation would take over a
 // second. Beside time, each row reports the most the run held, sampled every
 // millisecond: peak-MB, heap objects plus goroutine stacks in 10^6 bytes,
-// and peak-goroutines.
+// and peak-goroutines. benchstat converts MB to bytes and prints peak-B
+// with binary prefixes (8.616Mi is 8.616 MiB); a unit it does not convert,
+// such as peak-MiB, it would print with metric ones (583.9m for 0.58 MiB).
 func BenchmarkSleep(b *testing.B) {
 	const d = 10 * time.Millisecond
 	daemon := func(context.Context) error { time.Sleep(d); return nil }

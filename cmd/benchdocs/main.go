@@ -81,17 +81,18 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("benchdocs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.count, "count", defaultCount, "runs of each benchmark")
+	fs.IntVar(&o.count, "count", defaultCount, "runs of each benchmark, unless its experiment sets fewer")
 	fs.StringVar(&o.bench, "bench", "", "run only the benchmarks that this go test -bench `pattern` selects")
-	quick := fs.Bool("quick", false, "a short pass to try the pipeline: -count 6 -benchtime 100ms, unless given")
-	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime (default go test's, 1s)")
-	fs.BoolVar(&o.force, "write", false, "move the runs into testdata/bench and render docs/, whatever the run\n"+
-		"(default: only a full run does, and not for an experiment that lacks benchmarks of its committed run)")
+	quick := fs.Bool("quick", false, "a short pass to try the pipeline: -count 6 and -benchtime 100ms, where not given")
+	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime: a `duration`, or a count of iterations (100x); when empty, go test's 1s")
+	fs.BoolVar(&o.force, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
+		"even for an experiment that lacks benchmarks of its committed run; a full run does so without it")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
-	fs.StringVar(&o.root, "root", "", "the module's root (default: the nearest directory up with a go.mod)")
+	fs.StringVar(&o.root, "root", "", "the module's root `directory`; when empty, the nearest one up with a go.mod")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
-			"Runs the experiments' benchmarks into %s/ and, on a full run, testdata/bench, and renders docs/ from them.\n\n", scratch)
+			"Runs the experiments' benchmarks into %s/. A full run (-count 10, no -bench, -quick or -benchtime),\n"+
+			"or one given -write, then moves them into testdata/bench and renders docs/ from them.\n\n", scratch)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -248,8 +249,8 @@ func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) e
 	}
 	fmt.Fprintf(stderr, "benchdocs: rendered %d files under %s\n", len(out.Files), filepath.Join(root, benchdocs.DocsDir))
 	if len(out.Broken) > 0 {
-		return fmt.Errorf("docs/ are written, but %d claims no longer hold, so the tests will fail until their Want "+
-			"in internal/benchdocs/experiments.go matches the data or the code is fixed:\n%w",
+		return fmt.Errorf("docs/ are written, but %d checks fail, and so will the tests, until the data bear out "+
+			"what internal/benchdocs/experiments.go asserts or the code is fixed:\n%w",
 			len(out.Broken), errors.Join(out.Broken...))
 	}
 	return nil

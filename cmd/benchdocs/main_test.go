@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,21 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestUsage: -h says what each flag does, with no text that looks like a
+// default but is not one.
+func TestUsage(t *testing.T) {
+	var out bytes.Buffer
+
+	_, err := parseFlags([]string{"-h"}, &out)
+
+	assert.ErrorIs(t, err, flag.ErrHelp)
+	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-quick", "-render", "-root directory", "-write"} {
+		assert.Contains(t, out.String(), "  "+f+"\n", "-h names %s", f)
+	}
+	assert.NotContains(t, out.String(), "(default:", "only the flag package writes (default ...)")
+	assert.Contains(t, out.String(), "(default 10)", "-count's default")
+}
 
 func TestFlags(t *testing.T) {
 	tests := []struct {

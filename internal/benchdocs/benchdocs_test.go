@@ -57,6 +57,121 @@ func TestClaimsHold(t *testing.T) {
 	}
 }
 
+// TestClaimsBreakOnChangedRuns: the committed runs, changed in a copy as
+// a rerun on another machine might change them, either fail the tests
+// (a claim the page depends on, or a benchmark with fewer results than
+// the page says) or make the page say what the new data say.
+func TestClaimsBreakOnChangedRuns(t *testing.T) {
+	// transRate scales the trans/s of server's rows by factor.
+	transRate := func(server string, factor float64) func(string) string {
+		return func(line string) string {
+			name, rest, ok := strings.Cut(line, "\t")
+			if !ok || !strings.HasSuffix(name, "/server="+server) {
+				return line
+			}
+			fields := strings.Split(rest, "\t")
+			for i, f := range fields {
+				if v, ok := strings.CutSuffix(f, " trans/s"); ok {
+					var x float64
+					fmt.Sscan(v, &x)
+					fields[i] = fmt.Sprintf("%.0f trans/s", x*factor)
+				}
+			}
+			return name + "\t" + strings.Join(fields, "\t")
+		}
+	}
+	tests := []struct {
+		name       string
+		file       string
+		edit       func(line string) string // "" drops the line
+		wantBroken string                   // in an error of Broken; empty for none
+		wantPage   string                   // in the page, when set
+	}{
+		{
+			// In order and spawned swap places: the page's first claim flips.
+			name: "sleep_flipped", file: "sleep.txt",
+			edit: func(line string) string {
+				if !strings.HasPrefix(line, "BenchmarkSleep/tasks=3/") {
+					return line
+				}
+				return strings.NewReplacer("variant=sequential", "variant=goroutines", "variant=goroutines", "variant=sequential").Replace(line)
+			},
+			wantBroken: "sleep: claim three no longer holds", wantPage: "**Claim three does not hold on this run",
+		},
+		{
+			// The rerun of the issue: gevent a little below app.run().
+			name: "headline_flipped", file: "gevent-vs-go.txt", edit: transRate("gevent", 0.85),
+			wantPage: "gevent's `WSGIServer` completes 4062 trans/s against 4404 trans/s for `app.run()`: 1.1x lower (p=0.000 n=10)",
+		},
+		{
+			name: "headline_not_significant", file: "gevent-vs-go.txt", edit: transRate("gevent", 4404.0/4779),
+			wantPage: "gevent's `WSGIServer` completes 4404 trans/s against 4404 trans/s for `app.run()`: no significant difference (p=",
+		},
+		{
+			name: "fanout_short", file: "gevent-vs-go.txt",
+			edit: func(line string) string {
+				if strings.HasPrefix(line, "BenchmarkFanout/tasks=1000000/runtime=go\t") && strings.Contains(line, "2862991197 ns/op") {
+					return ""
+				}
+				return line
+			},
+			wantBroken: "BenchmarkFanout/tasks=1000000/runtime=go has 2 results, want 3",
+		},
+		{
+			// siege was not installed: its claims say nothing, and the
+			// page says how to add it.
+			name: "tool_missing", file: "instrument.txt",
+			edit: func(line string) string {
+				if strings.HasPrefix(line, "BenchmarkInstrument/tool=siege-") {
+					return ""
+				}
+				return line
+			},
+			wantPage: "- siege was not measured here: `apt-get install siege`.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			committed, err := os.ReadDir(filepath.Join(root, benchdocs.BenchDir))
+			require.NoError(t, err)
+			for _, f := range committed {
+				data, err := os.ReadFile(filepath.Join(root, benchdocs.BenchDir, f.Name()))
+				require.NoError(t, err)
+				if f.Name() == tt.file {
+					var lines []string
+					for _, line := range strings.Split(string(data), "\n") {
+						if line = tt.edit(line); line != "" {
+							lines = append(lines, line)
+						}
+					}
+					data = []byte(strings.Join(lines, "\n"))
+				}
+				write(t, filepath.Join(dir, benchdocs.BenchDir, f.Name()), string(data))
+			}
+
+			out, err := benchdocs.Render(dir, benchdocs.Experiments)
+
+			require.NoError(t, err, "Render")
+			var broken []string
+			for _, err := range out.Broken {
+				broken = append(broken, err.Error())
+			}
+			if tt.wantBroken == "" {
+				assert.Empty(t, broken, "Broken")
+			} else {
+				assert.Condition(t, func() bool {
+					return slices.ContainsFunc(broken, func(s string) bool { return strings.Contains(s, tt.wantBroken) })
+				}, "Broken %q contains %q", broken, tt.wantBroken)
+			}
+			if tt.wantPage != "" {
+				page := "docs/" + strings.TrimSuffix(tt.file, ".txt") + ".md"
+				assert.Contains(t, string(out.Files[page]), tt.wantPage, page)
+			}
+		})
+	}
+}
+
 func TestRenderIsDeterministic(t *testing.T) {
 	first, err := benchdocs.Render(root, benchdocs.Experiments)
 	require.NoError(t, err)
@@ -269,7 +384,7 @@ func syntheticRuns() map[string]string {
 						avail, failed = 99.5, 70
 					}
 					line(&serving, fmt.Sprintf("BenchmarkServer/server=%s/work=%s/users=%.0f%s", server, work, u, suffix),
-						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u, "concurrency",
+						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u-failed, "concurrency",
 						5+2*u*1000/trans, "longest-ms", 5+u*1000/trans, "p99-ms", failed, "failed")
 				}
 			}
@@ -314,29 +429,41 @@ func syntheticRuns() map[string]string {
 		cap    float64
 	}{{"serial", []float64{50, 100, 200}, 100}, {"pool", []float64{500, 1000, 2000}, 1000}, {"goroutine", []float64{1000, 3000, 10000}, 8000}} {
 		for _, rate := range r.rates {
-			p99 := 11.0
+			// Past capacity, the serial server queues and the pool
+			// answers the excess 503.
+			p99, avail := 11.0, 100.0
 			if rate > r.cap {
 				p99 = 1000
 			}
+			if rate > r.cap && r.server == "pool" {
+				avail = 55
+			}
 			line(&offered, fmt.Sprintf("BenchmarkOffered/server=%s/work=io/rate=%.0f-2", r.server, rate),
-				1e9/rate, "ns/op", min(rate, r.cap), "trans/s", 100.0, "avail-%", 10.5, "p50-ms", p99, "p99-ms", p99*0.9, "svc-p99-ms", 0.0, "unsent")
+				1e9/rate, "ns/op", min(rate, r.cap), "trans/s", avail, "avail-%", 10.5, "p50-ms", p99, "p99-ms", p99*0.9, "svc-p99-ms", 0.0, "unsent")
 		}
 	}
-	line(&offered, "BenchmarkStall/work=stall/model=closed-2", 1.2e6, "ns/op", 800.0, "trans/s", 6.4, "p99-ms")
-	line(&offered, "BenchmarkStall/work=stall/model=open-2", 1.2e6, "ns/op", 800.0, "trans/s", 98.0, "p99-ms", 97.0, "svc-p99-ms", 0.0, "unsent")
+	line(&offered, "BenchmarkStall/work=stall/model=closed-2", 1.2e6, "ns/op", 800.0, "trans/s", 6.4, "p99-ms", 106.0, "longest-ms")
+	line(&offered, "BenchmarkStall/work=stall/model=open-2", 1.2e6, "ns/op", 800.0, "trans/s", 98.0, "p99-ms", 97.0, "svc-p99-ms", 108.0, "longest-ms", 0.0, "unsent")
 	runs["offered.txt"] = offered.String()
 
+	// Five rounds of one run each, as the experiment runs them.
 	var instrument strings.Builder
-	instrument.WriteString(strings.Replace(header(2), "pkg: github.com/joinall/joinall\n", "pkg: github.com/joinall/joinall/cmd/gosiege\n", 1))
-	for _, t := range []struct {
-		name      string
-		rate, cpu float64
-	}{{"gosiege", 60000, 7}, {"wrk", 70000, 6}, {"bombardier", 65000, 8}, {"hey", 25000, 25}, {"vegeta", 22000, 30}, {"siege", 17000, 48}} {
-		line(&instrument, "BenchmarkInstrument/tool="+t.name+"-2", t.rate, "trans/s", t.cpu, "cpu-us/trans")
+	for round := range 5 {
+		instrument.WriteString(strings.NewReplacer("count: 6", "count: 1",
+			"pkg: github.com/joinall/joinall\n", "pkg: github.com/joinall/joinall/cmd/gosiege\n").Replace(header(2)))
+		f := 1 + float64(round-2)*0.002
+		for _, t := range []struct {
+			name      string
+			rate, cpu float64
+		}{{"gosiege", 60000, 7}, {"wrk", 70000, 6}, {"bombardier", 65000, 8}, {"hey", 25000, 25}, {"vegeta", 22000, 30}, {"siege", 17000, 48}} {
+			fmt.Fprintf(&instrument, "BenchmarkInstrument/tool=%s-2\t1\t%.1f trans/s\t%.3f cpu-us/trans\n", t.name, t.rate*f, t.cpu*f)
+		}
+		fmt.Fprintf(&instrument, "BenchmarkInstrument/memory/secs=1-2\t1\t%.2f peak-RSS-MiB\n", 12*f)
+		fmt.Fprintf(&instrument, "BenchmarkInstrument/memory/secs=10-2\t1\t%.2f peak-RSS-MiB\n", 13*f)
+		for _, rate := range []int{1000, 5000} {
+			fmt.Fprintf(&instrument, "BenchmarkInstrument/schedule/rate=%d-2\t1\t100.0 achieved-%%\t%.3f p99-ms\t%.3f svc-p99-ms\n", rate, 0.5*f, 0.45*f)
+		}
 	}
-	line(&instrument, "BenchmarkInstrument/memory/secs=1-2", 15.0, "peak-RSS-MiB")
-	line(&instrument, "BenchmarkInstrument/memory/secs=10-2", 16.0, "peak-RSS-MiB")
-	line(&instrument, "BenchmarkInstrument/schedule/rate=1000-2", 100.0, "achieved-%", 0.5, "p99-ms", 0.45, "svc-p99-ms")
 	runs["instrument.txt"] = instrument.String()
 
 	return runs

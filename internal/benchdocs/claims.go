@@ -10,15 +10,24 @@ package benchdocs
 //	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
 //
 // prints for one unit. A comparison claim sets two of its columns side
-// by side in every row that has both (Other against Base: its direction,
-// how many times, and whether benchstat's Mann-Whitney U-test finds the
-// difference significant); a range claim places one column's median
-// between two bounds. The sentence is written from the figures by a
-// text/template, so it can only say what the data say; Want is what the
-// claim asserts, and the check fails when the data no longer bear it out.
+// by side in every row that has both (Other against Base) and asserts
+// three things: the direction, a band for how many times Other is Base,
+// and a difference that benchstat's Mann-Whitney U-test finds
+// significant (p < 0.05) at the number of runs recorded. A range claim
+// places one column's median between two bounds. The sentence is written
+// from the figures by a text/template, so it can only say what the data
+// say.
+//
+// A claim the page depends on fails loudly when the data stop bearing it
+// out. A claim the page can do without (it has an Else) is replaced by
+// its Else, which states the U-test's verdict instead: "no significant
+// difference (p=0.912 n=10)". Either way no ratio is ever stated as a
+// finding when p >= 0.05: the figures that state one are blanked.
 
 import (
 	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -40,16 +49,19 @@ type Claim struct {
 	Inputs []string
 	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
-	Other  string // the column the claim is about
-	Want   Want   // what the claim asserts, for every row
-	Say    string // the sentence: a text/template over Figures
-	// NoUTest drops the check of significance from a comparison claim:
-	// for samples too small for the U-test to find any difference (three
-	// against three cannot reach p < 0.05), or for a claim of "about as
-	// many", which asserts no difference. The claim then asserts the
-	// ratio of the medians alone, and its sentence must say no more; it
-	// may give the p-value.
-	NoUTest bool
+	// BaseUnit, when set, compares Other's Unit against Base's BaseUnit
+	// in the same rows: corrected against service time.
+	BaseUnit string
+	Other    string // the column the claim is about
+	// Want is what the claim asserts of every row. For a comparison it
+	// bounds Other/Base on one side of 1: a direction and a size.
+	Want Want
+	Say  string // the sentence: a text/template over Figures
+	// Else, when set, makes the claim one the page can do without: where
+	// the data do not bear it out, the page says Else instead, and must
+	// state .Verdict in it. Where a column is missing (a tool that is not
+	// installed), the claim says nothing, and Render notes why.
+	Else string
 }
 
 // Want bounds a figure: for a comparison claim, the ratio of Other's
@@ -74,7 +86,7 @@ func Between(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 type Figures struct {
 	Row          // the first row's figures, for claims about one row
 	Rows  []Row  // every row's figures
-	Times string // the range of Times over the rows: "3.0x", or "2.9x to 3.1x"
+	Times string // the range of Times over the rows: "3.0x", or "2.9x to 3.1x"; empty unless every row is significant
 }
 
 // Row is one table row's figures.
@@ -89,38 +101,105 @@ type Row struct {
 	// (seconds for sec/op), as benchstat -format csv prints them.
 	BaseValue, OtherValue float64
 	Ratio                 float64
-	Times                 string // how many times more or less Other is: "3.0x"
-	Lower                 bool   // whether Other's median is below Base's
-	P                     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
+	// Times is how many times more or less Other is: "3.0x"; empty when
+	// the difference is not significant.
+	Times string
+	Lower bool   // whether Other's median is below Base's
+	P     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
+	// Verdict is what the data say, whatever the claim asserts: "1.2x
+	// lower (p=0.001 n=10)", or "no significant difference (p=0.912
+	// n=10)"; for a range claim, Other.
+	Verdict string
 
 	significant bool
 }
 
 // An Outcome is a claim evaluated on data: the sentence, and Err when the
-// data no longer bear out what the claim asserts.
+// data no longer bear out a claim that the page depends on.
 type Outcome struct {
 	Text string
 	Figures
 	Err error
+	// Held says whether the data bear the claim out; when they do not,
+	// Text is the claim's Else, or says that the claim fails.
+	Held bool
+	// Unsaid, when set, is why an optional claim says nothing.
+	Unsaid string
 }
 
 // Eval computes the claim's figures and sentence from inputs and checks
 // them against Want. It returns an error, and no Outcome, only when the
-// claim cannot be evaluated at all: no row of the data has its columns,
-// or its template is broken.
+// claim cannot be evaluated at all: a claim the page depends on has no
+// row with its columns, or the claim is malformed.
 func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
-	table, err := statUnit(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, c.Unit, inputs...)
+	if c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
+		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison asserts a direction", c.ID, c.Want)
+	}
+	rows, err := c.rows(inputs)
+	if errors.Is(err, errUnmeasured) && c.Else != "" {
+		return &Outcome{Unsaid: err.Error()}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	other, okOther := table.col(c.Other)
-	base, okBase := table.col(c.Base)
-	if !okOther || (c.Base != "" && !okBase) {
-		return nil, fmt.Errorf("claim %s: %s has no column %q or %q", c.ID, c.Col, c.Base, c.Other)
-	}
-
-	out := &Outcome{}
+	out := &Outcome{Held: true}
 	var failures []string
+	for _, row := range rows {
+		if f := c.check(row); f != "" {
+			failures = append(failures, f)
+			out.Held = false
+		}
+	}
+	// A ratio is a finding only where the U-test finds a difference.
+	for i := range rows {
+		if c.Base != "" && !rows[i].significant {
+			rows[i].Times = ""
+		}
+	}
+	out.Rows, out.Row = rows, rows[0]
+	if c.Base != "" {
+		out.Figures.Times = span(rows)
+	}
+	say := c.Say
+	if !out.Held && c.Else != "" {
+		say = c.Else
+	}
+	if out.Text, err = execute(c.ID, say, out.Figures); err != nil {
+		return nil, err
+	}
+	switch {
+	case out.Held:
+	case c.Else != "" && !strings.Contains(out.Text, out.Verdict):
+		return nil, fmt.Errorf("claim %s: its Else must state .Verdict (%q): %q", c.ID, out.Verdict, out.Text)
+	case c.Else == "":
+		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tits sentence would say: %s", c.ID, strings.Join(failures, "; "), out.Text)
+		out.Text = fmt.Sprintf("**Claim %s does not hold on this run: %s.**", c.ID, strings.Join(failures, "; "))
+	}
+	return out, nil
+}
+
+// rows are the claim's rows of figures in the inputs.
+func (c *Claim) rows(inputs []Input) ([]Row, error) {
+	tables, err := stat(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
+	if err != nil {
+		return nil, err
+	}
+	table, err := pick(tables, c.Unit, c.Filter)
+	if err != nil {
+		return nil, err
+	}
+	baseTable := table
+	if c.BaseUnit != "" {
+		if baseTable, err = pick(tables, c.BaseUnit, c.Filter); err != nil {
+			return nil, err
+		}
+	}
+	other, okOther := table.col(c.Other)
+	base, okBase := baseTable.col(c.Base)
+	if !okOther || (c.Base != "" && !okBase) {
+		return nil, fmt.Errorf("%w: %s has no column %q or %q", errUnmeasured, c.Col, c.Base, c.Other)
+	}
+	var rows []Row
 	for _, rowKey := range table.rows {
 		o, ok := table.cells[cellKey{rowKey, other}]
 		if !ok {
@@ -130,72 +209,70 @@ func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 			Name:  rowKey.StringValues(),
 			Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center,
 		}
-		value := o.summary.Center
+		row.Verdict = row.Other
 		if c.Base != "" {
-			cmp, ok := table.compare(rowKey, base, other)
+			b, ok := baseTable.cells[cellKey{rowKey, base}]
 			if !ok {
 				continue
 			}
-			b := table.cells[cellKey{rowKey, base}]
-			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, c.Unit), number(b.summary.Center), b.summary.Center
+			test := table.assumption.Compare(b.sample, o.sample)
+			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
 			row.Ratio = o.summary.Center / b.summary.Center
 			row.Lower = row.Ratio < 1
 			row.Times = times(row.Ratio)
-			row.P = cmp.String()
-			row.significant = cmp.P < cmp.Alpha
-			value = row.Ratio
+			row.P = test.String()
+			row.significant = test.P < test.Alpha
+			row.Verdict = "no significant difference (" + row.P + ")"
+			if row.significant {
+				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Times, map[bool]string{true: "lower", false: "higher"}[row.Lower], row.P)
+			}
 		}
-		out.Rows = append(out.Rows, row)
-		if f := c.check(row, value); f != "" {
-			failures = append(failures, f)
-		}
+		rows = append(rows, row)
 	}
-	if len(out.Rows) == 0 {
-		return nil, fmt.Errorf("claim %s: no row of %q has both %q and %q", c.ID, c.Filter, c.Base, c.Other)
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: no row of %q has both %q and %q", errUnmeasured, c.Filter, c.Base, c.Other)
 	}
-	out.Row = out.Rows[0]
-	if c.Base != "" {
-		out.Figures.Times = span(out.Rows)
-	}
-	var text bytes.Buffer
-	tmpl, err := template.New(c.ID).Option("missingkey=error").Parse(c.Say)
-	if err != nil {
-		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
-	}
-	if err := tmpl.Execute(&text, out.Figures); err != nil {
-		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
-	}
-	out.Text = strings.TrimSpace(text.String())
-	if len(failures) > 0 {
-		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tthe docs say: %s", c.ID, strings.Join(failures, "; "), out.Text)
-	}
-	return out, nil
+	return rows, nil
 }
 
+// errUnmeasured is a claim's column that the data lack: a tool that was
+// not installed.
+var errUnmeasured = errors.New("not measured")
+
 // check returns why row breaks the claim, or "".
-func (c *Claim) check(row Row, value float64) string {
+func (c *Claim) check(row Row) string {
 	if c.Base == "" {
-		if value < c.Want.Min || value > c.Want.Max {
+		if row.OtherValue < c.Want.Min || row.OtherValue > c.Want.Max {
 			return fmt.Sprintf("%s: %s %s is %s, want %s to %s", row.Name, c.Other, c.Unit, row.Other,
 				quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit))
 		}
 		return ""
 	}
 	var why []string
-	if value < c.Want.Min || value > c.Want.Max {
-		lessMore := "more"
-		if row.Lower {
-			lessMore = "less"
-		}
-		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, value, row.Times, lessMore, c.Want))
+	if row.Ratio < c.Want.Min || row.Ratio > c.Want.Max {
+		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio, row.Times,
+			map[bool]string{true: "less", false: "more"}[row.Lower], c.Want))
 	}
-	if !row.significant && !c.NoUTest {
+	if !row.significant {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {
 		return ""
 	}
 	return row.Name + ": " + strings.Join(why, ", ")
+}
+
+// execute writes a claim's sentence from its figures.
+func execute(id, say string, f Figures) (string, error) {
+	var text bytes.Buffer
+	tmpl, err := template.New(id).Option("missingkey=error").Parse(say)
+	if err == nil {
+		err = tmpl.Execute(&text, f)
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim %s: %w", id, err)
+	}
+	return strings.TrimSpace(text.String()), nil
 }
 
 func (w Want) String() string {
@@ -221,10 +298,13 @@ func times(ratio float64) string {
 }
 
 // span is the range of the rows' Times, from the ratio nearest 1 to the
-// farthest.
+// farthest; empty when a row's difference is not significant.
 func span(rows []Row) string {
 	lo, hi := rows[0], rows[0]
 	for _, r := range rows {
+		if r.Times == "" {
+			return ""
+		}
 		if math.Abs(math.Log(r.Ratio)) < math.Abs(math.Log(lo.Ratio)) {
 			lo = r
 		}
@@ -239,10 +319,13 @@ func span(rows []Row) string {
 }
 
 // quantity formats a value of a benchstat (tidied) unit for prose, to
-// three significant figures: seconds per op as a duration ("10.9 ms"),
-// bytes in SI multiples, as the benchmarks report them ("156 MB"), and
-// anything else as a number before its unit ("2010 trans/s"). A name
-// before a hyphen is dropped: a peak-B of 1.56e8 is "156 MB".
+// three significant figures, in the units benchstat's table beside it
+// uses: seconds per op as a duration ("10.9 ms"), bytes with the binary
+// prefixes benchstat prints ("8.62 MiB" where it prints 8.616Mi),
+// milliseconds always as milliseconds ("0.193 ms" where it prints 192.7m
+// p99-ms), and anything else as a number before its unit ("2010
+// trans/s"). A name before a hyphen is dropped: a peak-B of 9.03e6 is
+// "8.62 MiB".
 func quantity(v float64, unit string) string {
 	base, per, _ := strings.Cut(unit, "/")
 	suffix := ""
@@ -259,7 +342,11 @@ func quantity(v float64, unit string) string {
 	case "sec":
 		prefixes = []prefix{{1, "s"}, {1e-3, "ms"}, {1e-6, "µs"}, {1e-9, "ns"}}
 	case "B":
-		prefixes = []prefix{{1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}
+		prefixes = []prefix{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}, {1, "B"}}
+	case "ms", "MiB", "%":
+		return number(v) + " " + measure + suffix
+	case "us":
+		return number(v) + " µs" + suffix
 	default:
 		return number(v) + " " + unit
 	}

@@ -111,46 +111,44 @@ func csvCells(tb testing.TB, out, unit, row string) map[string][]string {
 	return nil
 }
 
-// TestClaimBreaks: each row changes the data under a claim in one way
-// and says how the check must fail.
+// TestClaimBreaks: each row changes the data under a claim the page
+// depends on in one way, and says how the check must fail. A flipped
+// direction and a difference that is not significant both fail it, and
+// the page then says that the claim does not hold, never the sentence.
 func TestClaimBreaks(t *testing.T) {
 	seq := "tasks=3/variant=sequential"
 	gor := "tasks=3/variant=goroutines"
 	tests := []struct {
-		name     string
-		give     map[string]float64
-		claim    Claim
-		wantText string
-		wantErr  string
+		name    string
+		give    map[string]float64
+		claim   Claim
+		wantErr string
 	}{
 		{
 			// 30/20 = 1.5x: faster, significant, but not the 2.5x to 3.5x claimed.
-			name:     "too_small",
-			give:     map[string]float64{seq: 30e6, gor: 20e6},
-			claim:    threeSleeps,
-			wantText: "30.0 ms in order, 20.0 ms spawned: 1.5x faster (p=0.002 n=6).",
-			wantErr:  "goroutines/sequential is 0.667 (1.5x less), want 0.286 to 0.4",
+			name:    "too_small",
+			give:    map[string]float64{seq: 30e6, gor: 20e6},
+			claim:   threeSleeps,
+			wantErr: "goroutines/sequential is 0.667 (1.5x less), want 0.286 to 0.4",
 		},
 		{
-			// Spawned is slower: the sentence says so, and the check fails.
-			name:     "wrong_direction",
-			give:     map[string]float64{seq: 10e6, gor: 30e6},
-			claim:    threeSleeps,
-			wantText: "10.0 ms in order, 30.0 ms spawned: 3.0x slower (p=0.002 n=6).",
-			wantErr:  "goroutines/sequential is 3 (3.0x more)",
+			// Spawned is slower: the direction has flipped.
+			name:    "flipped",
+			give:    map[string]float64{seq: 10e6, gor: 30e6},
+			claim:   threeSleeps,
+			wantErr: "goroutines/sequential is 3 (3.0x more)",
 		},
 		{
-			// The same medians: within a claim of "about the same", but a
-			// comparison claim must also be significant.
+			// 2 % apart, but the samples overlap: no significant
+			// difference, though the ratio is inside the band claimed.
 			name: "not_significant",
-			give: map[string]float64{seq: 10e6, gor: 10e6},
+			give: map[string]float64{seq: 10.2e6, gor: 10e6},
 			claim: func() Claim {
 				c := threeSleeps
-				c.Want = Times(0.5, 2)
+				c.Want = TimesLess(1.01, 2)
 				return c
 			}(),
-			wantText: "10.0 ms in order, 10.0 ms spawned: 1.0x slower (p=1.000 n=6).",
-			wantErr:  "not significant (p=1.000 n=6)",
+			wantErr: "the difference is not significant (p=0.589 n=6)",
 		},
 		{
 			name: "out_of_range",
@@ -160,59 +158,160 @@ func TestClaimBreaks(t *testing.T) {
 				Other: "goroutines", Want: Between(10e-3, 15e-3),
 				Say: `{{.Other}} for a 10 ms sleep.`,
 			},
-			wantText: "16.0 ms for a 10 ms sleep.",
-			wantErr:  "goroutines sec/op is 16.0 ms, want 10.0 ms to 15.0 ms",
+			wantErr: "goroutines sec/op is 16.0 ms, want 10.0 ms to 15.0 ms",
 		},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			got, err := tt.claim.Eval(sleepRun(tt.give, seq, gor))
+			got, err := tt.claim.Eval(overlapping(sleepRun(tt.give, seq, gor), tt.name == "not_significant"))
 
 			require.NoError(t, err, "Eval: the claim can be evaluated")
-			assert.Equal(t, tt.wantText, got.Text, "the sentence says what the data say")
+			assert.False(t, got.Held, "Held")
 			assert.ErrorContains(t, got.Err, tt.wantErr, "the check fails")
+			assert.Equal(t, "**Claim "+tt.claim.ID+" does not hold on this run: ", got.Text[:len("**Claim "+tt.claim.ID+" does not hold on this run: ")],
+				"the page says so, in place of the sentence")
 		})
 	}
 }
 
-// TestClaimWithoutUTest: three runs against three cannot be significant;
-// a claim that says so asserts the ratio alone.
-func TestClaimWithoutUTest(t *testing.T) {
+// overlapping spreads the results of a run made by sleepRun by ±5 %
+// instead of ±0.5 %, when spread is set, so that medians 2 % apart are
+// not significantly different.
+func overlapping(in Input, spread bool) Input {
+	if !spread {
+		return in
+	}
 	var b strings.Builder
-	for _, r := range []struct {
-		runtime string
-		ns      float64
-	}{{"gevent", 42e9}, {"gevent", 43e9}, {"gevent", 44e9}, {"go", 3.5e9}, {"go", 3.6e9}, {"go", 3.7e9}} {
-		fmt.Fprintf(&b, "BenchmarkFanout/tasks=1000000/runtime=%s 1 %.0f ns/op\n", r.runtime, r.ns)
-	}
-	in := Input{Name: "fanout.txt", Data: []byte(b.String())}
-	claim := Claim{
-		ID: "fanout", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
-		Base: "gevent", Other: "go", Want: TimesLess(5, 20),
-		Say: `{{.Base}} against {{.Other}}: {{.Times}} ({{.P}}).`,
-	}
-	tests := []struct {
-		name    string
-		noUTest bool
-		wantErr string
-	}{
-		{name: "u_test", noUTest: false, wantErr: "the difference is not significant (p=0.100 n=3)"},
-		{name: "no_u_test", noUTest: true},
-	}
-	for _, tt := range tests {
-		c := claim
-		c.NoUTest = tt.noUTest
-
-		got, err := c.Eval(in)
-
-		require.NoError(t, err, "case %s", tt.name)
-		assert.Equal(t, "43.0 s against 3.60 s: 12x (p=0.100 n=3).", got.Text, "case %s", tt.name)
-		if tt.wantErr != "" {
-			assert.ErrorContains(t, got.Err, tt.wantErr, "case %s", tt.name)
+	for i, line := range strings.Split(strings.TrimSuffix(string(in.Data), "\n"), "\n") {
+		name, ns, ok := strings.Cut(line, "\t10\t")
+		if !ok {
+			b.WriteString(line + "\n")
 			continue
 		}
-		assert.NoError(t, got.Err, "case %s: 12x is inside 5x to 20x", tt.name)
+		var v float64
+		fmt.Sscanf(ns, "%g ns/op", &v)
+		fmt.Fprintf(&b, "%s\t10\t%.0f ns/op\n", name, v*(1+float64(i%6-2)*0.02))
 	}
+	return Input{Name: in.Name, Data: []byte(b.String())}
+}
+
+// TestClaimElse: a claim the page can do without says its Else where the
+// data do not bear it out, with the U-test's verdict and no ratio when
+// the difference is not significant, and nothing fails. The article's
+// headline is the model: gevent's server completes more transactions
+// than app.run(), until a run in which it does not.
+func TestClaimElse(t *testing.T) {
+	headline := Claim{
+		ID: "gevent-flask", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
+		Base: "flask", Other: "gevent", Want: Times(1, 5),
+		Say:  "gevent {{.Other}} against {{.Base}}, {{.Times}} more ({{.P}}).",
+		Else: "gevent {{.Other}} against {{.Base}}: {{.Verdict}}.",
+	}
+	tests := []struct {
+		name          string
+		flask, gevent float64
+		spread        float64 // each result's distance from the median, a share of it
+		wantHeld      bool
+		wantText      string
+		wantTimes     string // the ratio, which only a significant difference states
+	}{
+		{name: "holds", flask: 4404, gevent: 4780, spread: 0.005, wantHeld: true,
+			wantText: "gevent 4780 trans/s against 4404 trans/s, 1.1x more (p=0.002 n=6).", wantTimes: "1.1x"},
+		{name: "flipped", flask: 4780, gevent: 4404, spread: 0.005,
+			wantText: "gevent 4404 trans/s against 4780 trans/s: 1.1x lower (p=0.002 n=6).", wantTimes: "1.1x"},
+		{name: "not_significant", flask: 2631, gevent: 2578, spread: 0.05,
+			wantText: "gevent 2578 trans/s against 2631 trans/s: no significant difference (p=0.394 n=6).", wantTimes: ""},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			var b strings.Builder
+			for _, s := range []struct {
+				name  string
+				trans float64
+			}{{"flask", tt.flask}, {"gevent", tt.gevent}} {
+				for i := range 6 {
+					fmt.Fprintf(&b, "BenchmarkHello/server=%s 1 %.1f trans/s\n", s.name, s.trans*(1+float64(2*i-5)/5*tt.spread))
+				}
+			}
+
+			got, err := headline.Eval(Input{Name: "hello.txt", Data: []byte(b.String())})
+
+			require.NoError(t, err, "Eval")
+			assert.Equal(t, tt.wantHeld, got.Held, "Held")
+			assert.NoError(t, got.Err, "a claim with an Else fails nothing")
+			assert.Equal(t, tt.wantText, got.Text)
+			assert.Equal(t, tt.wantTimes, got.Times, "Times")
+		})
+	}
+}
+
+// TestClaimMalformed: a comparison without a direction, and an Else that
+// hides the verdict, are refused whatever the data.
+func TestClaimMalformed(t *testing.T) {
+	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 10e6, "tasks=3/variant=goroutines": 30e6},
+		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
+	edit := func(f func(c *Claim)) Claim {
+		c := threeSleeps
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name string
+		give Claim
+		want string
+	}{
+		{name: "no_direction", give: edit(func(c *Claim) { c.Want = Times(0.5, 3) }), want: "want 0.5 to 3 includes 1: a comparison asserts a direction"},
+		{name: "else_without_verdict", give: edit(func(c *Claim) { c.Else = "{{.Times}} faster" }), want: "its Else must state .Verdict"},
+	}
+	for _, tt := range tests {
+		_, err := tt.give.Eval(in)
+		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
+	}
+}
+
+// TestClaimUnsaid: a claim the page can do without says nothing when a
+// column it compares was not measured, and says why; one the page
+// depends on cannot be evaluated, nor can a claim with a mistake in it.
+func TestClaimUnsaid(t *testing.T) {
+	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
+		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
+	optional := threeSleeps
+	optional.Other, optional.Else = "pool", "{{.Verdict}}"
+
+	got, err := optional.Eval(in)
+
+	require.NoError(t, err)
+	assert.Empty(t, got.Text)
+	assert.Contains(t, got.Unsaid, `no column "sequential" or "pool"`)
+	required := optional
+	required.Else = ""
+	_, err = required.Eval(in)
+	assert.ErrorContains(t, err, `no column "sequential" or "pool"`)
+	malformed := optional
+	malformed.Filter = ".name:/Sleep/tasks/"
+	_, err = malformed.Eval(in)
+	assert.ErrorContains(t, err, "parsing -filter", "a mistake in the claim is no missing tool")
+}
+
+// TestClaimBaseUnit: a claim may set two units of one column side by
+// side: the open loop's corrected p99 against its service p99.
+func TestClaimBaseUnit(t *testing.T) {
+	var b strings.Builder
+	for i := range 6 {
+		f := 1 + float64(2*i-5)*0.001
+		fmt.Fprintf(&b, "BenchmarkOffered/rate=10000 1 %.3f p99-ms %.3f svc-p99-ms\n", 36*f, 28*f)
+	}
+	claim := Claim{
+		ID: "slots", Filter: ".name:Offered", Col: ".name", Unit: "p99-ms",
+		Base: "Offered", BaseUnit: "svc-p99-ms", Other: "Offered", Want: Times(1.05, 10),
+		Say: "{{.Other}} corrected against {{.Base}} service: {{.Times}} more ({{.P}}).",
+	}
+
+	got, err := claim.Eval(Input{Name: "offered.txt", Data: []byte(b.String())})
+
+	require.NoError(t, err)
+	assert.NoError(t, got.Err)
+	assert.Equal(t, "36.0 ms corrected against 28.0 ms service: 1.3x more (p=0.002 n=6).", got.Text)
 }
 
 // TestClaimEveryRow: a claim over several rows must hold in each.
@@ -230,7 +329,7 @@ func TestClaimEveryRow(t *testing.T) {
 		wantErr  bool
 	}{
 		{name: "both", give: 11e6, wantText: "3.0x to 91x faster in 2 rows.", wantErr: false},
-		{name: "one_fails", give: 900e6, wantText: "1.1x to 3.0x faster in 2 rows.", wantErr: true},
+		{name: "one_fails", give: 900e6, wantText: "**Claim all does not hold on this run: Sleep/tasks=100-2: goroutines/sequential is 0.9 (1.1x less), want 0.01 to 0.5.**", wantErr: true},
 	}
 	for _, tt := range tests {
 		in := sleepRun(map[string]float64{order[0]: 30e6, order[1]: 10e6, order[2]: 1e9, order[3]: tt.give}, order...)
@@ -278,10 +377,17 @@ func TestQuantity(t *testing.T) {
 		{give: 1.0871, unit: "sec/op", want: "1.09 s"},
 		{give: 654e-9, unit: "sec/task", want: "654 ns/task"},
 		{give: 12.5e-9, unit: "sec/op", want: "12.5 ns"},
-		{give: 8.97e6, unit: "peak-B", want: "8.97 MB"},
-		{give: 155.7e6, unit: "peak-B", want: "156 MB"},
+		// What benchstat prints as 8.616Mi and 161.4Mi peak-B.
+		{give: 9.0345e6, unit: "peak-B", want: "8.62 MiB"},
+		{give: 169.24e6, unit: "peak-B", want: "161 MiB"},
+		{give: 2.29e9, unit: "peak-RSS-B", want: "2.13 GiB"},
+		{give: 13.43, unit: "peak-RSS-MiB", want: "13.4 MiB"},
+		// What benchstat prints as 192.7m p99-ms.
+		{give: 0.1927, unit: "p99-ms", want: "0.193 ms"},
+		{give: 1131, unit: "p99-ms", want: "1131 ms"},
+		{give: 9.425, unit: "cpu-us/trans", want: "9.43 µs/trans"},
 		{give: 2009, unit: "trans/s", want: "2009 trans/s"},
-		{give: 99.5, unit: "avail-%", want: "99.5 avail-%"},
+		{give: 99.5, unit: "avail-%", want: "99.5 %"},
 		{give: 0, unit: "failed", want: "0 failed"},
 	}
 	for _, tt := range tests {

@@ -75,24 +75,24 @@ type Table struct {
 
 // A Plot is a line chart of medians: one line per value of Col, X from
 // the first key of Row (a number, or a duration in seconds), Y the
-// median of Unit, for the results that Filter selects.
+// median of Unit, for the results that Filter selects. An axis is
+// logarithmic where its values span more than a factor of 20.
 type Plot struct {
-	ID         string // the file docs/img/NAME-ID.svg
-	Title      string
-	X, Y       string // the axes' labels
-	LogX, LogY bool
-	Filter     string // a benchstat -filter
-	Row        string // a benchstat -row: the X key first, then keys that go with it ("/tasks,/workers")
-	Col        string // a benchstat -col: the series
-	Unit       string // the unit of Y, as benchstat shows it (tidied): "sec/op", "peak-B"
-	Scale      float64
+	ID     string // the file docs/img/NAME-ID.svg
+	Title  string
+	X, Y   string // the axes' labels, with the unit of the table beside the chart
+	Filter string // a benchstat -filter
+	Row    string // a benchstat -row: the X key first, then keys that go with it ("/tasks,/workers")
+	Col    string // a benchstat -col: the series
+	Unit   string // the unit of Y, as benchstat shows it (tidied): "sec/op", "peak-B"
+	Scale  float64
 	// Lines, when set, turns the medians into the lines to draw, such as
 	// a speedup computed from times, or lines of reference. By default
 	// each column is a line of Y times Scale (1 when 0).
 	Lines func(m *Medians) ([]Series, error)
 	// Bars draws a bar per column instead, of Y times Scale, for the one
-	// row that Filter selects; X is unused. Group, when set, names each
-	// column's group, which gives it its colour.
+	// row that Filter selects, Y along the bars; X is unused. Group, when
+	// set, names each column's group, which gives it its colour.
 	Bars  bool
 	Group func(col string) string
 }

@@ -4,6 +4,12 @@ package benchdocs
 // the same bytes on every machine: text is laid out with the Liberation
 // fonts that gonum embeds in the binary, not with the fonts of the
 // machine, and coordinates are printed to five significant figures.
+//
+// A chart is read for values: every axis has labelled ticks in the unit
+// of the table beside it, on a logarithmic scale only where the values
+// span more than a factor of 20; bars carry their values; the legend sits
+// to the right of the data; and text has room for a viewer whose fallback
+// font is wider than the one it was laid out with.
 
 import (
 	"bytes"
@@ -18,6 +24,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -77,7 +84,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		row := MedianRow{Keys: map[string]string{}, Y: map[string]float64{}}
 		for i, f := range rk.Projection().FlattenedFields() {
 			row.Keys[f.Name] = rk.Get(f)
-			if i == 0 {
+			if i == 0 && !p.Bars {
 				x, err := keyNumber(rk.Get(f))
 				if err != nil {
 					return nil, fmt.Errorf("%s=%s: %w", f.Name, rk.Get(f), err)
@@ -150,26 +157,24 @@ var guideStyles = []struct {
 	{color.Gray{Y: 0xa0}, []vg.Length{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)}},
 }
 
-// lineChart draws the series as a line chart with the plot's title,
-// labels and scales: the data in colours with markers, the guides in
-// grey.
+// lineChart draws the series as a line chart with the plot's title and
+// labels: the data in colours with markers, the guides in grey.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
 	p := newPlot(c.Title, c.Y)
 	p.X.Label.Text = c.X
-	if c.LogX {
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	var xs, ys []float64
+	for _, s := range series {
+		for _, pt := range s.Points {
+			xs, ys = append(xs, pt.X), append(ys, pt.Y)
+		}
 	}
-	if c.LogY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
+	logX, logY := setScale(&p.X, xs, false), setScale(&p.Y, ys, true)
 	data, guides := 0, 0
 	for _, s := range series {
 		xys := make(plotter.XYs, 0, len(s.Points))
 		for _, pt := range s.Points {
 			// A logarithmic axis has no place for zero or less.
-			if (c.LogX && pt.X <= 0) || (c.LogY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
+			if (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
 				continue
 			}
 			xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
@@ -205,7 +210,99 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	if data == 0 {
 		return nil, fmt.Errorf("chart %q: no data to draw", c.Title)
 	}
-	return drawSVG(p)
+	return drawSVG(p, 4*vg.Inch, 0)
+}
+
+// setScale fits the axis to the values, on a logarithmic scale when they
+// are all above zero and span more than a factor of 20, and labels its
+// ticks; a linear axis of values starts at zero when fromZero says so.
+// It says whether the scale is logarithmic.
+func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if lo > 0 && hi/lo > 20 {
+		a.Scale = plot.LogScale{}
+		a.Tick.Marker = ticks{log: true}
+		a.Min, a.Max = lo/1.15, hi*1.15
+		return true
+	}
+	if fromZero && lo > 0 {
+		lo = 0
+	}
+	step := niceStep((hi - lo) / 5)
+	a.Tick.Marker = ticks{}
+	a.Min, a.Max = math.Floor(lo/step)*step, math.Ceil(hi*1.02/step)*step
+	return false
+}
+
+// ticks label an axis: on a linear one, every step of 1, 2 or 5 times a
+// power of ten that gives about five; on a logarithmic one, every power of
+// ten, and 2 and 5 times it where the axis spans less than three.
+type ticks struct{ log bool }
+
+func (t ticks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	if !t.log {
+		step := niceStep((hi - lo) / 5)
+		for v := math.Ceil(lo/step) * step; v <= hi+step/1e6; v += step {
+			out = append(out, plot.Tick{Value: v, Label: tickLabel(v)})
+		}
+		return out
+	}
+	dense := hi/lo < 1000
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, e)
+			if v < lo || v > hi {
+				continue
+			}
+			label := ""
+			if m == 1 || dense && (m == 2 || m == 5) {
+				label = tickLabel(v)
+			}
+			out = append(out, plot.Tick{Value: v, Label: label})
+		}
+	}
+	return out
+}
+
+// niceStep is the smallest of 1, 2 or 5 times a power of ten that is at
+// least raw.
+func niceStep(raw float64) float64 {
+	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
+		return 1
+	}
+	pow := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*pow >= raw*(1-1e-9) {
+			return m * pow
+		}
+	}
+	return 10 * pow
+}
+
+// tickLabel writes a tick's value as benchstat writes its figures, with
+// a metric prefix from a thousand up: "0.2", "500", "2k", "10k", "1M".
+func tickLabel(v float64) string {
+	for _, p := range []struct {
+		factor float64
+		prefix string
+	}{{1e6, "M"}, {1e3, "k"}} {
+		if math.Abs(v) >= p.factor {
+			return strconv.FormatFloat(round(v/p.factor), 'f', -1, 64) + p.prefix
+		}
+	}
+	return strconv.FormatFloat(round(v), 'f', -1, 64)
+}
+
+// round drops the float noise of a computed tick: 0.30000000000000004 is 0.3.
+func round(v float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return f
 }
 
 // A bar is one bar of a bar chart; bars of a group share a colour.
@@ -215,14 +312,18 @@ type bar struct {
 	group string // "Python", "Go"
 }
 
-// barChart draws a bar per label, in the order given, coloured by group,
-// with a legend of the groups when there is more than one.
+// barChart draws a horizontal bar per label, top to bottom in the order
+// given, coloured by group, each with its value at its end, and a legend
+// of the groups when there is more than one.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
 	}
-	p := newPlot(c.Title, c.Y)
+	p := newPlot(c.Title, "")
+	p.X.Label.Text = c.Y
+	p.Y.Padding = vg.Points(6)
 	var labels []string
+	var values plotter.XYLabels
 	highest := 0.0
 	groups := map[string]int{}
 	for i, b := range bars {
@@ -234,53 +335,120 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 			g = len(groups)
 			groups[b.group] = g
 		}
-		chart, err := plotter.NewBarChart(plotter.Values{b.value}, vg.Points(28))
+		chart, err := plotter.NewBarChart(plotter.Values{b.value}, vg.Points(18))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
-		chart.XMin = float64(i)
-		highest = math.Max(highest, b.value)
+		chart.Horizontal = true
+		chart.XMin = float64(len(bars) - 1 - i)
 		chart.Color = plotutil.Color(g)
 		chart.LineStyle.Width = 0
 		p.Add(chart)
 		if !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
-		labels = append(labels, b.label)
+		highest = math.Max(highest, b.value)
+		labels = append([]string{b.label}, labels...)
+		values.XYs = append(values.XYs, plotter.XY{X: b.value, Y: chart.XMin})
+		values.Labels = append(values.Labels, number(b.value))
 	}
 	if len(groups) < 2 {
 		p.Legend = plot.NewLegend()
 	}
-	p.NominalX(labels...)
-	// Room for every bar's full width, and above the highest for the
-	// legend.
-	p.X.Min, p.X.Max = -0.5, float64(len(bars))-0.5
-	p.Y.Min, p.Y.Max = 0, highest*1.2
-	return drawSVG(p)
+	text, err := plotter.NewLabels(values)
+	if err != nil {
+		return nil, err
+	}
+	for i := range text.TextStyle {
+		text.TextStyle[i].Font.Variant = "Sans"
+		text.TextStyle[i].YAlign = draw.YCenter
+	}
+	text.Offset = vg.Point{X: vg.Points(4)}
+	p.Add(text)
+	p.NominalY(labels...)
+	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
+	// Room past the longest bar for its value.
+	setScale(&p.X, []float64{0, highest * 1.25}, true)
+	// Room at the left for the labels' shift (newPlot).
+	widest := vg.Length(0)
+	for _, l := range labels {
+		widest = max(widest, p.Y.Tick.Label.Width(l))
+	}
+	return drawSVG(p, vg.Points(72+28*float64(len(bars))), widest*0.15)
 }
 
-// newPlot is a plot with a title, a label on Y, a grid, and its legend at
-// the top left.
+// newPlot is a plot with a title, a label on Y, a grid, and text in
+// Liberation Sans, whose widths are Arial's and Helvetica's.
 func newPlot(title, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
+	p.Title.Padding = vg.Points(8)
 	p.Y.Label.Text = y
+	p.Y.Label.Padding = vg.Points(8)
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-	p.Legend.Left = true
+	for _, s := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
+		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
+		s.Font.Variant = "Sans"
+	}
+	// Set a little left of right-aligned, so that a wider fallback font
+	// does not run into the axis.
+	p.Y.Tick.Label.XAlign = -1.15
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.Padding = vg.Points(3)
 	return p
 }
 
-// drawSVG draws p, 6 by 4 inches, as SVG without an XML declaration, so
-// that a caller may put a comment on its first line.
-func drawSVG(p *plot.Plot) ([]byte, error) {
-	canvas := vgsvg.New(6*vg.Inch, 4*vg.Inch)
-	// A margin on the right, so that the label of the last tick, centred
-	// on the edge of the plot, is not cut in half.
-	p.Draw(draw.Crop(draw.New(canvas), 0, -vg.Points(12), 0, 0))
+// drawSVG draws p, 7 inches wide and height high, with its legend, if it
+// has one, to the right of the plot, and left a margin for the labels of
+// Y's ticks, as SVG without an XML declaration, so that a caller may put a
+// comment on its first line.
+func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
+	canvas := vgsvg.New(7*vg.Inch, height)
+	// Margins: room above the title and at the right for the label of the
+	// last tick, centred on the edge of the plot.
+	c := draw.Crop(draw.New(canvas), vg.Points(6)+left, -vg.Points(14), vg.Points(4), -vg.Points(10))
+	legend := p.Legend
+	p.Legend = plot.NewLegend()
+	if r := legend.Rectangle(c); r.Max.X > r.Min.X {
+		// A fifth more than its width, for a wider fallback font.
+		width := (r.Max.X-r.Min.X)*1.2 + vg.Points(8)
+		top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+		legend.Draw(draw.Crop(c, c.Size().X-width, 0, 0, -top))
+		c = draw.Crop(c, 0, -width-vg.Points(8), 0, 0)
+	}
+	// gonum centres an axis's label on the middle of the axis's values,
+	// which on a logarithmic axis is near its end, and shrinks the plot
+	// to make room there: the labels are drawn here instead, centred on
+	// the data, in the room that a blank label of the same height keeps.
+	xLabel, yLabel := p.X.Label.Text, p.Y.Label.Text
+	p.X.Label.Text, p.Y.Label.Text = blank(xLabel), blank(yLabel)
+	p.Draw(c)
+	data := p.DataCanvas(c)
+	if xLabel != "" {
+		sty := p.X.Label.TextStyle
+		c.FillText(sty, vg.Point{X: data.Center().X, Y: c.Min.Y + sty.FontExtents().Descent}, xLabel)
+	}
+	if yLabel != "" {
+		sty := p.Y.Label.TextStyle
+		x := c.Min.X + sty.Height(yLabel) - sty.FontExtents().Descent
+		sty.Rotation += math.Pi / 2
+		c.FillText(sty, vg.Point{X: x, Y: data.Center().Y}, yLabel)
+	}
 	var b bytes.Buffer
 	if _, err := canvas.WriteTo(&b); err != nil {
 		return nil, err
 	}
-	return bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n")), nil
+	svg := bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n"))
+	// Where Liberation Sans is not installed, fonts with its widths.
+	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"),
+		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
+}
+
+// blank is a label that takes the room of label and shows nothing.
+func blank(label string) string {
+	if label == "" {
+		return ""
+	}
+	return " "
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -29,6 +30,9 @@ const (
 	Readme   = "README.md"
 )
 
+// pages are the templates of the pages, pages/NAME.md, and of their
+// index, pages/index.md.
+//
 //go:embed pages/*.md
 var pages embed.FS
 
@@ -52,10 +56,12 @@ type Output struct {
 	// module's root, slash-separated.
 	Files map[string][]byte
 	// Notes say what was left out, and why: pages whose run is not
-	// committed yet.
+	// committed yet, and claims about what was not measured.
 	Notes []string
-	// Broken are the claims that the committed data no longer bear out.
-	// Their sentences are rendered as the data say; the tests fail.
+	// Broken are the claims that the pages depend on and that the
+	// committed data no longer bear out, each said on its page in place of
+	// its sentence, and the benchmarks with fewer or more results than
+	// their experiment's runs make. The tests fail on any.
 	Broken []error
 }
 
@@ -80,7 +86,9 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
 		}
 	}
-	out.Files[DocsDir+"/README.md"] = renderIndex(experiments, runs)
+	index, err := renderIndex(experiments, runs)
+	errs = append(errs, err)
+	out.Files[DocsDir+"/README.md"] = index
 	readme, err := renderReadme(root, runs)
 	if err != nil {
 		errs = append(errs, err)
@@ -156,6 +164,7 @@ type run struct {
 	e      *Experiment
 	inputs map[string]Input // by run suffix, "" for the main run
 	env    []Line           // the main run's file-level configuration
+	n      string           // the results of each benchmark, as samples says
 }
 
 func load(root string, e *Experiment) (*run, error) {
@@ -234,7 +243,15 @@ func (r *run) page(out *Output) error {
 		if o.Err != nil {
 			out.Broken = append(out.Broken, fmt.Errorf("%s: %w", r.e.Name, o.Err))
 		}
+		if o.Unsaid != "" {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: claim %s says nothing: %s", r.e.Name, c.ID, o.Unsaid))
+		}
 		outcomes[c.ID] = o
+	}
+	n, errs := r.samples()
+	r.n = n
+	for _, err := range errs {
+		out.Broken = append(out.Broken, fmt.Errorf("%s: %w", r.e.Name, err))
 	}
 	claim := func(id string) (*Outcome, error) {
 		if o, ok := outcomes[id]; ok {
@@ -282,7 +299,13 @@ func (r *run) page(out *Output) error {
 			v, err := r.median(filter, unit)
 			return number(v), err
 		},
-		"env": func() string { return envTable(r.env) },
+		// measured says whether the main run has a result that filter
+		// selects: a tool that was not installed has none.
+		"measured": func(filter string) (bool, error) {
+			tables, err := stat(Args{Filter: filter}, r.inputs[""])
+			return len(tables) > 0, err
+		},
+		"env": func() string { return envTable(r.env, n) },
 		"setting": func(key string) (string, error) {
 			if v := envValue(r.env, key); v != "" {
 				return v, nil
@@ -351,6 +374,64 @@ func (r *run) benchstat(id string) (string, error) {
 	return "```\n$ " + t.Args.command(names...) + "\n" + text + "```", nil
 }
 
+// samples checks that each benchmark has as many results in its file as
+// the experiment's runs make: -count, or fewer where a run sets Count, for
+// each run that writes the file. It says how many that is, as the page
+// and the index show it: "10", or "10; BenchmarkFanout: 3" where the
+// functions differ.
+func (r *run) samples() (string, []error) {
+	var errs []error
+	var funcs []string
+	perFunc := map[string]int{}
+	for _, suffix := range slices.Sorted(maps.Keys(r.inputs)) {
+		in := r.inputs[suffix]
+		results := map[string]int{} // by name: "Fanout/tasks=1000000/runtime=go"
+		var names []string
+		count := 0 // the file's first -count
+		rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
+		for rd.Scan() {
+			res, ok := rd.Result().(*benchfmt.Result)
+			if !ok {
+				continue
+			}
+			if count == 0 {
+				count, _ = strconv.Atoi(res.GetConfig("count"))
+			}
+			name := string(res.Name.Full())
+			if results[name] == 0 {
+				names = append(names, name)
+			}
+			results[name]++
+		}
+		for _, name := range names {
+			f := "Benchmark" + string(benchfmt.Name(name).Base())
+			want := 0
+			for _, run := range r.e.Runs {
+				if run.Suffix == suffix && slices.Contains(run.Benchmarks, f) {
+					want += min(cmp.Or(run.Count, count), count)
+				}
+			}
+			if want > 0 && results[name] != want {
+				errs = append(errs, fmt.Errorf("%s: Benchmark%s has %d results, want %d", in.Name, name, results[name], want))
+			}
+			if _, ok := perFunc[f]; !ok {
+				funcs = append(funcs, f)
+			}
+			perFunc[f] = results[name]
+		}
+	}
+	if len(funcs) == 0 {
+		return "", errs
+	}
+	parts := []string{strconv.Itoa(perFunc[funcs[0]])}
+	for _, f := range funcs[1:] {
+		if perFunc[f] != perFunc[funcs[0]] {
+			parts = append(parts, fmt.Sprintf("%s: %d", f, perFunc[f]))
+		}
+	}
+	return strings.Join(parts, "; "), errs
+}
+
 // median is the median of unit of the one benchmark that filter selects
 // in the main run.
 func (r *run) median(filter, unit string) (float64, error) {
@@ -375,7 +456,6 @@ var envLabels = []struct{ key, label string }{
 	{"kernel", "OS and kernel"},
 	{"net.core.somaxconn", "net.core.somaxconn (the cap on a listener's backlog)"},
 	{"date", "date (UTC)"},
-	{"count", "runs of each benchmark (-count)"},
 	{"benchtime", "-benchtime"},
 	{"pkg", "package"},
 	{"python", "Python"},
@@ -387,13 +467,16 @@ var envLabels = []struct{ key, label string }{
 	{"connections", "connections"},
 }
 
-func envTable(env []Line) string {
+// envTable is the run's environment as a table, with n, the results of
+// each benchmark, in place of the -count that its header records.
+func envTable(env []Line, n string) string {
 	var b strings.Builder
 	b.WriteString("| | |\n|---|---|\n")
-	shown := map[string]bool{}
+	shown := map[string]bool{"count": true}
 	row := func(label, value string) {
 		fmt.Fprintf(&b, "| %s | %s |\n", label, strings.ReplaceAll(value, "|", `\|`))
 	}
+	row("results of each benchmark (n), whose medians the page gives", n)
 	for _, l := range envLabels {
 		if v := envValue(env, l.key); v != "" {
 			row(l.label, v)
@@ -408,44 +491,27 @@ func envTable(env []Line) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// renderIndex is docs/README.md: a line per experiment, with when and
-// where it was measured, or "not yet".
-func renderIndex(experiments []Experiment, runs map[string]*run) []byte {
+// renderIndex is docs/README.md, from its template pages/index.md: a
+// line per experiment, with when and where it was measured, or "not yet".
+func renderIndex(experiments []Experiment, runs map[string]*run) ([]byte, error) {
+	type line struct{ Name, Title, Summary, Measured string }
+	var lines []line
+	for _, e := range experiments {
+		l := line{Name: e.Name, Title: e.Title, Summary: e.Summary}
+		if r, ok := runs[e.Name]; ok {
+			l.Measured = fmt.Sprintf("%s, %s, n=%s", strings.SplitN(envValue(r.env, "date"), "T", 2)[0],
+				cmp.Or(envValue(r.env, "cpu"), "unknown"), r.n)
+		}
+		lines = append(lines, l)
+	}
+	tmpl, err := template.ParseFS(pages, "pages/index.md")
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(Marker + "\n\n")
-	b.WriteString(`# Results
-
-Each page reports one of the article's experiments as measured here. Every
-number on them comes from a benchmark run committed under
-[testdata/bench](../testdata/bench), and every sentence about results is
-written from those numbers by code and checked by a test
-(` + "`internal/benchdocs`" + `), so the pages cannot drift from the data. The
-article's own figures are quoted as such.
-
-| experiment | measured | |
-|---|---|---|
-`)
-	for _, e := range experiments {
-		r, ok := runs[e.Name]
-		if !ok {
-			fmt.Fprintf(&b, "| %s | not yet | %s |\n", e.Title, e.Summary)
-			continue
-		}
-		env := r.env
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s, %s, -count %s | %s |\n", e.Title, e.Name,
-			strings.SplitN(envValue(env, "date"), "T", 2)[0], cmp.Or(envValue(env, "cpu"), "unknown"),
-			cmp.Or(envValue(env, "count"), "unknown"), e.Summary)
-	}
-	b.WriteString(`
-To measure everything again and regenerate these pages:
-
-` + "```sh" + `
-go run ./cmd/benchdocs           # every experiment, -count 10, then docs/
-go run ./cmd/benchdocs -quick    # a short pass, to try the pipeline
-go generate ./...                # docs/ from the committed runs alone, in seconds
-` + "```" + `
-`)
-	return b.Bytes()
+	err = tmpl.Execute(&b, lines)
+	return b.Bytes(), err
 }
 
 // readmeBlock is a generated block of the README: the lines between

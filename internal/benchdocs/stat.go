@@ -188,6 +188,11 @@ func statUnit(args Args, unit string, inputs ...Input) (*statTable, error) {
 	if err != nil {
 		return nil, err
 	}
+	return pick(tables, unit, args.Filter)
+}
+
+// pick is the one table of unit among tables, made with filter.
+func pick(tables []*statTable, unit, filter string) (*statTable, error) {
 	var found *statTable
 	for _, t := range tables {
 		if t.unit != unit {
@@ -199,7 +204,7 @@ func statUnit(args Args, unit string, inputs ...Input) (*statTable, error) {
 		found = t
 	}
 	if found == nil {
-		return nil, fmt.Errorf("no %s results (-filter %q)", unit, args.Filter)
+		return nil, fmt.Errorf("no %s results (-filter %q)", unit, filter)
 	}
 	return found, nil
 }
