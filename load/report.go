@@ -248,6 +248,8 @@ type Metric struct {
 //	p50-ms        P50, in milliseconds
 //	p99-ms        P99, in milliseconds
 //	failed        Failed
+//	timeouts      Failures.Timeout: siege counts timeouts apart, since
+//	              they say the server kept a client waiting
 //	ns/op         Elapsed / Transactions: one op is one transaction, so
 //	              that benchstat's sec/op is the inverse of trans/s
 //
@@ -269,6 +271,7 @@ func (r *Report) Metrics() []Metric {
 		{Unit: "p50-ms", Value: ms(r.P50), Better: "lower"},
 		{Unit: "p99-ms", Value: ms(r.P99), Better: "lower"},
 		{Unit: "failed", Value: float64(r.Failed), Better: "lower"},
+		{Unit: "timeouts", Value: float64(r.Failures.Timeout), Better: "lower"},
 		{Unit: "ns/op", Value: perTransaction, Better: "lower"},
 	}
 	if r.open() {
