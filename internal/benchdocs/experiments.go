@@ -455,32 +455,34 @@ var Experiments = []Experiment{
 	{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
-		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver; a million greenlets beside a million goroutines",
+		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
 		Pkg:     ".",
-		Runs: []Run{
-			{Benchmarks: []string{"BenchmarkHello"}},
-			// A million greenlets take about 45 s: three runs, whatever
-			// -count says, fit the full run's budget.
-			{Benchmarks: []string{"BenchmarkFanout"}, Count: 3},
-		},
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
 		Tables: []Table{
-			{ID: "hello", Args: Args{Filter: ".name:Hello .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
+			{ID: "hello", Args: Args{Filter: ".name:Article /work:hello /timeout:900ms .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
+			{ID: "io", Args: Args{Filter: ".name:Article /work:io .unit:(trans/s OR avail-% OR p99-ms OR failed OR timeouts)", Col: "/server"}},
+			{ID: "timeout", Args: Args{Filter: ".name:Article /work:hello /server:(flask OR gevent) .unit:(trans/s OR srv-cpu-% OR longest-ms)", Col: "/timeout", Ignore: "/run"}},
 			{ID: "fanout", Args: Args{Filter: ".name:Fanout", Col: "/runtime"}},
 		},
 		Plots: []Plot{
 			{
 				ID: "trans", Title: "hello world, 200 users: transactions per second",
 				Y: "trans/s", Bars: true, Group: language,
-				Filter: ".name:Hello", Row: "/users", Col: "/server", Unit: "trans/s",
+				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
 			},
 			{
-				ID: "fanout-time", Title: "A million sleeps of 1 s, spawned and joined",
+				ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second",
+				Y: "trans/s", Bars: true, Group: language,
+				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s",
+			},
+			{
+				ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined",
 				Y: "wall time (s)", Bars: true, Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "sec/op",
 			},
 			{
-				ID: "fanout-memory", Title: "A million sleeps of 1 s: peak memory",
-				Y: "peak resident memory (GiB)", Bars: true, Scale: 1.0 / (1 << 30), Group: language,
+				ID: "fanout-memory", Title: "100,000 sleeps of 1 s: peak memory",
+				Y: "peak resident memory (MiB)", Bars: true, Scale: 1.0 / (1 << 20), Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B",
 			},
 		},
@@ -489,39 +491,112 @@ var Experiments = []Experiment{
 				// 200 users connect at once into Werkzeug's backlog of
 				// 128: the rest wait for a SYN sent again after 1 s, and
 				// give up at 900 ms.
-				ID: "flask-lost", Filter: ".name:Hello", Col: "/server", Unit: "failed",
-				Other: "flask", Want: Between(10, 200),
-				Say: "`app.run()` still fails transactions as it did for the article, {{.OtherNum}} a run: " +
-					"those of the users who connect when Werkzeug's backlog of 128 is full.",
+				ID: "flask-lost", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "failed",
+				Other: "flask", Want: Between(10, 400),
+				Say: "`app.run()` fails {{.OtherNum}} transactions a run: those of the users who connect when " +
+					"Werkzeug's backlog of 128 is full, and give up before their SYN is sent again.",
 			},
 			{
-				// The article measured 2.7x; Python and the machine have
-				// changed since, and this one asserts only "the same
-				// order".
-				ID: "gevent-flask", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
-				Base: "flask", Other: "gevent", Want: Times(1, 5),
+				// The article measured 2.7x; on hello world here, with the
+				// driver's timeout, it is about the same rate.
+				ID: "gevent-flask", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s",
+				Base: "flask", Other: "gevent", Want: Times(1.2, 5),
 				Say: "gevent's `WSGIServer` completes {{.Other}} against {{.Base}} for `app.run()`, " +
 					"{{.Times}} more ({{.P}}); the article measured 2.7x more.",
 				Else: "gevent's `WSGIServer` completes {{.Other}} against {{.Base}} for `app.run()`: " +
 					"{{.Verdict}}; the article measured 2.7x more.",
 			},
 			{
-				ID: "goroutine-gevent", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
+				ID: "goroutine-gevent", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s",
 				Base: "gevent", Other: "goroutine", Want: AtLeastTimes(2),
-				Say: `The goroutine server completes {{.Other}}, {{.Times}} {{if .Lower}}fewer{{else}}more{{end}} ` +
-					`than gevent ({{.P}}), with as many users and the same driver.`,
+				Say: `The goroutine server completes {{.Other}}, {{.Times}} more than gevent ({{.P}}), with as ` +
+					`many users and the same driver.`,
+			},
+			{
+				// One request at a time, 10 ms each: 100 a second at most,
+				// and 200 users queue for far longer than 900 ms.
+				ID: "io-gevent-flask", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s",
+				Base: "flask", Other: "gevent", Want: AtLeastTimes(5),
+				Say: "When every request waits 10 ms, as for a database, `app.run()` completes {{.Base}}, " +
+					"no more than the 100 a second one wait after another allows, and gevent {{.Other}}: " +
+					"{{.Times}} more ({{.P}}). This is the article's point: the waits overlap.",
+			},
+			{
+				ID: "io-threaded", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s",
+				Base: "flask", Other: "flask-threaded", Want: AtLeastTimes(3),
+				Say: "Threads overlap the waits too: `app.run(threaded=True)` completes {{.Other}}, {{.Times}} " +
+					"more than `app.run()` ({{.P}}).",
+			},
+			{
+				ID: "io-goroutine-gevent", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s",
+				Base: "gevent", Other: "goroutine", Want: AtLeastTimes(2),
+				Say: "The goroutine server, which overlaps them on both cores, completes {{.Other}}: {{.Times}} " +
+					"more than gevent ({{.P}}).",
+			},
+			{
+				ID: "io-flask-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%",
+				Other: "flask", Want: Between(0, 80),
+				Say: "`app.run()` keeps {{.OtherNum}} % availability, where the article's kept 86.12 %:",
+			},
+			{
+				ID: "io-flask-timeouts", Filter: ".name:Article /work:io", Col: "/server", Unit: "timeouts",
+				Other: "flask", Want: Between(10, 2000),
+				Say: "{{.OtherNum}} of its transactions a run time out.",
+			},
+			{
+				ID: "io-serial-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%",
+				Other: "serial", Want: Between(0, 80),
+				Say: "Our serial server, which accepts one connection at a time from a backlog of 128 as " +
+					"Werkzeug's does, keeps {{.OtherNum}} %.",
+			},
+			{
+				// 200 users against 10 workers and a queue of 128: the
+				// others get 503 at once, and ask again at once.
+				ID: "io-pool-refuses", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%",
+				Other: "pool", Want: Between(0, 60),
+				Say: "The pool's availability is {{.OtherNum}} % for another reason: its queue is full, so " +
+					"it answers 503 at once, and the user who got it asks again at once.",
+			},
+			{
+				ID: "timeout-gevent-flask", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "trans/s",
+				Base: "flask", Other: "gevent", Want: Times(1.2, 5),
+				Say: "With siege's timeout of 30 s, in runs of 5 s, gevent completes {{.Other}} against " +
+					"{{.Base}} for `app.run()`: {{.Times}} more ({{.P}}).",
+				Else: "With siege's timeout of 30 s, in runs of 5 s, gevent completes {{.Other}} against " +
+					"{{.Base}} for `app.run()`: {{.Verdict}}.",
+			},
+			{
+				ID: "timeout-flask-slower", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run",
+				Unit: "trans/s", Base: "900ms", Other: "30s", Want: TimesLess(1.1, 10),
+				Say: "`app.run()` itself completes {{.Other}} with the 30 s timeout against {{.Base}} with " +
+					"900 ms: {{.Times}} fewer ({{.P}}).",
+				Else: "`app.run()` itself completes {{.Other}} with the 30 s timeout against {{.Base}} with " +
+					"900 ms: {{.Verdict}}.",
+			},
+			{
+				ID: "timeout-flask-idle", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run",
+				Unit: "srv-cpu-%", Base: "900ms", Other: "30s", Want: TimesLess(1.05, 5),
+				Say: "It is not slower at its work: it does less of it. Its process keeps its core busy " +
+					"{{.OtherNum}} % of the run against {{.BaseNum}} % ({{.P}}), and sits idle the rest.",
+				Else: "Its process keeps its core busy {{.OtherNum}} % of the run against {{.BaseNum}} %: " +
+					"{{.Verdict}}.",
+			},
+			{
+				ID: "timeout-flask-longest", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "longest-ms",
+				Other: "flask", Want: Between(900, 30_000),
+				Say: "Its longest transaction takes {{.OtherNum}} ms, against the article's 7.53 s:",
 			},
 			{
 				ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op",
-				Base: "gevent", Other: "go", Want: TimesLess(3, 100),
-				Say: `A million greenlets that each sleep a second take {{.Base}} from the first spawn to the end ` +
-					`of joinall; a million goroutines, {{.Other}}: {{.Times}} less ({{.P}}).`,
-				Else: `A million greenlets that each sleep a second take {{.Base}} from the first spawn to the end ` +
-					`of joinall; a million goroutines, {{.Other}}: {{.Verdict}}.`,
+				Base: "gevent", Other: "go", Want: TimesLess(1.5, 100),
+				Say: `100,000 greenlets that each sleep a second take {{.Base}} from the first spawn to the end ` +
+					`of joinall; 100,000 goroutines, {{.Other}}: {{.Times}} less ({{.P}}).`,
+				Else: `100,000 greenlets that each sleep a second take {{.Base}} from the first spawn to the end ` +
+					`of joinall; 100,000 goroutines, {{.Other}}: {{.Verdict}}.`,
 			},
 			{
 				ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B",
-				Base: "gevent", Other: "go", Want: TimesLess(1, 5),
+				Base: "gevent", Other: "go", Want: TimesLess(1.2, 10),
 				Say: `At their peak the greenlets' process holds {{.Base}}, the goroutines' {{.Other}}: ` +
 					`{{.Times}} less ({{.P}}).`,
 				Else: `At their peak the greenlets' process holds {{.Base}}, the goroutines' {{.Other}}: {{.Verdict}}.`,

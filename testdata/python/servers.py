@@ -21,10 +21,11 @@ Werkzeug's listen backlog of 128 (Werkzeug's since 2011) and its log line
 per request on standard error, as the article's servers did; the gevent
 server too logs every request, as gevent's WSGIServer does by default.
 
-The gevent server patches the standard library first (monkey.patch_all()),
-so that io's time.sleep yields to the other greenlets, as a database
-driver's socket would once patched: without it, the sleep would hold the
-one thread, and gevent would serve one request at a time like app.run().
+For io, the gevent server patches the standard library first
+(monkey.patch_all()), so that time.sleep yields to the other greenlets, as
+a database driver's socket would once patched: without it, the sleep would
+hold the one thread, and gevent would serve one request at a time like
+app.run(). For hello it does not, as the article's serving code does not.
 """
 
 import sys
@@ -38,7 +39,7 @@ def main():
     work = sys.argv[2] if len(sys.argv) > 2 else "hello"
     if mode not in MODES or work not in WORKS:
         sys.exit("usage: servers.py run|threaded|gevent [hello|io]")
-    if mode == "gevent":
+    if mode == "gevent" and work == "io":
         # Before Flask is imported, so that everything it uses is patched.
         from gevent import monkey
 
