@@ -183,14 +183,7 @@ func BenchmarkFetch(b *testing.B) {
 		{urls: 100, workers: 10},
 	}
 	for _, tt := range tests {
-		variants := []struct {
-			name     string
-			strategy joinall.Strategy
-		}{
-			{name: "sequential", strategy: joinall.Sequential},
-			{name: "goroutines", strategy: joinall.Goroutines},
-			{name: "pool", strategy: joinall.Pool(tt.workers)},
-		}
+		variants := variants(tt.workers)
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("urls=%d/latency=%s/workers=%d/variant=%s", tt.urls, latency, tt.workers, v.name), func(b *testing.B) {
 				servers := make([]string, len(articleURLs))

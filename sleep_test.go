@@ -54,6 +54,22 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// A variant is a strategy as the benchmarks name it (variant=NAME), so that
+// benchstat -col /variant sets the strategies side by side.
+type variant struct {
+	name     string
+	strategy joinall.Strategy
+}
+
+// variants are the three strategies, the pool with workers workers.
+func variants(workers int) []variant {
+	return []variant{
+		{name: "sequential", strategy: joinall.Sequential},
+		{name: "goroutines", strategy: joinall.Goroutines},
+		{name: "pool", strategy: joinall.Pool(workers)},
+	}
+}
+
 // strategies is every way to run a batch. Each table below runs against all
 // of them; a new strategy is one more line here and one more want per row.
 var strategies = []joinall.Strategy{
@@ -499,14 +515,7 @@ func BenchmarkSleep(b *testing.B) {
 		{tasks: 1_000_000, workers: 10_000},
 	}
 	for _, tt := range tests {
-		variants := []struct {
-			name     string
-			strategy joinall.Strategy
-		}{
-			{name: "sequential", strategy: joinall.Sequential},
-			{name: "goroutines", strategy: joinall.Goroutines},
-			{name: "pool", strategy: joinall.Pool(tt.workers)},
-		}
+		variants := variants(tt.workers)
 		if !tt.sequential {
 			variants = variants[1:]
 		}
