@@ -245,23 +245,25 @@ func TestClaimElse(t *testing.T) {
 	}
 }
 
+// threeSleepsWith is threeSleeps as change changes it.
+func threeSleepsWith(change func(c *Claim)) Claim {
+	c := threeSleeps
+	change(&c)
+	return c
+}
+
 // TestClaimMalformed: a comparison without a direction, and an Else that
 // hides the verdict, are refused whatever the data.
 func TestClaimMalformed(t *testing.T) {
 	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 10e6, "tasks=3/variant=goroutines": 30e6},
 		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	edit := func(f func(c *Claim)) Claim {
-		c := threeSleeps
-		f(&c)
-		return c
-	}
 	tests := []struct {
 		name string
 		give Claim
 		want string
 	}{
-		{name: "no_direction", give: edit(func(c *Claim) { c.Want = Times(0.5, 3) }), want: "want 0.5 to 3 includes 1: a comparison asserts a direction"},
-		{name: "else_without_verdict", give: edit(func(c *Claim) { c.Else = "{{.Times}} faster" }), want: "its Else must state .Verdict"},
+		{name: "no_direction", give: threeSleepsWith(func(c *Claim) { c.Want = Times(0.5, 3) }), want: "want 0.5 to 3 includes 1: a comparison asserts a direction"},
+		{name: "else_without_verdict", give: threeSleepsWith(func(c *Claim) { c.Else = "{{.Times}} faster" }), want: "its Else must state .Verdict"},
 	}
 	for _, tt := range tests {
 		_, err := tt.give.Eval(in)
@@ -345,21 +347,16 @@ func TestClaimEveryRow(t *testing.T) {
 func TestClaimCannotEval(t *testing.T) {
 	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
 		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	edit := func(f func(c *Claim)) Claim {
-		c := threeSleeps
-		f(&c)
-		return c
-	}
 	tests := []struct {
 		name string
 		give Claim
 		want string
 	}{
-		{name: "no_such_unit", give: edit(func(c *Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
-		{name: "no_such_column", give: edit(func(c *Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
-		{name: "no_rows", give: edit(func(c *Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
-		{name: "bad_filter", give: edit(func(c *Claim) { c.Filter = "(" }), want: "parsing -filter"},
-		{name: "bad_template", give: edit(func(c *Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
+		{name: "no_such_unit", give: threeSleepsWith(func(c *Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
+		{name: "no_such_column", give: threeSleepsWith(func(c *Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
+		{name: "no_rows", give: threeSleepsWith(func(c *Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
+		{name: "bad_filter", give: threeSleepsWith(func(c *Claim) { c.Filter = "(" }), want: "parsing -filter"},
+		{name: "bad_template", give: threeSleepsWith(func(c *Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
 	}
 	for _, tt := range tests {
 		_, err := tt.give.Eval(in)
