@@ -218,8 +218,12 @@ func failedStatus(code int) bool {
 
 func record(h *hdrhistogram.PackedHistogram, d time.Duration) {
 	// The geometry holds every time up to histMax; a longer one (a run of
-	// more than a day) is held as histMax rather than lost.
-	_ = h.RecordValue(int64(min(max(d, 0), histMax) / histUnit))
+	// more than a day) is held as histMax rather than lost. A time is
+	// rounded up to whole units, so that the value a bucket reports is
+	// never below a time it holds: 67.2µs is held as 68µs, and a
+	// percentile is never below the exact shortest.
+	d = min(max(d, 0), histMax)
+	_ = h.RecordValue(int64((d + histUnit - 1) / histUnit))
 }
 
 // percentile returns the p-th percentile of h by nearest rank: the time of

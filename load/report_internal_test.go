@@ -67,9 +67,10 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
-// TestPercentilePrecision: on random times from 1 µs to 100 s, every
-// percentile the histogram gives is at least the exact nearest-rank time and
-// at most 0.1 % (3 significant digits), or 1 µs, above it.
+// TestPercentilePrecision: on random times from 1 µs to 100 s, none of them
+// a whole number of microseconds, every percentile the histogram gives is
+// at least the exact nearest-rank time and at most 0.1 % (3 significant
+// digits), or 1 µs, above it. So the shortest time is never above the p50.
 func TestPercentilePrecision(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 7, 100, 1000, 100_000} {
@@ -83,7 +84,7 @@ func TestPercentilePrecision(t *testing.T) {
 		for _, p := range []float64{1, 50, 90, 99, 99.9, 100} {
 			want := nearestRank(times, p)
 			got := percentile(r.latency, p, times[n-1])
-			assert.GreaterOrEqual(t, got, want.Truncate(time.Microsecond), "n=%d p%v: below the exact %v", n, p, want)
+			assert.GreaterOrEqual(t, got, want, "n=%d p%v: below the exact %v", n, p, want)
 			assert.LessOrEqual(t, got-want, max(want/1000, time.Microsecond), "n=%d p%v: %v, exact %v", n, p, got, want)
 		}
 	}
