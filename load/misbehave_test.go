@@ -116,10 +116,14 @@ func TestRunMisbehavingServers(t *testing.T) {
 			// connection was kept alive: the driver does not send it
 			// again. The server sees 6 requests; the 3rd and 6th fail.
 			name: "resets_every_third_after_reading",
-			giveServer: served(everyThird(hijack(func(c *net.TCPConn) {
-				c.SetLinger(0)
-				c.Close()
-			}), hello())),
+			// A server, and so a count of requests, for each run: the
+			// runs with and without keep-alive go on in parallel.
+			giveServer: func(tb testing.TB) string {
+				return serve(tb, everyThird(hijack(func(c *net.TCPConn) {
+					c.SetLinger(0)
+					c.Close()
+				}), hello())).URL
+			},
 			wantHits: 4, wantOK: 4, wantBytes: 4 * 11, wantTimed: true,
 			wantFailed: load.Failures{Reset: 2},
 		},
@@ -291,7 +295,8 @@ func endless(head, piece string) func(c *net.TCPConn) {
 	}
 }
 
-// everyThird serves every third request with third, the others with h.
+// everyThird serves every third request with third, the others with h. The
+// count is the handler's own: a row builds one for each server.
 func everyThird(third, h http.Handler) http.Handler {
 	var n atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
