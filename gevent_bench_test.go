@@ -366,38 +366,6 @@ func startServer(ctx context.Context, s side) (started, error) {
 	return started{url: fmt.Sprintf("http://127.0.0.1:%d/", port), pid: cmd.Process.Pid, stop: stop}, nil
 }
 
-// childEnv, when set, makes this test binary a process of the Go side
-// instead of running tests, as servers.py and greenlets.py are of the
-// Python side: "serve SHAPE WORK" serves the hello or io workload from one
-// of server.Shapes and prints its port as servers.py does; "fanout TASKS"
-// sleeps a second
-// on each of TASKS goroutines, joins them with a sync.WaitGroup, and
-// prints what greenlets.py prints.
-const childEnv = "JOINALL_CHILD"
-
-// child runs as the mode of childEnv says and returns the exit status.
-func child(mode string) int {
-	what, arg, _ := strings.Cut(mode, " ")
-	var err error
-	switch what {
-	case "serve":
-		shape, work, _ := strings.Cut(arg, " ")
-		err = serveChild(server.Shape(shape), work)
-	case "fanout":
-		var tasks int
-		if tasks, err = strconv.Atoi(arg); err == nil {
-			err = fanoutChild(tasks)
-		}
-	default:
-		err = fmt.Errorf("%s=%q: want serve SHAPE WORK or fanout TASKS", childEnv, mode)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
 func serveChild(shape server.Shape, work string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
