@@ -216,10 +216,15 @@ func printArticleSettings() {
 	})
 }
 
+// isGo says whether the side is this test binary as a child.
+func (s side) isGo() bool {
+	return len(s.env) > 0 && strings.HasPrefix(s.env[0], childEnv+"=")
+}
+
 // with is the side's server serving work: the argument that the scripts
 // and the Go side take last.
 func (s side) with(work string) side {
-	if len(s.env) > 0 {
+	if s.isGo() {
 		s.env = []string{s.env[0] + " " + work} // the Go side's mode
 	} else {
 		s.argv = append(slices.Clone(s.argv), work)
@@ -562,6 +567,7 @@ func serveChild(shape server.Shape, work string) error {
 	if err != nil {
 		return err
 	}
+	go answerMemStats()
 	_, port, err := net.SplitHostPort(srv.Addr().String())
 	if err == nil {
 		_, err = fmt.Println(port)

@@ -29,11 +29,13 @@ func TestMain(m *testing.M) {
 // instead of running tests:
 //
 //	serve SHAPE WORK   serves hello or io from one of server.Shapes
+//	bufio SIZE         serves hello by hand, through buffers of SIZE bytes
 //	fanout TASKS       sleeps a second on each of TASKS goroutines, joined
 //
 // A server prints the port it listens on alone on its first line, as
-// servers.py does, and serves 127.0.0.1 until SIGTERM. fanout prints what
-// greenlets.py prints.
+// servers.py does, serves 127.0.0.1 until SIGTERM, and answers a line
+// "memstats" on its standard input with one line of JSON (see memStats).
+// fanout prints what greenlets.py prints.
 const childEnv = "JOINALL_CHILD"
 
 // child runs as the mode of childEnv says and returns the exit status.
@@ -44,13 +46,18 @@ func child(mode string) int {
 	case "serve":
 		shape, work, _ := strings.Cut(arg, " ")
 		err = serveChild(server.Shape(shape), work)
+	case "bufio":
+		var size int
+		if size, err = strconv.Atoi(arg); err == nil {
+			err = bufioChild(size)
+		}
 	case "fanout":
 		var tasks int
 		if tasks, err = strconv.Atoi(arg); err == nil {
 			err = fanoutChild(tasks)
 		}
 	default:
-		err = fmt.Errorf("%s=%q: want serve SHAPE WORK or fanout TASKS", childEnv, mode)
+		err = fmt.Errorf("%s=%q: want serve SHAPE WORK, bufio SIZE or fanout TASKS", childEnv, mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -112,6 +112,12 @@ func readProc(dir string) (proc, int, error) {
 	return p, int(nums[2]), nil
 }
 
+// measurable says whether groupUsage can read a group's usage here.
+func measurable() error {
+	_, _, err := readProc(fmt.Sprintf("/proc/%d", os.Getpid()))
+	return err
+}
+
 // A usage is what a process group holds and has used at one moment.
 type usage struct {
 	procs   int

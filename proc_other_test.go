@@ -29,4 +29,6 @@ type usage struct {
 
 func groupUsage(pgid int) (usage, error) { return usage{}, errUnmeasured }
 
+func measurable() error { return errUnmeasured }
+
 var errUnmeasured = fmt.Errorf("a process group's usage: %w", errors.ErrUnsupported)
