@@ -75,7 +75,7 @@ type articleLoad struct {
 // after 1 s and 3 s (BenchmarkArticleLong has one run as long as the
 // article's).
 var articleLoads = []articleLoad{
-	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second},
+	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
 	{work: "io", timeout: 900 * time.Millisecond, run: time.Second},
 	{work: "hello", timeout: 900 * time.Millisecond, run: 5 * time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: time.Second, servers: articlePair},
@@ -84,6 +84,11 @@ var articleLoads = []articleLoad{
 
 // articlePair are the two servers whose ratio the article gave.
 var articlePair = []string{"flask", "gevent"}
+
+// helloServers are the servers measured on hello: the serial and pool
+// servers under the same load are BenchmarkServer's rows of hello at 200
+// users.
+var helloServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.
