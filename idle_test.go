@@ -108,13 +108,12 @@ func holdIdle(ctx context.Context, addr string, l idleLoad, measure func() (usag
 	var (
 		res                  idleResult
 		mu                   sync.Mutex
-		conns                []net.Conn
+		conns                []net.Conn // guarded by mu
+		firstErr             error      // guarded by mu
 		readers              sync.WaitGroup
 		held, dropped        atomic.Int64
 		answered, closed     atomic.Int64
 		failed               atomic.Int64
-		errMu                sync.Mutex
-		firstErr             error
 		request              = []byte("GET / HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: joinall-idle\r\n\r\n")
 		openCtx, cancelOpens = context.WithTimeout(ctx, l.open)
 	)
@@ -144,9 +143,11 @@ func holdIdle(ctx context.Context, addr string, l idleLoad, measure func() (usag
 					switch {
 					case err != nil:
 						failed.Add(1)
-						errMu.Lock()
-						firstErr = cmpErr(firstErr, err)
-						errMu.Unlock()
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
 						continue
 					case c == nil:
 						closed.Add(1)
@@ -202,14 +203,6 @@ func holdIdle(ctx context.Context, addr string, l idleLoad, measure func() (usag
 	res.failed = int(failed.Load())
 	res.err = firstErr
 	return res, nil
-}
-
-// cmpErr keeps the first error.
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 // openIdle connects to addr, sends request and reads the answer, which
@@ -306,9 +299,10 @@ func idleServers() []side {
 // memory of the server's processes, summed, at each step made; B/conn,
 // the slope of those points against the connections open at each;
 // threads, the OS threads of the server's processes at the last step. For
-// the Go rows, from runtime.MemStats after a collection, the growth of
-// goroutine stacks (stack-B/conn) and of the heap in use (heap-B/conn)
-// from before the first connection to the last step, per connection held.
+// the Go rows, from the runtime's counts after a collection, the growth of
+// goroutines (goroutines/conn), of goroutine stacks (stack-B/conn) and of
+// the heap in use (heap-B/conn) from before the first connection to the
+// last step, per connection open then.
 //
 // goroutine is package server's goroutine server, net/http. bufio-4096
 // and bufio-16 are a goroutine per connection without net/http: the
@@ -358,9 +352,10 @@ func reportIdle(b *testing.B, l idleLoad, res idleResult, base, loaded memStats)
 	}
 	last := res.points[len(res.points)-1]
 	b.ReportMetric(float64(last.usage.threads), "threads")
-	if loaded.Goroutines > 0 && res.held > 0 {
-		b.ReportMetric((float64(loaded.StackInuse)-float64(base.StackInuse))/float64(res.held), "stack-B/conn")
-		b.ReportMetric((float64(loaded.HeapInuse)-float64(base.HeapInuse))/float64(res.held), "heap-B/conn")
+	if n := float64(last.conns); loaded.Goroutines > 0 && n > 0 {
+		b.ReportMetric(float64(loaded.Goroutines-base.Goroutines)/n, "goroutines/conn")
+		b.ReportMetric((float64(loaded.StackInuse)-float64(base.StackInuse))/n, "stack-B/conn")
+		b.ReportMetric((float64(loaded.HeapInuse)-float64(base.HeapInuse))/n, "heap-B/conn")
 	}
 }
 
@@ -411,7 +406,6 @@ func idleOnce(ctx context.Context, s side, l idleLoad) (idleResult, memStats, me
 type memStats struct {
 	StackInuse uint64 `json:"stack_inuse"` // goroutine stacks
 	HeapInuse  uint64 `json:"heap_inuse"`  // heap spans in use
-	HeapAlloc  uint64 `json:"heap_alloc"`  // live heap objects
 	Goroutines int    `json:"goroutines"`
 }
 
@@ -438,8 +432,10 @@ func answerMemStats() {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		out, _ := json.Marshal(memStats{StackInuse: m.StackInuse, HeapInuse: m.HeapInuse, HeapAlloc: m.HeapAlloc, Goroutines: runtime.NumGoroutine()})
-		fmt.Printf("%s\n", out)
+		err := json.NewEncoder(os.Stdout).Encode(memStats{StackInuse: m.StackInuse, HeapInuse: m.HeapInuse, Goroutines: runtime.NumGoroutine()})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "memstats:", err)
+		}
 	}
 }
 

@@ -41,14 +41,28 @@ func endGroup(pgid int, wait time.Duration) error {
 			return err
 		}
 		if time.Now().After(deadline) {
-			err := syscall.Kill(-pgid, syscall.SIGKILL)
-			if errors.Is(err, syscall.ESRCH) {
-				err = nil
-			}
-			return errors.Join(fmt.Errorf("process group %d: %d processes left %v after the server stopped, killed: %v", pgid, len(procs), wait, procs), err)
+			return errors.Join(
+				fmt.Errorf("process group %d: %d processes left %v after the server stopped, killed: %v", pgid, len(procs), wait, procs),
+				killGroup(pgid))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// killGroup kills every process of group pgid and waits, a second at
+// most, until they are gone.
+func killGroup(pgid int) error {
+	if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill process group %d: %w", pgid, err)
+	}
+	for range 100 {
+		if procs, err := groupProcs(pgid); err != nil || len(procs) == 0 {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	procs, _ := groupProcs(pgid)
+	return fmt.Errorf("process group %d: %v outlived SIGKILL by a second", pgid, procs)
 }
 
 // A proc is one process of a group, as /proc gives it.
