@@ -20,6 +20,7 @@ package joinall_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,6 +98,11 @@ type side struct {
 	argv []string // the command
 	env  []string // what it adds to the environment
 	skip error    // when set, why there is no such process here
+	// quit, when set, is the signal that stops the server at once, for
+	// a server whose SIGTERM waits for its workers to finish what they
+	// are doing (gunicorn's, a second or more): by the time a server is
+	// stopped, the driver has ended every request.
+	quit syscall.Signal
 	// inherit, when set, is for a server that cannot bind port 0 and say
 	// which port it got (nginx): startServer listens on a free port
 	// itself, hands the socket over as file descriptor 3, and asks
@@ -126,6 +132,13 @@ func pythonSide(name string, modules []string, script ...string) side {
 	return side{name: name, argv: argv}
 }
 
+// gunicornSide is gevent on two cores, under gunicorn.
+func gunicornSide() side {
+	s := pythonSide("gunicorn-gevent", []string{"gunicorn"}, "gunicorn_gevent.py", "2")
+	s.quit = syscall.SIGINT // gunicorn's quick shutdown
+	return s
+}
+
 // articleServers are the servers of the article's comparison: the
 // article's three, today's two (asyncio under uvicorn, on one core as
 // gevent's WSGIServer is, and gevent on both cores under gunicorn), and
@@ -135,7 +148,7 @@ func articleServers() []side {
 		pythonSide("flask", nil, "servers.py", "run"),
 		pythonSide("flask-threaded", nil, "servers.py", "threaded"),
 		pythonSide("gevent", nil, "servers.py", "gevent"),
-		pythonSide("gunicorn-gevent", []string{"gunicorn"}, "gunicorn_gevent.py", "2"),
+		gunicornSide(),
 		pythonSide("uvicorn", []string{"uvicorn", "uvloop", "starlette"}, "asgi.py"),
 	}
 	for _, shape := range server.Shapes {
@@ -435,7 +448,8 @@ type started struct {
 
 // startServer starts the side's server, which prints the port it listens
 // on alone on its first line (or is given its socket, see side.inherit)
-// and serves on 127.0.0.1 until SIGTERM; ctx's end stops it too.
+// and serves on 127.0.0.1 until SIGTERM (or s.quit); ctx's end stops it
+// too.
 func startServer(ctx context.Context, s side) (*started, error) {
 	// A directory of the server's own: for its log, and its files if it
 	// has any.
@@ -458,7 +472,7 @@ func startServer(ctx context.Context, s side) (*started, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), s.env...)
-	inGroup(cmd)
+	inGroup(cmd, cmp.Or(s.quit, syscall.SIGTERM))
 	cmd.WaitDelay = 5 * time.Second // then it is killed
 	if socket != nil {
 		cmd.ExtraFiles = []*os.File{socket} // file descriptor 3
@@ -509,7 +523,7 @@ func startServer(ctx context.Context, s side) (*started, error) {
 			err = fmt.Errorf("%s exited while it served: %v", argv, err)
 		default:
 			cancel()
-			<-exited // SIGTERM's exit status is how it was meant to end
+			<-exited // the signal's exit status is how it was meant to end
 		}
 		err = errors.Join(err, endGroup(srv.pid, 5*time.Second))
 		if err != nil {

@@ -283,7 +283,7 @@ func idleServers() []side {
 		goSide("bufio-16", "bufio", "16"),
 		goSide("serial", "serve", "serial", "hello"),
 		pythonSide("gevent", nil, "servers.py", "gevent", "hello"),
-		pythonSide("gunicorn-gevent", []string{"gunicorn"}, "gunicorn_gevent.py", "2", "hello"),
+		gunicornSide().with("hello"),
 		pythonSide("uvicorn", []string{"uvicorn", "uvloop", "starlette"}, "asgi.py", "hello"),
 		pythonSide("flask-threaded", nil, "servers.py", "threaded", "hello"),
 		nginxSide(),

@@ -21,12 +21,12 @@ import (
 
 // inGroup starts cmd in a process group of its own, whose id is its pid,
 // so that a server's workers (gunicorn's, nginx's) are stopped, measured
-// and checked for with it: cancelling cmd sends SIGTERM to the whole
+// and checked for with it: cancelling cmd sends quit to the whole
 // group. The kernel sends the leader SIGTERM too if this process dies
 // first, so that no server outlives the benchmark.
-func inGroup(cmd *exec.Cmd) {
+func inGroup(cmd *exec.Cmd, quit syscall.Signal) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, quit) }
 }
 
 // endGroup waits up to wait for every process of group pgid to be gone,

@@ -14,8 +14,8 @@ import (
 // starts workers of its own may leave them, and nothing is measured from
 // outside. See proc_linux_test.go.
 
-func inGroup(cmd *exec.Cmd) {
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+func inGroup(cmd *exec.Cmd, quit syscall.Signal) {
+	cmd.Cancel = func() error { return cmd.Process.Signal(quit) }
 }
 
 func endGroup(pgid int, wait time.Duration) error { return nil }
