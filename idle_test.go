@@ -171,7 +171,7 @@ func holdIdle(ctx context.Context, addr string, l idleLoad, measure func() (usag
 		dialers.Wait()
 		res.opening += time.Since(start)
 		tried = n
-		if err := sleepCtx(ctx, l.settle); err != nil {
+		if err := sleep(l.settle)(ctx); err != nil {
 			return res, err
 		}
 		p := idlePoint{conns: int(answered.Load() - dropped.Load())}
@@ -187,7 +187,7 @@ func holdIdle(ctx context.Context, addr string, l idleLoad, measure func() (usag
 			break
 		}
 	}
-	if err := sleepCtx(ctx, l.hold); err != nil {
+	if err := sleep(l.hold)(ctx); err != nil {
 		return res, err
 	}
 	// The end of the hold: every reader still blocked returns now with
@@ -243,17 +243,6 @@ func openIdle(ctx context.Context, addr string, request []byte, timeout time.Dur
 		return nil, nil, errors.Join(err, c.Close())
 	}
 	return c, br, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // slope is the least-squares slope of the points' resident bytes against
