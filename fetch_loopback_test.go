@@ -76,15 +76,14 @@ func TestFetchLoopback(t *testing.T) {
 	}{
 		"sequential": {wantAtLeast: sum, wantUnder: math.MaxInt64},
 		"goroutines": {wantAtLeast: latency, wantUnder: sum / 2},
-		"pool-2":     {wantAtLeast: 2 * latency, wantUnder: sum},
+		"pool":       {wantAtLeast: 2 * latency, wantUnder: sum},
 	}
 	pages := articlePages(t)
-	for _, strategy := range strategies {
-		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+	for _, v := range strategies(testWorkers) {
+		t.Run("strategy="+v.name, func(t *testing.T) {
 			t.Parallel()
-			name := strategy.Name()
-			tt, found := tests[strategy.Name()]
-			require.True(t, found, "no want for %s", name)
+			tt, found := tests[v.name]
+			require.True(t, found, "no want for this strategy")
 			urls := make([]string, len(articleURLs))
 			hits := make([]*atomic.Int64, len(articleURLs))
 			for i, u := range articleURLs {
@@ -93,19 +92,19 @@ func TestFetchLoopback(t *testing.T) {
 			f := &joinall.Fetcher{Client: loopbackClient(t, len(urls))}
 
 			start := time.Now()
-			results, completed, err := f.FetchAll(t.Context(), strategy, urls)
+			results, completed, err := f.FetchAll(t.Context(), v.strategy, urls)
 			elapsed := time.Since(start)
 
-			require.NoError(t, err, "FetchAll(%s, loopback)", name)
+			require.NoError(t, err, "FetchAll")
 			for i, r := range results {
-				assert.NoError(t, r.Err, "FetchAll(%s, loopback): %s", name, articleURLs[i])
-				assert.Equal(t, 200, r.Status, "FetchAll(%s, loopback): %s's status", name, articleURLs[i])
-				assert.Equal(t, int64(len(pages[articleURLs[i]])), r.Bytes, "FetchAll(%s, loopback): %s's bytes", name, articleURLs[i])
-				assert.Equal(t, int64(1), hits[i].Load(), "FetchAll(%s, loopback): requests to %s's server", name, articleURLs[i])
+				assert.NoError(t, r.Err, "FetchAll: %s", articleURLs[i])
+				assert.Equal(t, 200, r.Status, "FetchAll: %s's status", articleURLs[i])
+				assert.Equal(t, int64(len(pages[articleURLs[i]])), r.Bytes, "FetchAll: %s's bytes", articleURLs[i])
+				assert.Equal(t, int64(1), hits[i].Load(), "FetchAll: requests to %s's server", articleURLs[i])
 			}
-			assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll(%s, loopback): every fetch ended once", name)
-			assert.GreaterOrEqual(t, elapsed, tt.wantAtLeast, "FetchAll(%s, loopback): elapsed", name)
-			assert.Less(t, elapsed, tt.wantUnder, "FetchAll(%s, loopback): elapsed", name)
+			assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll: every fetch ended once")
+			assert.GreaterOrEqual(t, elapsed, tt.wantAtLeast, "FetchAll: elapsed")
+			assert.Less(t, elapsed, tt.wantUnder, "FetchAll: elapsed")
 		})
 	}
 }
@@ -144,23 +143,22 @@ func TestFetchLoopbackFailures(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				name := strategy.Name()
 				good, hits := servePage(t, pages[eleme], 0)
 				urls := []string{tt.giveURL(t), good}
 				f := &joinall.Fetcher{Client: loopbackClient(t, len(urls))}
 
-				results, completed, err := f.FetchAll(t.Context(), strategy, urls)
+				results, completed, err := f.FetchAll(t.Context(), v.strategy, urls)
 
-				require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
-				require.Len(t, results, 2, "FetchAll(%s, %s): one result per URL", name, tt.name)
-				assert.Equal(t, []string{tt.want, fetched}, []string{outcome(results[0].Err), outcome(results[1].Err)}, "FetchAll(%s, %s): outcomes", name, tt.name)
-				assert.ErrorContains(t, results[0].Err, "fetch "+urls[0]+": ", "FetchAll(%s, %s): the error names its URL", name, tt.name)
-				assert.Equal(t, []int64{tt.wantBytes, 1_356}, []int64{results[0].Bytes, results[1].Bytes}, "FetchAll(%s, %s): bytes", name, tt.name)
-				assert.Equal(t, int64(1), hits.Load(), "FetchAll(%s, %s): requests to the good server", name, tt.name)
-				assert.ElementsMatch(t, []int{0, 1}, completed, "FetchAll(%s, %s): every fetch ended once", name, tt.name)
+				require.NoError(t, err, "FetchAll")
+				require.Len(t, results, 2, "FetchAll: one result per URL")
+				assert.Equal(t, []string{tt.want, fetched}, []string{outcome(results[0].Err), outcome(results[1].Err)}, "FetchAll: outcomes")
+				assert.ErrorContains(t, results[0].Err, "fetch "+urls[0]+": ", "FetchAll: the error names its URL")
+				assert.Equal(t, []int64{tt.wantBytes, 1_356}, []int64{results[0].Bytes, results[1].Bytes}, "FetchAll: bytes")
+				assert.Equal(t, int64(1), hits.Load(), "FetchAll: requests to the good server")
+				assert.ElementsMatch(t, []int{0, 1}, completed, "FetchAll: every fetch ended once")
 			})
 		}
 	}
@@ -183,8 +181,7 @@ func BenchmarkFetch(b *testing.B) {
 		{urls: 100, workers: 10},
 	}
 	for _, tt := range tests {
-		variants := variants(tt.workers)
-		for _, v := range variants {
+		for _, v := range strategies(tt.workers) {
 			b.Run(fmt.Sprintf("urls=%d/latency=%s/workers=%d/variant=%s", tt.urls, latency, tt.workers, v.name), func(b *testing.B) {
 				servers := make([]string, len(articleURLs))
 				for i, u := range articleURLs {

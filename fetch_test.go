@@ -171,7 +171,7 @@ func TestFetchArticle(t *testing.T) {
 	tests := []struct {
 		name          string
 		giveDelays    map[string]time.Duration
-		wantElapsed   map[string]time.Duration // by Strategy.Name
+		wantElapsed   map[string]time.Duration // by strategy
 		wantCompleted map[string][]string      // the finishing order, by Strategy.Name
 	}{
 		{
@@ -182,12 +182,12 @@ func TestFetchArticle(t *testing.T) {
 				"goroutines": 320 * ms, // the longest: the article's 0.32 s
 				// baidu and zhihu start at 0; ele.me takes baidu's worker
 				// at 280 and ends at 280 + 200.
-				"pool-2": 480 * ms,
+				"pool": 480 * ms,
 			},
 			wantCompleted: map[string][]string{
 				"sequential": {baidu, zhihu, eleme},
 				"goroutines": {eleme, baidu, zhihu}, // 200, 280, 320: the article's order
-				"pool-2":     {baidu, zhihu, eleme}, // 280, 320, 480
+				"pool":       {baidu, zhihu, eleme}, // 280, 320, 480
 			},
 		},
 		{
@@ -200,22 +200,21 @@ func TestFetchArticle(t *testing.T) {
 			wantElapsed: map[string]time.Duration{
 				"sequential": 550 * ms, // 100 + 300 + 150
 				"goroutines": 300 * ms,
-				"pool-2":     300 * ms, // ele.me takes baidu's worker at 100 and ends at 250
+				"pool":       300 * ms, // ele.me takes baidu's worker at 100 and ends at 250
 			},
 			wantCompleted: map[string][]string{
 				"sequential": {baidu, zhihu, eleme},
 				"goroutines": {baidu, eleme, zhihu}, // 100, 150, 300
-				"pool-2":     {baidu, eleme, zhihu}, // 100, 250, 300
+				"pool":       {baidu, eleme, zhihu}, // 100, 250, 300
 			},
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				name := strategy.Name()
-				require.Contains(t, tt.wantElapsed, name, "row %s has no wantElapsed for %s", tt.name, name)
-				require.Contains(t, tt.wantCompleted, name, "row %s has no wantCompleted for %s", tt.name, name)
+				require.Contains(t, tt.wantElapsed, v.name, "the row has no wantElapsed for this strategy")
+				require.Contains(t, tt.wantCompleted, v.name, "the row has no wantCompleted for this strategy")
 				// Every strategy measures each page alone, from its request
 				// to the end of its body: its delay, whatever ran beside it.
 				wantResults := make([]joinall.Result, len(articleURLs))
@@ -223,7 +222,7 @@ func TestFetchArticle(t *testing.T) {
 					wantResults[i].Page = joinall.Page{URL: u, Status: 200, Bytes: articleBytes[u], Elapsed: tt.giveDelays[u]}
 				}
 				var wantReceived []string
-				for _, u := range tt.wantCompleted[name] {
+				for _, u := range tt.wantCompleted[v.name] {
 					wantReceived = append(wantReceived, fmt.Sprintf("%d bytes received from %s.", articleBytes[u], u))
 				}
 				synctest.Test(t, func(t *testing.T) {
@@ -232,19 +231,19 @@ func TestFetchArticle(t *testing.T) {
 					f := &joinall.Fetcher{Client: client, Log: &log}
 
 					start := time.Now()
-					results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
+					results, completed, err := f.FetchAll(t.Context(), v.strategy, articleURLs)
 					elapsed := time.Since(start)
 
-					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
-					assert.Equal(t, tt.wantElapsed[name], elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
-					assert.Equal(t, tt.wantCompleted[name], urlsAt(articleURLs, completed), "FetchAll(%s, %s): finishing order", name, tt.name)
-					assert.Equal(t, wantResults, results, "FetchAll(%s, %s): results", name, tt.name)
-					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+					require.NoError(t, err, "FetchAll")
+					assert.Equal(t, tt.wantElapsed[v.name], elapsed, "FetchAll: elapsed")
+					assert.Equal(t, tt.wantCompleted[v.name], urlsAt(articleURLs, completed), "FetchAll: finishing order")
+					assert.Equal(t, wantResults, results, "FetchAll: results")
+					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll: requests per URL")
 					// The log: one GET line per URL, in whatever order the
 					// fetches started, and the "received" lines in the
 					// order the pages finished, as the article printed.
-					assert.ElementsMatch(t, []string{"GET: " + baidu, "GET: " + zhihu, "GET: " + eleme}, linesWith(log.String(), "GET: "), "FetchAll(%s, %s): GET lines", name, tt.name)
-					assert.Equal(t, wantReceived, linesWith(log.String(), "received"), "FetchAll(%s, %s): received lines", name, tt.name)
+					assert.ElementsMatch(t, []string{"GET: " + baidu, "GET: " + zhihu, "GET: " + eleme}, linesWith(log.String(), "GET: "), "FetchAll: GET lines")
+					assert.Equal(t, wantReceived, linesWith(log.String(), "received"), "FetchAll: received lines")
 				})
 			})
 		}
@@ -317,7 +316,7 @@ func TestFetchFailures(t *testing.T) {
 		want        []string                      // each URL's outcome
 		wantStatus  []int
 		wantBytes   []int64
-		wantElapsed map[string]time.Duration // by Strategy.Name
+		wantElapsed map[string]time.Duration // by strategy
 	}{
 		{
 			// The same schedule as the article's, with zhihu's 404 page
@@ -327,7 +326,7 @@ func TestFetchFailures(t *testing.T) {
 			want:        []string{fetched, "status 404", fetched},
 			wantStatus:  []int{200, 404, 200},
 			wantBytes:   []int64{111_574, int64(len(notFound)), 1_356},
-			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool": 480 * ms},
 		},
 		{
 			name:        "server_error",
@@ -335,28 +334,28 @@ func TestFetchFailures(t *testing.T) {
 			want:        []string{"status 500", fetched, fetched},
 			wantStatus:  []int{500, 200, 200},
 			wantBytes:   []int64{int64(len(serverError)), 11_878, 1_356},
-			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool": 480 * ms},
 		},
 		{
 			// ele.me refuses at once. sequential: 280 + 320 + 0;
-			// pool-2: ele.me starts at 280 and fails there, zhihu ends at 320.
+			// pool: ele.me starts at 280 and fails there, zhihu ends at 320.
 			name:        "connection_refused",
 			giveRoutes:  map[string]httpmock.Responder{eleme: httpmock.NewErrorResponder(errRefused)},
 			want:        []string{fetched, fetched, refused},
 			wantStatus:  []int{200, 200, 0},
 			wantBytes:   []int64{111_574, 11_878, 0},
-			wantElapsed: map[string]time.Duration{"sequential": 600 * ms, "goroutines": 320 * ms, "pool-2": 320 * ms},
+			wantElapsed: map[string]time.Duration{"sequential": 600 * ms, "goroutines": 320 * ms, "pool": 320 * ms},
 		},
 		{
 			// A 300 ms timeout cuts zhihu's 320 ms short and spares the
-			// others. sequential: 280 + 300 + 200; pool-2: ele.me still
+			// others. sequential: 280 + 300 + 200; pool: ele.me still
 			// starts at 280 and ends at 480.
 			name:        "slower_than_timeout",
 			giveTimeout: 300 * ms,
 			want:        []string{fetched, deadline, fetched},
 			wantStatus:  []int{200, 0, 200},
 			wantBytes:   []int64{111_574, 0, 1_356},
-			wantElapsed: map[string]time.Duration{"sequential": 780 * ms, "goroutines": 300 * ms, "pool-2": 480 * ms},
+			wantElapsed: map[string]time.Duration{"sequential": 780 * ms, "goroutines": 300 * ms, "pool": 480 * ms},
 		},
 		{
 			// baidu announces its 111,574 bytes and sends 65,536: a 200
@@ -366,7 +365,7 @@ func TestFetchFailures(t *testing.T) {
 			want:        []string{cutShort, fetched, fetched},
 			wantStatus:  []int{200, 200, 200},
 			wantBytes:   []int64{65_536, 11_878, 1_356},
-			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool-2": 480 * ms},
+			wantElapsed: map[string]time.Duration{"sequential": 800 * ms, "goroutines": 320 * ms, "pool": 480 * ms},
 		},
 		{
 			name: "everything_fails",
@@ -378,16 +377,15 @@ func TestFetchFailures(t *testing.T) {
 			want:        []string{refused, "status 500", cutShort},
 			wantStatus:  []int{0, 500, 200},
 			wantBytes:   []int64{0, int64(len(serverError)), 100},
-			wantElapsed: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool-2": 0},
+			wantElapsed: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool": 0},
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				name := strategy.Name()
-				wantElapsed, found := tt.wantElapsed[name]
-				require.True(t, found, "row %s has no want for %s", tt.name, name)
+				wantElapsed, found := tt.wantElapsed[v.name]
+				require.True(t, found, "the row has no want for this strategy")
 				synctest.Test(t, func(t *testing.T) {
 					routes := articleRoutes(pages, articleDelays)
 					for u, r := range tt.giveRoutes {
@@ -397,27 +395,27 @@ func TestFetchFailures(t *testing.T) {
 					f := &joinall.Fetcher{Client: client}
 
 					start := time.Now()
-					results, completed, err := f.FetchAll(t.Context(), strategy, articleURLs)
+					results, completed, err := f.FetchAll(t.Context(), v.strategy, articleURLs)
 					elapsed := time.Since(start)
 
-					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
-					require.Len(t, results, len(articleURLs), "FetchAll(%s, %s): one result per URL", name, tt.name)
+					require.NoError(t, err, "FetchAll")
+					require.Len(t, results, len(articleURLs), "FetchAll: one result per URL")
 					got := make([]string, len(results))
 					gotStatus := make([]int, len(results))
 					gotBytes := make([]int64, len(results))
 					for i, r := range results {
 						got[i], gotStatus[i], gotBytes[i] = outcome(r.Err), r.Status, r.Bytes
-						assert.Equal(t, articleURLs[i], r.URL, "FetchAll(%s, %s): result %d's URL", name, tt.name, i)
+						assert.Equal(t, articleURLs[i], r.URL, "FetchAll: result %d's URL", i)
 						if r.Err != nil {
-							assert.True(t, strings.HasPrefix(r.Err.Error(), "fetch "+r.URL+": "), "FetchAll(%s, %s): error %q names its URL", name, tt.name, r.Err)
+							assert.True(t, strings.HasPrefix(r.Err.Error(), "fetch "+r.URL+": "), "FetchAll: error %q names its URL", r.Err)
 						}
 					}
-					assert.Equal(t, tt.want, got, "FetchAll(%s, %s): outcomes", name, tt.name)
-					assert.Equal(t, tt.wantStatus, gotStatus, "FetchAll(%s, %s): statuses", name, tt.name)
-					assert.Equal(t, tt.wantBytes, gotBytes, "FetchAll(%s, %s): bytes", name, tt.name)
-					assert.Equal(t, wantElapsed, elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
-					assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll(%s, %s): every fetch ended once", name, tt.name)
-					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+					assert.Equal(t, tt.want, got, "FetchAll: outcomes")
+					assert.Equal(t, tt.wantStatus, gotStatus, "FetchAll: statuses")
+					assert.Equal(t, tt.wantBytes, gotBytes, "FetchAll: bytes")
+					assert.Equal(t, wantElapsed, elapsed, "FetchAll: elapsed")
+					assert.ElementsMatch(t, []int{0, 1, 2}, completed, "FetchAll: every fetch ended once")
+					assert.Equal(t, callCounts(1, 1, 1), transport.GetCallCountInfo(), "FetchAll: requests per URL")
 				})
 			})
 		}
@@ -439,14 +437,14 @@ func TestFetchCancel(t *testing.T) {
 			// The deadline is at 300 ms.
 			// sequential: baidu ends at 280; zhihu is running; ele.me waits.
 			// goroutines: ele.me (200) and baidu (280) have ended.
-			// pool-2: ele.me took baidu's worker at 280 and is running.
+			// pool: ele.me took baidu's worker at 280 and is running.
 			name:        "deadline_mid_run",
 			giveTimeout: 300 * ms,
 			wantElapsed: 300 * ms,
 			want: map[string][]string{
 				"sequential": {fetched, deadline, notStarted},
 				"goroutines": {fetched, deadline, fetched},
-				"pool-2":     {fetched, deadline, deadline},
+				"pool":       {fetched, deadline, deadline},
 			},
 		},
 		{
@@ -456,17 +454,16 @@ func TestFetchCancel(t *testing.T) {
 			want: map[string][]string{
 				"sequential": {notStarted, notStarted, notStarted},
 				"goroutines": {notStarted, notStarted, notStarted},
-				"pool-2":     {notStarted, notStarted, notStarted},
+				"pool":       {notStarted, notStarted, notStarted},
 			},
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				name := strategy.Name()
-				want, found := tt.want[name]
-				require.True(t, found, "row %s has no want for %s", tt.name, name)
+				want, found := tt.want[v.name]
+				require.True(t, found, "the row has no want for this strategy")
 				synctest.Test(t, func(t *testing.T) {
 					client, transport := mockClient(articleRoutes(pages, articleDelays), 0)
 					f := &joinall.Fetcher{Client: client}
@@ -474,10 +471,10 @@ func TestFetchCancel(t *testing.T) {
 					defer cancel()
 
 					start := time.Now()
-					results, completed, err := f.FetchAll(ctx, strategy, articleURLs)
+					results, completed, err := f.FetchAll(ctx, v.strategy, articleURLs)
 					elapsed := time.Since(start)
 
-					require.NoError(t, err, "FetchAll(%s, %s)", name, tt.name)
+					require.NoError(t, err, "FetchAll")
 					got := make([]string, len(results))
 					for i, r := range results {
 						got[i] = outcome(r.Err)
@@ -490,10 +487,10 @@ func TestFetchCancel(t *testing.T) {
 							requests[i] = 1
 						}
 					}
-					assert.Equal(t, want, got, "FetchAll(%s, %s): outcomes", name, tt.name)
-					assert.Equal(t, tt.wantElapsed, elapsed, "FetchAll(%s, %s): elapsed", name, tt.name)
-					assert.ElementsMatch(t, started, completed, "FetchAll(%s, %s): ended fetches", name, tt.name)
-					assert.Equal(t, callCounts(requests...), transport.GetCallCountInfo(), "FetchAll(%s, %s): requests per URL", name, tt.name)
+					assert.Equal(t, want, got, "FetchAll: outcomes")
+					assert.Equal(t, tt.wantElapsed, elapsed, "FetchAll: elapsed")
+					assert.ElementsMatch(t, started, completed, "FetchAll: ended fetches")
+					assert.Equal(t, callCounts(requests...), transport.GetCallCountInfo(), "FetchAll: requests per URL")
 				})
 			})
 		}
@@ -589,62 +586,4 @@ func TestFetchBadURL(t *testing.T) {
 		assert.Equal(t, joinall.Page{URL: tt.give}, page, "Fetch(%q)", tt.give)
 	}
 	assert.Zero(t, transport.GetTotalCallCount(), "Fetch of bad URLs: requests")
-}
-
-// exampleFetcher returns a Fetcher whose client answers for the article's
-// URLs from the fixture pages, without leaving the machine, after a tenth of
-// the delays of TestFetchArticle, and which prints the article's lines.
-func exampleFetcher() *joinall.Fetcher {
-	pages, err := readPages(articleURLs)
-	if err != nil {
-		panic(err)
-	}
-	delays := make(map[string]time.Duration, len(articleDelays))
-	for u, d := range articleDelays {
-		delays[u] = d / 10
-	}
-	client, _ := mockClient(articleRoutes(pages, delays), 0)
-	return &joinall.Fetcher{Client: client, Log: os.Stdout}
-}
-
-// The article's second program, in order: each page is requested and read
-// before the next is requested.
-func ExampleFetcher_FetchAll() {
-	f := exampleFetcher()
-	urls := []string{"https://baidu.com", "https://zhihu.com", "https://ele.me"}
-	if _, _, err := f.FetchAll(context.Background(), joinall.Sequential, urls); err != nil {
-		fmt.Println(err)
-	}
-	// Output:
-	// GET: https://baidu.com
-	// 111574 bytes received from https://baidu.com.
-	// GET: https://zhihu.com
-	// 11878 bytes received from https://zhihu.com.
-	// GET: https://ele.me
-	// 1356 bytes received from https://ele.me.
-}
-
-// Spawned and joined, the three requests go out at once and each page is
-// printed when it arrives: here, as in the article, ele.me's small page
-// first. Real time cannot promise that order, so this example checks only
-// the lines; TestFetchArticle proves the order exactly, in fake time.
-func ExampleFetcher_FetchAll_goroutines() {
-	f := exampleFetcher()
-	urls := []string{"https://baidu.com", "https://zhihu.com", "https://ele.me"}
-	results, _, err := f.FetchAll(context.Background(), joinall.Goroutines, urls)
-	if err != nil {
-		fmt.Println(err)
-	}
-	for _, r := range results {
-		if r.Err != nil {
-			fmt.Println(r.Err)
-		}
-	}
-	// Unordered output:
-	// GET: https://baidu.com
-	// GET: https://zhihu.com
-	// GET: https://ele.me
-	// 1356 bytes received from https://ele.me.
-	// 111574 bytes received from https://baidu.com.
-	// 11878 bytes received from https://zhihu.com.
 }

@@ -1,8 +1,10 @@
 // The article's own servers beside ours, on one machine and under one load
 // driver: Flask's app.run(), app.run(threaded=True) and gevent's WSGIServer
-// (testdata/python/servers.py) beside package server's three shapes, each
-// in a process of its own, on hello world and on io work; then a hundred
-// thousand greenlets (testdata/python/greenlets.py) beside as many
+// (testdata/python/servers.py), and what a Python programmer would deploy
+// today, gevent under gunicorn on both cores (gunicorn_gevent.py) and
+// asyncio under uvicorn (asgi.py), beside package server's three shapes,
+// each in a process of its own, on hello world and on io work; then a
+// hundred thousand greenlets (testdata/python/greenlets.py) beside as many
 // goroutines, each sleeping a second, spawned and joined.
 //
 //	go test -run '^$' -bench 'Article|Fanout' -benchtime 1x .
@@ -10,14 +12,15 @@
 //
 // The Python rows need a python3 that imports flask and gevent: the one
 // $JOINALL_PYTHON names, else python3, else /usr/bin/python3 (Debian:
-// apt-get install python3-flask python3-gevent). Without one they skip,
-// and the Go rows run alone. docs/gevent-vs-go.md reports these
-// benchmarks.
+// apt-get install python3-flask python3-gevent); the rows of gunicorn and
+// uvicorn need python3-gunicorn, and python3-uvicorn, python3-uvloop and
+// python3-starlette. Without them they skip, and the Go rows run alone.
+// docs/gevent-vs-go.md reports these benchmarks.
 package joinall_test
 
 import (
 	"bufio"
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,20 +63,33 @@ type articleLoad struct {
 	work    string
 	timeout time.Duration
 	run     time.Duration
-	servers []string // the servers measured so; nil for all six
+	servers []string // the servers measured so; nil for all
 }
 
-// articleLoads are the settings measured. The driver's timeout of 900 ms,
-// just under the 1 s after which a SYN that a full backlog dropped is sent
-// again, on hello and io; and siege's timeout of 30 s, with which such a
-// client waits for its retransmissions instead of giving up and connecting
-// again: the article's setting, whose effect shows only in runs of several
-// seconds, so only for the two servers the article compared.
+// articleLoads are the settings BenchmarkArticle measures. The driver's
+// timeout of 900 ms, just under the 1 s after which a SYN that a full
+// backlog dropped is sent again, in runs of 1 s, on hello and io. And, for
+// the two servers the article compared, on hello, the article's setting
+// and the two between, one change at a time: siege's timeout of 30 s,
+// with which a client waits for its retransmissions instead of giving up
+// and connecting again, and runs of 5 s, in which a SYN can be sent again
+// after 1 s and 3 s (BenchmarkArticleLong has one run as long as the
+// article's).
 var articleLoads = []articleLoad{
-	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second},
+	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
 	{work: "io", timeout: 900 * time.Millisecond, run: time.Second},
-	{work: "hello", timeout: 30 * time.Second, run: 5 * time.Second, servers: []string{"flask", "gevent"}},
+	{work: "hello", timeout: 900 * time.Millisecond, run: 5 * time.Second, servers: articlePair},
+	{work: "hello", timeout: 30 * time.Second, run: time.Second, servers: articlePair},
+	{work: "hello", timeout: 30 * time.Second, run: 5 * time.Second, servers: articlePair},
 }
+
+// articlePair are the two servers whose ratio the article gave.
+var articlePair = []string{"flask", "gevent"}
+
+// helloServers are the servers measured on hello: the serial and pool
+// servers under the same load are BenchmarkServer's rows of hello at 200
+// users.
+var helloServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.
@@ -82,6 +98,17 @@ type side struct {
 	argv []string // the command
 	env  []string // what it adds to the environment
 	skip error    // when set, why there is no such process here
+	// quit, when set, is the signal that stops the server at once, for
+	// a server whose SIGTERM waits for its workers to finish what they
+	// are doing (gunicorn's, a second or more): by the time a server is
+	// stopped, the driver has ended every request.
+	quit syscall.Signal
+	// inherit, when set, is for a server that cannot bind port 0 and say
+	// which port it got (nginx): startServer listens on a free port
+	// itself, hands the socket over as file descriptor 3, and asks
+	// inherit for the command, given the port and a directory of the
+	// server's own.
+	inherit func(dir string, port int) ([]string, error)
 }
 
 // goSide is this test binary run as a child, which TestMain turns into the
@@ -91,9 +118,13 @@ func goSide(name string, mode ...string) side {
 }
 
 // pythonSide runs a script of testdata/python with the python that
-// imports flask and gevent.
-func pythonSide(name string, script ...string) side {
+// imports flask and gevent, when it also imports the modules the script
+// needs.
+func pythonSide(name string, modules []string, script ...string) side {
 	py, err := settings()
+	if err == nil {
+		err = py.imports(modules...)
+	}
 	if err != nil {
 		return side{name: name, skip: err}
 	}
@@ -101,58 +132,117 @@ func pythonSide(name string, script ...string) side {
 	return side{name: name, argv: argv}
 }
 
-// BenchmarkArticle runs each of the six servers in turn under each load of
-// articleLoads, a fresh process per op, and measures one run of the load
-// driver against it per op with the figures of BenchmarkServer
-// (load.Report.Metrics; ns/op is per transaction) and the server's own CPU
-// time over the run, in percent of one core (srv-cpu-%; Linux only): a
-// server that idles while clients wait shows there. The driver runs in
-// this process, on the same cores as the servers, as siege did on the
-// article's laptop. An op lasts longer than go test's -benchtime of 1s, so
-// each result is one run; with -benchtime Nx, it is the last of N. -count
-// gives more results.
-func BenchmarkArticle(b *testing.B) {
+// gunicornSide is gevent on two cores, under gunicorn.
+func gunicornSide() side {
+	s := pythonSide("gunicorn-gevent", []string{"gunicorn"}, "gunicorn_gevent.py", "2")
+	s.quit = syscall.SIGINT // gunicorn's quick shutdown
+	return s
+}
+
+// articleServers are the servers of the article's comparison: the
+// article's three, today's two (asyncio under uvicorn, on one core as
+// gevent's WSGIServer is, and gevent on both cores under gunicorn), and
+// package server's three shapes.
+func articleServers() []side {
 	servers := []side{
-		pythonSide("flask", "servers.py", "run"),
-		pythonSide("flask-threaded", "servers.py", "threaded"),
-		pythonSide("gevent", "servers.py", "gevent"),
+		pythonSide("flask", nil, "servers.py", "run"),
+		pythonSide("flask-threaded", nil, "servers.py", "threaded"),
+		pythonSide("gevent", nil, "servers.py", "gevent"),
+		gunicornSide(),
+		pythonSide("uvicorn", []string{"uvicorn", "uvloop", "starlette"}, "asgi.py"),
 	}
 	for _, shape := range server.Shapes {
 		servers = append(servers, goSide(string(shape), "serve", string(shape)))
 	}
+	return servers
+}
+
+// BenchmarkArticle runs each server in turn under each load of
+// articleLoads, a fresh process per op, and measures one run of the load
+// driver against it per op with the figures of BenchmarkServer
+// (load.Report.Metrics; ns/op is per transaction) and the server's own CPU
+// time over the run (Linux only; every process of the server's, a
+// gunicorn's workers too): in percent of one core (srv-cpu-%), where a
+// server that idles while clients wait shows, and per transaction
+// (srv-cpu-us/trans), what a transaction costs the server whatever its
+// rate. The driver runs in this process, on the same cores as the
+// servers, as siege did on the article's laptop. An op lasts longer than
+// go test's -benchtime of 1s, so each result is one run; with -benchtime
+// Nx, it is the last of N. -count gives more results.
+func BenchmarkArticle(b *testing.B) {
+	printArticleSettings()
+	servers := articleServers()
 	for _, l := range articleLoads {
 		for _, s := range servers {
-			if l.servers != nil && !slices.Contains(l.servers, s.name) {
-				continue
+			if l.servers == nil || slices.Contains(l.servers, s.name) {
+				benchArticle(b, s, l)
 			}
-			name := fmt.Sprintf("work=%s/users=%d/timeout=%s/run=%s/server=%s", l.work, articleUsers, l.timeout, l.run, s.name)
-			b.Run(name, func(b *testing.B) {
-				if s.skip != nil {
-					b.Skip(s.skip)
-				}
-				var rep *load.Report
-				var cpu float64
-				var errs []error
-				for b.Loop() {
-					r, c, err := articleOnce(b.Context(), s.with(l.work), l)
-					rep, cpu, errs = r, c, append(errs, err)
-				}
-				require.NoError(b, errors.Join(errs...), "server=%s", s.name)
-				for _, m := range rep.Metrics() {
-					b.ReportMetric(m.Value, m.Unit)
-				}
-				if cpu >= 0 {
-					b.ReportMetric(cpu, "srv-cpu-%")
-				}
-			})
 		}
 	}
 }
 
-// with is the side's server serving work: the argument that servers.py
-// and the Go side take after their mode.
+// BenchmarkArticleLong is the article's setting at the article's length:
+// siege's timeout of 30 s, in one run of 30 s, for the two servers the
+// article compared (its runs lasted 30.6 to 47.6 s). At about 32 s an
+// op, it is meant to be run once (-count 1): a single run, which says what
+// one run said, not what runs say.
+func BenchmarkArticleLong(b *testing.B) {
+	printArticleSettings()
+	l := articleLoad{work: "hello", timeout: 30 * time.Second, run: 30 * time.Second}
+	for _, s := range articleServers() {
+		if slices.Contains(articlePair, s.name) {
+			benchArticle(b, s, l)
+		}
+	}
+}
+
+// benchArticle is one row of the article's: server s under load l.
+func benchArticle(b *testing.B, s side, l articleLoad) {
+	name := fmt.Sprintf("work=%s/users=%d/timeout=%s/run=%s/server=%s", l.work, articleUsers, l.timeout, l.run, s.name)
+	b.Run(name, func(b *testing.B) {
+		if s.skip != nil {
+			b.Skip(s.skip)
+		}
+		var rep *load.Report
+		var cpu time.Duration
+		var errs []error
+		for b.Loop() {
+			r, c, err := articleOnce(b.Context(), s.with(l.work), l)
+			rep, cpu, errs = r, c, append(errs, err)
+		}
+		require.NoError(b, errors.Join(errs...), "server=%s", s.name)
+		for _, m := range rep.Metrics() {
+			b.ReportMetric(m.Value, m.Unit)
+		}
+		if cpu >= 0 {
+			b.ReportMetric(float64(cpu)/float64(rep.Elapsed)*100, "srv-cpu-%")
+			if rep.Transactions > 0 {
+				b.ReportMetric(float64(cpu.Microseconds())/float64(rep.Transactions), "srv-cpu-us/trans")
+			}
+		}
+	})
+}
+
+var articleSettings sync.Once
+
+// printArticleSettings prints, once, the load of the article's rows as
+// key: value lines, which come before their first result, so that
+// benchstat reads them as the results' configuration.
+func printArticleSettings() {
+	articleSettings.Do(func() {
+		fmt.Printf("users: %d\nconnections: a new one per transaction, as siege's\n", articleUsers)
+	})
+}
+
+// isGo says whether the side is this test binary as a child.
+func (s side) isGo() bool {
+	return len(s.env) > 0 && strings.HasPrefix(s.env[0], childEnv+"=")
+}
+
+// with is the side's server serving work: the argument that the scripts
+// and the Go side take last.
 func (s side) with(work string) side {
-	if len(s.env) > 0 {
+	if s.isGo() {
 		s.env = []string{s.env[0] + " " + work} // the Go side's mode
 	} else {
 		s.argv = append(slices.Clone(s.argv), work)
@@ -162,24 +252,24 @@ func (s side) with(work string) side {
 
 // articleOnce starts the server, checks that it answers hello world, runs
 // the driver against it as l says, and stops it. It returns the report and
-// the server's CPU time over the run in percent of one core, or -1 where
-// that cannot be read.
-func articleOnce(ctx context.Context, s side, l articleLoad) (*load.Report, float64, error) {
+// the CPU time the server's processes used over the run, or -1 where that
+// cannot be read.
+func articleOnce(ctx context.Context, s side, l articleLoad) (*load.Report, time.Duration, error) {
 	srv, err := startServer(ctx, s)
 	if err != nil {
 		return nil, 0, err
 	}
 	var rep *load.Report
-	cpu := -1.0
+	cpu := time.Duration(-1)
 	err = helloCheck(ctx, srv.url)
 	if err == nil {
-		before, cpuErr := processCPU(srv.pid)
+		before, cpuErr := groupUsage(srv.pid)
 		cfg := load.Config{URL: srv.url, Users: articleUsers, Duration: l.run, Timeout: l.timeout}
 		if rep, err = load.Run(ctx, cfg); err != nil {
 			err = fmt.Errorf("load.Run(%+v): %w", cfg, err)
 		}
-		if after, err := processCPU(srv.pid); cpuErr == nil && err == nil && rep != nil {
-			cpu = float64(after-before) / float64(rep.Elapsed) * 100
+		if after, err := groupUsage(srv.pid); cpuErr == nil && err == nil && rep != nil {
+			cpu = after.cpu - before.cpu
 		}
 	}
 	return rep, cpu, errors.Join(err, srv.stop())
@@ -216,7 +306,7 @@ func helloCheck(ctx context.Context, url string) error {
 func BenchmarkFanout(b *testing.B) {
 	tasks := strconv.Itoa(fanoutTasks)
 	for _, s := range []side{
-		pythonSide("gevent", "greenlets.py", tasks),
+		pythonSide("gevent", nil, "greenlets.py", tasks),
 		goSide("go", "fanout", tasks),
 	} {
 		b.Run(fmt.Sprintf("tasks=%d/runtime=%s", fanoutTasks, s.name), func(b *testing.B) {
@@ -249,80 +339,158 @@ type fanout struct {
 	MaxRSSKiB uint64  `json:"max_rss_kib"`
 }
 
-// A python is an interpreter that imports flask and gevent.
-type python struct{ path, version, flask, gevent string }
+// A python is an interpreter that imports flask and gevent, and the
+// versions of what it imports, by module name ("python" for its own).
+type python struct {
+	path     string
+	versions map[string]string
+}
+
+// pythonModules are the modules the scripts of testdata/python import
+// beyond flask and gevent; h11 and httptools are the HTTP parsers uvicorn
+// chooses between.
+var pythonModules = []string{"gunicorn", "uvicorn", "uvloop", "starlette", "h11", "httptools"}
+
+// imports says which of modules py cannot import, and how to get them.
+func (py *python) imports(modules ...string) error {
+	var missing []string
+	for _, m := range modules {
+		if _, ok := py.versions[m]; !ok {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	pkgs := make([]string, len(missing))
+	for i, m := range missing {
+		pkgs[i] = "python3-" + m
+	}
+	return fmt.Errorf("%s does not import %s: apt-get install %s, or set JOINALL_PYTHON",
+		py.path, strings.Join(missing, ", "), strings.Join(pkgs, " "))
+}
 
 // findPython tries $JOINALL_PYTHON, python3 and /usr/bin/python3 in turn,
-// asking each for the versions of Python, Flask and gevent, and returns
-// the first that imports both, or why none does.
+// asking each for the versions of Python and of the modules it imports,
+// and returns the first that imports flask and gevent, or why none does.
 var findPython = sync.OnceValues(func() (*python, error) {
-	const probe = `import sys, importlib.metadata as m
-import flask, gevent
-print(sys.version.split()[0], m.version("flask"), m.version("gevent"))`
+	const probe = `import sys, json, importlib, importlib.metadata as m
+v = {"python": sys.version.split()[0]}
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+        v[name] = m.version(name)
+    except Exception:
+        pass
+print(json.dumps(v))`
 	var why []string
 	for _, path := range []string{os.Getenv("JOINALL_PYTHON"), "python3", "/usr/bin/python3"} {
 		if path == "" {
 			continue
 		}
-		out, err := exec.Command(path, "-c", probe).Output()
-		if v := strings.Fields(string(out)); err == nil && len(v) == 3 {
-			return &python{path: path, version: v[0], flask: v[1], gevent: v[2]}, nil
+		py := &python{path: path}
+		out, err := exec.Command(path, append([]string{"-c", probe, "flask", "gevent"}, pythonModules...)...).Output()
+		if err == nil {
+			err = json.Unmarshal(out, &py.versions)
 		}
-		// The last line of Python's complaint: "ModuleNotFoundError: No
-		// module named 'gevent'".
-		why = append(why, path+": "+lastLines(withStderr(err).Error(), 1))
+		if err == nil {
+			err = py.imports("flask", "gevent")
+		}
+		if err == nil {
+			return py, nil
+		}
+		why = append(why, lastLines(withStderr(err).Error(), 1))
 	}
-	return nil, fmt.Errorf("no python3 here imports flask and gevent (%s): apt-get install python3-flask python3-gevent, or set JOINALL_PYTHON",
-		strings.Join(why, "; "))
+	return nil, fmt.Errorf("no python3 here imports flask and gevent (%s)", strings.Join(why, "; "))
 })
 
 var printSettings sync.Once
 
 // settings returns the python of the Python rows, or why there is none.
-// The first call prints the versions and the load of the article's rows as
-// key: value lines, which come before the first result, so that benchstat
-// reads them as the results' configuration; or, without a python, the
-// one line that says how to get one.
+// The first call prints the versions as key: value lines, which come
+// before the first result, so that benchstat reads them as the results'
+// configuration (uvicorn-http is the parser uvicorn uses); or, without a
+// python, the one line that says how to get one.
 func settings() (*python, error) {
 	py, err := findPython()
 	printSettings.Do(func() {
 		if err != nil {
 			fmt.Println(err)
-		} else {
-			fmt.Printf("python: %s\nflask: %s\ngevent: %s\n", py.version, py.flask, py.gevent)
+			return
 		}
-		fmt.Printf("users: %d\nconnections: a new one per transaction, as siege's\n", articleUsers)
+		for _, m := range append([]string{"python", "flask", "gevent"}, pythonModules[:4]...) {
+			if v, ok := py.versions[m]; ok {
+				fmt.Printf("%s: %s\n", m, v)
+			}
+		}
+		if _, ok := py.versions["uvicorn"]; ok {
+			parser := "h11"
+			if _, ok := py.versions["httptools"]; ok {
+				parser = "httptools"
+			}
+			fmt.Printf("uvicorn-http: %s\n", parser)
+		}
 	})
 	return py, err
 }
 
 // A started server is one that startServer started: where it serves, its
-// process, and how to stop it. stop also says whether the server died
-// before it was stopped.
+// process (on Linux also its process group's id, see inGroup), what it
+// prints after its port, and how to stop it. stop also says whether the
+// server died before it was stopped or left a process behind.
 type started struct {
-	url  string
-	pid  int
-	stop func() error
+	url   string
+	pid   int
+	lines <-chan string
+	stdin io.WriteCloser
+	stop  func() error
 }
 
 // startServer starts the side's server, which prints the port it listens
-// on alone on its first line and serves on 127.0.0.1 until SIGTERM; ctx's
-// end stops it too.
-func startServer(ctx context.Context, s side) (started, error) {
+// on alone on its first line (or is given its socket, see side.inherit)
+// and serves on 127.0.0.1 until SIGTERM (or s.quit); ctx's end stops it
+// too.
+func startServer(ctx context.Context, s side) (*started, error) {
+	// A directory of the server's own: for its log, and its files if it
+	// has any.
+	dir, err := os.MkdirTemp("", "joinall-server-*")
+	if err != nil {
+		return nil, err
+	}
+	argv, port := s.argv, 0
+	var socket *os.File
+	if s.inherit != nil {
+		socket, port, err = listenFile()
+		if err == nil {
+			argv, err = s.inherit(dir, port)
+		}
+		if err != nil {
+			return nil, errors.Join(err, os.RemoveAll(dir))
+		}
+		defer socket.Close() // the server has its own copy
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, s.argv[0], s.argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), s.env...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	inGroup(cmd, cmp.Or(s.quit, syscall.SIGTERM))
 	cmd.WaitDelay = 5 * time.Second // then it is killed
+	if socket != nil {
+		cmd.ExtraFiles = []*os.File{socket} // file descriptor 3
+	}
 	// Werkzeug and gevent log every request on standard error: to a file,
 	// which nothing has to drain, kept for what it says if the server fails.
-	stderr, err := os.CreateTemp("", "joinall-server-*.log")
+	logName := filepath.Join(dir, "stderr.log")
+	stderr, err := os.Create(logName)
 	if err != nil {
 		cancel()
-		return started{}, err
+		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
 	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
+	stdin, err := cmd.StdinPipe()
+	var stdout io.Reader
+	if err == nil {
+		stdout, err = cmd.StdoutPipe()
+	}
 	if err == nil {
 		err = cmd.Start()
 	}
@@ -330,72 +498,80 @@ func startServer(ctx context.Context, s side) (started, error) {
 	_ = stderr.Close()
 	if err != nil {
 		cancel()
-		return started{}, errors.Join(fmt.Errorf("%s: %w", s.argv, err), os.Remove(stderr.Name()))
+		return nil, errors.Join(fmt.Errorf("%s: %w", argv, err), os.RemoveAll(dir))
 	}
-	first := make(chan string, 1)
+	// What the server prints, line by line, until it exits; uvicorn's
+	// access log, which nobody asks for, is dropped when nobody reads it.
+	lines := make(chan string, 16)
 	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		first <- line
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
 	}()
-	var line string
-	select {
-	case line = <-first:
-	case <-time.After(30 * time.Second): // Python imports Flask first
-	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	stop := sync.OnceValue(func() error {
+	srv := &started{pid: cmd.Process.Pid, lines: lines, stdin: stdin}
+	srv.stop = sync.OnceValue(func() error {
 		var err error
 		select {
 		case err = <-exited:
-			err = fmt.Errorf("%s exited while it served: %v", s.argv, err)
+			err = fmt.Errorf("%s exited while it served: %v", argv, err)
 		default:
 			cancel()
-			<-exited // SIGTERM's exit status is how it was meant to end
+			<-exited // the signal's exit status is how it was meant to end
 		}
+		err = errors.Join(err, endGroup(srv.pid, 5*time.Second))
 		if err != nil {
-			log, _ := os.ReadFile(stderr.Name()) // what there is of it says why
+			log, _ := os.ReadFile(logName) // what there is of it says why
 			err = fmt.Errorf("%w\n%s", err, lastLines(string(log), 10))
 		}
-		return errors.Join(err, os.Remove(stderr.Name()))
+		return errors.Join(err, os.RemoveAll(dir))
 	})
-	port, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		return started{}, errors.Join(fmt.Errorf("%s: first line %q, want the port it listens on", s.argv, line), stop())
+	if s.inherit == nil {
+		var line string
+		select {
+		case line = <-lines:
+		case <-time.After(30 * time.Second): // Python imports Flask first
+		}
+		if port, err = strconv.Atoi(strings.TrimSpace(line)); err != nil {
+			return nil, errors.Join(fmt.Errorf("%s: first line %q, want the port it listens on", argv, line), srv.stop())
+		}
 	}
-	return started{url: fmt.Sprintf("http://127.0.0.1:%d/", port), pid: cmd.Process.Pid, stop: stop}, nil
+	srv.url = fmt.Sprintf("http://127.0.0.1:%d/", port)
+	return srv, nil
 }
 
-// childEnv, when set, makes this test binary a process of the Go side
-// instead of running tests, as servers.py and greenlets.py are of the
-// Python side: "serve SHAPE WORK" serves the hello or io workload from one
-// of server.Shapes and prints its port as servers.py does; "fanout TASKS"
-// sleeps a second
-// on each of TASKS goroutines, joins them with a sync.WaitGroup, and
-// prints what greenlets.py prints.
-const childEnv = "JOINALL_CHILD"
-
-// child runs as the mode of childEnv says and returns the exit status.
-func child(mode string) int {
-	what, arg, _ := strings.Cut(mode, " ")
-	var err error
-	switch what {
-	case "serve":
-		shape, work, _ := strings.Cut(arg, " ")
-		err = serveChild(server.Shape(shape), work)
-	case "fanout":
-		var tasks int
-		if tasks, err = strconv.Atoi(arg); err == nil {
-			err = fanoutChild(tasks)
-		}
-	default:
-		err = fmt.Errorf("%s=%q: want serve SHAPE WORK or fanout TASKS", childEnv, mode)
-	}
+// listenFile listens on a free port of 127.0.0.1 and returns the
+// listening socket as a file, to be handed to a server, and its port.
+func listenFile() (*os.File, int, error) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, 0, err
 	}
-	return 0
+	f, err := ln.File() // a copy, which stays open when ln is closed
+	return f, ln.Addr().(*net.TCPAddr).Port, errors.Join(err, ln.Close())
+}
+
+// ask writes a line to the server's standard input and returns the line
+// it answers, for the Go side, which answers "memstats" (see memStats).
+func (s *started) ask(question string) (string, error) {
+	if _, err := fmt.Fprintln(s.stdin, question); err != nil {
+		return "", fmt.Errorf("ask %q: %w", question, err)
+	}
+	select {
+	case line, ok := <-s.lines:
+		if !ok {
+			return "", fmt.Errorf("ask %q: the server exited", question)
+		}
+		return line, nil
+	case <-time.After(10 * time.Second):
+		return "", fmt.Errorf("ask %q: no answer in 10 s", question)
+	}
 }
 
 func serveChild(shape server.Shape, work string) error {
@@ -410,6 +586,7 @@ func serveChild(shape server.Shape, work string) error {
 	if err != nil {
 		return err
 	}
+	go answerMemStats()
 	_, port, err := net.SplitHostPort(srv.Addr().String())
 	if err == nil {
 		_, err = fmt.Println(port)
@@ -458,30 +635,6 @@ func TestGoSide(t *testing.T) {
 	assert.Equal(t, 10, f.Tasks, "fanout 10: tasks")
 	assert.InDelta(t, 1.0, f.WallS, 0.9, "fanout 10: ten sleeps of 1 s at once")
 	assert.NotZero(t, f.MaxRSSKiB, "fanout 10: peak resident memory")
-}
-
-// processCPU is the user and system CPU time that process pid has used so
-// far, from /proc (Linux), to the kernel's tick of 10 ms.
-func processCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// After the command, in parentheses: the state, then 10 fields, then
-	// utime and stime in clock ticks (USER_HZ, 100 a second).
-	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
-	}
-	var ticks int64
-	for _, f := range fields[11:13] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 // withStderr adds what a command said on its standard error, which

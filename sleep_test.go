@@ -30,7 +30,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -47,22 +46,20 @@ import (
 	"github.com/joinall/joinall/internal/peak"
 )
 
-func TestMain(m *testing.M) {
-	if mode, ok := os.LookupEnv(childEnv); ok {
-		os.Exit(child(mode)) // a process of gevent_bench_test.go's Go side
-	}
-	goleak.VerifyTestMain(m)
-}
-
-// A variant is a strategy as the benchmarks name it (variant=NAME), so that
-// benchstat -col /variant sets the strategies side by side.
+// A variant is a strategy as the story names it: strategy=NAME in the
+// tests' names, variant=NAME in the benchmarks', so that benchstat -col
+// /variant sets the strategies side by side. The pool's size is not in
+// its name: a benchmark row gives it as workers=N, and the tests' pool has
+// testWorkers.
 type variant struct {
 	name     string
 	strategy joinall.Strategy
 }
 
-// variants are the three strategies, the pool with workers workers.
-func variants(workers int) []variant {
+// strategies are the three ways to run a batch, the pool with workers
+// workers. Every table of the story runs against all of them: a new
+// strategy is one more line here and one more want per row.
+func strategies(workers int) []variant {
 	return []variant{
 		{name: "sequential", strategy: joinall.Sequential},
 		{name: "goroutines", strategy: joinall.Goroutines},
@@ -70,13 +67,9 @@ func variants(workers int) []variant {
 	}
 }
 
-// strategies is every way to run a batch. Each table below runs against all
-// of them; a new strategy is one more line here and one more want per row.
-var strategies = []joinall.Strategy{
-	joinall.Sequential,
-	joinall.Goroutines,
-	joinall.Pool(2),
-}
+// testWorkers is the size of the tests' pool: two, the fewest that runs
+// tasks side by side and still queues the third of the article's three.
+const testWorkers = 2
 
 // sleep is the article's daemon() without the print: a task that sleeps d,
 // or less if ctx is cancelled first.
@@ -109,67 +102,67 @@ func TestSleepElapsed(t *testing.T) {
 	tests := []struct {
 		name string
 		give []time.Duration
-		want map[string]time.Duration // elapsed, by Strategy.Name
+		want map[string]time.Duration // elapsed, by strategy
 	}{
 		{
 			// The article: 3.01 s in order, 1.006 s spawned and joined.
 			name: "article",
 			give: []time.Duration{1 * s, 1 * s, 1 * s},
-			want: map[string]time.Duration{"sequential": 3 * s, "goroutines": 1 * s, "pool-2": 2 * s},
+			want: map[string]time.Duration{"sequential": 3 * s, "goroutines": 1 * s, "pool": 2 * s},
 		},
 		{
 			// sequential 1+2+3 = 6 s; goroutines: the longest, 3 s;
-			// pool-2: 1 s and 2 s start at 0, 3 s starts when 1 s ends: 1+3 = 4 s.
+			// pool: 1 s and 2 s start at 0, 3 s starts when 1 s ends: 1+3 = 4 s.
 			name: "uneven",
 			give: []time.Duration{1 * s, 2 * s, 3 * s},
-			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 4 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool": 4 * s},
 		},
 		{
-			// pool-2: 3 s holds one worker while the other runs 1+1+1 = 3 s.
+			// pool: 3 s holds one worker while the other runs 1+1+1 = 3 s.
 			name: "longest_first",
 			give: []time.Duration{3 * s, 1 * s, 1 * s, 1 * s},
-			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 3 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool": 3 * s},
 		},
 		{
-			// pool-2: 1 s and 1 s, then 1 s and 3 s start at 1 s: 1+3 = 4 s.
+			// pool: 1 s and 1 s, then 1 s and 3 s start at 1 s: 1+3 = 4 s.
 			// The same tasks as longest_first, given in another order, take
 			// longer: a pool starts tasks in the order given.
 			name: "longest_last",
 			give: []time.Duration{1 * s, 1 * s, 1 * s, 3 * s},
-			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool-2": 4 * s},
+			want: map[string]time.Duration{"sequential": 6 * s, "goroutines": 3 * s, "pool": 4 * s},
 		},
 		{
 			name: "no_tasks",
 			give: nil,
-			want: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool-2": 0},
+			want: map[string]time.Duration{"sequential": 0, "goroutines": 0, "pool": 0},
 		},
 		{
 			name: "one_task",
 			give: []time.Duration{1 * s},
-			want: map[string]time.Duration{"sequential": 1 * s, "goroutines": 1 * s, "pool-2": 1 * s},
+			want: map[string]time.Duration{"sequential": 1 * s, "goroutines": 1 * s, "pool": 1 * s},
 		},
 		{
 			// 10,000 x 10 ms: sequential 100 s; goroutines 10 ms;
-			// pool-2: 5,000 rounds of 10 ms = 50 s.
+			// pool: 5,000 rounds of 10 ms = 50 s.
 			name: "10000_tasks",
 			give: slices.Repeat([]time.Duration{10 * time.Millisecond}, 10_000),
-			want: map[string]time.Duration{"sequential": 100 * s, "goroutines": 10 * time.Millisecond, "pool-2": 50 * s},
+			want: map[string]time.Duration{"sequential": 100 * s, "goroutines": 10 * time.Millisecond, "pool": 50 * s},
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				want, ok := tt.want[strategy.Name()]
-				require.True(t, ok, "row %s has no want for %s", tt.name, strategy.Name())
+				want, ok := tt.want[v.name]
+				require.True(t, ok, "the row has no want for this strategy")
 				synctest.Test(t, func(t *testing.T) {
 					start := time.Now()
-					errs := strategy.Run(t.Context(), sleeps(tt.give))
+					errs := v.strategy.Run(t.Context(), sleeps(tt.give))
 					elapsed := time.Since(start)
 
-					assert.Equal(t, want, elapsed, "%s.Run(%s): elapsed", strategy.Name(), tt.name)
-					assert.Len(t, errs, len(tt.give), "%s.Run(%s): one error per task", strategy.Name(), tt.name)
-					assert.Empty(t, slices.DeleteFunc(errs, isNil), "%s.Run(%s): errors", strategy.Name(), tt.name)
+					assert.Equal(t, want, elapsed, "Run: elapsed")
+					assert.Len(t, errs, len(tt.give), "Run: one error per task")
+					assert.Empty(t, slices.DeleteFunc(errs, isNil), "Run: errors")
 				})
 			})
 		}
@@ -194,20 +187,16 @@ func TestStrategyOutcomesInOrder(t *testing.T) {
 		{sleep: 2 * s, err: nil},
 	}
 	wantErrs := []error{nil, give[1].err, nil, give[3].err, nil}
-	tests := []struct {
-		strategy     joinall.Strategy
-		wantFinished []int // task indexes in the order they finished
-	}{
-		{strategy: joinall.Sequential, wantFinished: []int{0, 1, 2, 3, 4}},
+	wantFinished := map[string][]int{ // task indexes in the order they finished, by strategy
+		"sequential": {0, 1, 2, 3, 4},
 		// By sleep: 1 s (task 3), 2 s (4), 3 s (1), 4 s (2), 5 s (0).
-		{strategy: joinall.Goroutines, wantFinished: []int{3, 4, 1, 2, 0}},
+		"goroutines": {3, 4, 1, 2, 0},
 		// Worker A: task 0 (0-5 s), task 3 (5-6 s), task 4 (6-8 s).
 		// Worker B: task 1 (0-3 s), task 2 (3-7 s).
-		{strategy: joinall.Pool(2), wantFinished: []int{1, 0, 3, 2, 4}},
+		"pool": {1, 0, 3, 2, 4},
 	}
-	require.Len(t, tests, len(strategies), "a row for every strategy")
-	for _, tt := range tests {
-		t.Run("strategy="+tt.strategy.Name(), func(t *testing.T) {
+	for _, v := range strategies(testWorkers) {
+		t.Run("strategy="+v.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				var mu sync.Mutex
@@ -223,10 +212,10 @@ func TestStrategyOutcomesInOrder(t *testing.T) {
 					}
 				}
 
-				errs := tt.strategy.Run(t.Context(), tasks)
+				errs := v.strategy.Run(t.Context(), tasks)
 
-				assert.Equal(t, wantErrs, errs, "%s.Run: errors", tt.strategy.Name())
-				assert.Equal(t, tt.wantFinished, finished, "%s.Run: finishing order", tt.strategy.Name())
+				assert.Equal(t, wantErrs, errs, "Run: errors")
+				assert.Equal(t, wantFinished[v.name], finished, "Run: finishing order")
 			})
 		})
 	}
@@ -237,8 +226,8 @@ func TestStrategyOutcomesInOrder(t *testing.T) {
 // process does not crash (a bare errgroup would crash it).
 func TestStrategyPanicBecomesError(t *testing.T) {
 	errBoom := errors.New("boom")
-	for _, strategy := range strategies {
-		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+	for _, v := range strategies(testWorkers) {
+		t.Run("strategy="+v.name, func(t *testing.T) {
 			t.Parallel()
 			var ran [4]atomic.Bool
 			tasks := []joinall.Task{
@@ -248,19 +237,19 @@ func TestStrategyPanicBecomesError(t *testing.T) {
 				func(context.Context) error { ran[3].Store(true); return nil },
 			}
 
-			errs := strategy.Run(t.Context(), tasks)
+			errs := v.strategy.Run(t.Context(), tasks)
 
-			require.Len(t, errs, 4, "%s.Run: one error per task", strategy.Name())
-			assert.NoError(t, errs[0], "%s.Run: task 0", strategy.Name())
-			assert.NoError(t, errs[3], "%s.Run: task 3, after two panics", strategy.Name())
+			require.Len(t, errs, 4, "Run: one error per task")
+			assert.NoError(t, errs[0], "Run: task 0")
+			assert.NoError(t, errs[3], "Run: task 3, after two panics")
 			var pe *joinall.PanicError
-			if assert.ErrorAs(t, errs[1], &pe, "%s.Run: task 1", strategy.Name()) {
-				assert.Equal(t, "a string", pe.Value, "%s.Run: task 1's panic value", strategy.Name())
-				assert.Contains(t, string(pe.Stack), "TestStrategyPanicBecomesError", "%s.Run: task 1's stack", strategy.Name())
+			if assert.ErrorAs(t, errs[1], &pe, "Run: task 1") {
+				assert.Equal(t, "a string", pe.Value, "Run: task 1's panic value")
+				assert.Contains(t, string(pe.Stack), "TestStrategyPanicBecomesError", "Run: task 1's stack")
 			}
-			assert.ErrorIs(t, errs[2], errBoom, "%s.Run: task 2 panicked with an error", strategy.Name())
+			assert.ErrorIs(t, errs[2], errBoom, "Run: task 2 panicked with an error")
 			for i := range ran {
-				assert.True(t, ran[i].Load(), "%s.Run: task %d ran", strategy.Name(), i)
+				assert.True(t, ran[i].Load(), "Run: task %d ran", i)
 			}
 		})
 	}
@@ -271,8 +260,8 @@ func TestStrategyPanicBecomesError(t *testing.T) {
 // reported, not lost as a silent success. Sequential is left out: it runs
 // tasks on the caller's goroutine, which Goexit would end.
 func TestStrategyGoexitBecomesError(t *testing.T) {
-	for _, strategy := range []joinall.Strategy{joinall.Goroutines, joinall.Pool(2)} {
-		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+	for _, v := range strategies(testWorkers)[1:] {
+		t.Run("strategy="+v.name, func(t *testing.T) {
 			t.Parallel()
 			tasks := []joinall.Task{
 				func(context.Context) error { return nil },
@@ -280,9 +269,9 @@ func TestStrategyGoexitBecomesError(t *testing.T) {
 				func(context.Context) error { return nil },
 			}
 
-			errs := strategy.Run(t.Context(), tasks)
+			errs := v.strategy.Run(t.Context(), tasks)
 
-			assert.Equal(t, []error{nil, joinall.ErrGoexit, nil}, errs, "%s.Run", strategy.Name())
+			assert.Equal(t, []error{nil, joinall.ErrGoexit, nil}, errs, "Run")
 		})
 	}
 }
@@ -301,13 +290,13 @@ func TestStrategyCancel(t *testing.T) {
 		giveSleeps  []time.Duration
 		giveTimeout time.Duration
 		wantElapsed time.Duration
-		want        map[string][]string // each task's outcome, by Strategy.Name
+		want        map[string][]string // each task's outcome, by strategy
 	}{
 		{
 			// The deadline is at 1.5 s.
 			// sequential: task 0 ends at 1 s; task 1 is running.
 			// goroutines: the 1 s tasks have ended; the 2 s ones are running.
-			// pool-2: task 0 ends at 1 s and task 2 takes its worker;
+			// pool: task 0 ends at 1 s and task 2 takes its worker;
 			// tasks 1 and 2 are running.
 			name:        "deadline_mid_run",
 			giveSleeps:  []time.Duration{1 * s, 2 * s, 2 * s, 1 * s, 1 * s},
@@ -316,7 +305,7 @@ func TestStrategyCancel(t *testing.T) {
 			want: map[string][]string{
 				"sequential": {ok, saw, notStarted, notStarted, notStarted},
 				"goroutines": {ok, saw, saw, ok, ok},
-				"pool-2":     {ok, saw, saw, notStarted, notStarted},
+				"pool":       {ok, saw, saw, notStarted, notStarted},
 			},
 		},
 		{
@@ -327,16 +316,16 @@ func TestStrategyCancel(t *testing.T) {
 			want: map[string][]string{
 				"sequential": {notStarted, notStarted, notStarted},
 				"goroutines": {notStarted, notStarted, notStarted},
-				"pool-2":     {notStarted, notStarted, notStarted},
+				"pool":       {notStarted, notStarted, notStarted},
 			},
 		},
 	}
 	for _, tt := range tests {
-		for _, strategy := range strategies {
-			t.Run("case="+tt.name+"/strategy="+strategy.Name(), func(t *testing.T) {
+		for _, v := range strategies(testWorkers) {
+			t.Run("case="+tt.name+"/strategy="+v.name, func(t *testing.T) {
 				t.Parallel()
-				want, found := tt.want[strategy.Name()]
-				require.True(t, found, "row %s has no want for %s", tt.name, strategy.Name())
+				want, found := tt.want[v.name]
+				require.True(t, found, "the row has no want for this strategy")
 				synctest.Test(t, func(t *testing.T) {
 					ctx, cancel := context.WithTimeout(t.Context(), tt.giveTimeout)
 					defer cancel()
@@ -350,7 +339,7 @@ func TestStrategyCancel(t *testing.T) {
 					}
 
 					start := time.Now()
-					errs := strategy.Run(ctx, tasks)
+					errs := v.strategy.Run(ctx, tasks)
 					elapsed := time.Since(start)
 
 					got := make([]string, len(errs))
@@ -366,15 +355,15 @@ func TestStrategyCancel(t *testing.T) {
 							got[i] = err.Error()
 						}
 					}
-					assert.Equal(t, want, got, "%s.Run(%s): outcomes", strategy.Name(), tt.name)
-					assert.Equal(t, tt.wantElapsed, elapsed, "%s.Run(%s): elapsed", strategy.Name(), tt.name)
+					assert.Equal(t, want, got, "Run: outcomes")
+					assert.Equal(t, tt.wantElapsed, elapsed, "Run: elapsed")
 					wantStarted := int32(len(want))
 					for _, outcome := range want {
 						if outcome == notStarted {
 							wantStarted--
 						}
 					}
-					assert.Equal(t, wantStarted, started.Load(), "%s.Run(%s): tasks started", strategy.Name(), tt.name)
+					assert.Equal(t, wantStarted, started.Load(), "Run: tasks started")
 				})
 			})
 		}
@@ -385,8 +374,8 @@ func TestStrategyCancel(t *testing.T) {
 // returned, and no goroutine it started is left. Not parallel, so that
 // goleak sees only this test's goroutines.
 func TestStrategyWaitsForEveryTask(t *testing.T) {
-	for _, strategy := range strategies {
-		t.Run("strategy="+strategy.Name(), func(t *testing.T) {
+	for _, v := range strategies(testWorkers) {
+		t.Run("strategy="+v.name, func(t *testing.T) {
 			var finished atomic.Int32
 			tasks := make([]joinall.Task, 20)
 			for i := range tasks {
@@ -397,9 +386,9 @@ func TestStrategyWaitsForEveryTask(t *testing.T) {
 				}
 			}
 
-			strategy.Run(t.Context(), tasks)
+			v.strategy.Run(t.Context(), tasks)
 
-			assert.Equal(t, int32(len(tasks)), finished.Load(), "%s.Run returned before its tasks", strategy.Name())
+			assert.Equal(t, int32(len(tasks)), finished.Load(), "Run returned before its tasks")
 			goleak.VerifyNone(t)
 		})
 	}
@@ -419,76 +408,11 @@ func TestPoolNeedsAWorker(t *testing.T) {
 }
 
 func TestStrategyNames(t *testing.T) {
-	got := make([]string, len(strategies))
-	for i, s := range strategies {
-		got[i] = s.Name()
+	var got []string
+	for _, v := range strategies(testWorkers) {
+		got = append(got, v.strategy.Name())
 	}
 	assert.Equal(t, []string{"sequential", "goroutines", "pool-2"}, got)
-}
-
-// The examples run the article's program in real time. The article's daemon
-// sleeps one second; here it sleeps 100 ms, so that the examples run fast,
-// and the elapsed time is printed in whole sleeps, rounded down. A sleep
-// never ends early, so the output can change only if the machine is late by
-// a whole 100 ms.
-const exampleSleep = 100 * time.Millisecond
-
-// daemon is the article's: sleep, then print done.
-func daemon(ctx context.Context) error {
-	if err := sleep(exampleSleep)(ctx); err != nil {
-		return err
-	}
-	fmt.Println("done")
-	return nil
-}
-
-func runDaemons(strategy joinall.Strategy) {
-	start := time.Now()
-	strategy.Run(context.Background(), []joinall.Task{daemon, daemon, daemon})
-	fmt.Printf("%s: %d x sleep\n", strategy.Name(), time.Since(start)/exampleSleep)
-}
-
-// The article's first program: three daemons in order take three sleeps.
-func ExampleSequential() {
-	runDaemons(joinall.Sequential)
-	// Output:
-	// done
-	// done
-	// done
-	// sequential: 3 x sleep
-}
-
-// Spawned and joined, the three sleeps overlap: one sleep in all.
-func ExampleGoroutines() {
-	runDaemons(joinall.Goroutines)
-	// Output:
-	// done
-	// done
-	// done
-	// goroutines: 1 x sleep
-}
-
-// Two at a time: two sleeps, then one.
-func ExamplePool() {
-	runDaemons(joinall.Pool(2))
-	// Output:
-	// done
-	// done
-	// done
-	// pool-2: 2 x sleep
-}
-
-// A panic in one task is that task's error; the others still run.
-func ExamplePanicError() {
-	errs := joinall.Goroutines.Run(context.Background(), []joinall.Task{
-		func(context.Context) error { return nil },
-		func(context.Context) error { panic("boom") },
-	})
-	fmt.Println(errs[0])
-	fmt.Println(errs[1])
-	// Output:
-	// <nil>
-	// task panicked: boom
 }
 
 // BenchmarkSleep runs the article's experiment in real time, with the
@@ -515,7 +439,7 @@ func BenchmarkSleep(b *testing.B) {
 		{tasks: 1_000_000, workers: 10_000},
 	}
 	for _, tt := range tests {
-		variants := variants(tt.workers)
+		variants := strategies(tt.workers)
 		if !tt.sequential {
 			variants = variants[1:]
 		}
