@@ -77,7 +77,7 @@ type articleLoad struct {
 // article's).
 var articleLoads = []articleLoad{
 	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
-	{work: "io", timeout: 900 * time.Millisecond, run: time.Second},
+	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: ioServers},
 	{work: "hello", timeout: 900 * time.Millisecond, run: 5 * time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: 5 * time.Second, servers: articlePair},
@@ -90,6 +90,12 @@ var articlePair = []string{"flask", "gevent"}
 // servers under the same load are BenchmarkServer's rows of hello at 200
 // users.
 var helloServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
+
+// ioServers are the servers measured on io: those of hello, and the serial
+// server, which loses users as app.run() does, for the same reason. The
+// pool, which answers the users its queue cannot hold with 503 at once, is
+// a story of its own, told by BenchmarkOffered.
+var ioServers = append(slices.Clone(helloServers), "serial")
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.

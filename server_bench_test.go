@@ -14,7 +14,7 @@
 // as siege loads it (Server), in an open loop at fixed offered rates
 // (Offered), and a stalling server both ways (Stall):
 //
-//	go test -run '^$' -bench 'Server|Offered|Stall|Driver' .
+//	go test -run '^$' -bench 'Server|Offered|Stall' .
 //	go test -run '^$' -bench 'Offered' -count 10 | go tool benchstat -filter .unit:p99-ms -col /server -
 //	go test -run '^$' -bench 'Server/.*/work=io/users=100' -count 6 | go tool benchstat -col /server -
 //
@@ -25,16 +25,10 @@
 package joinall_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -251,7 +245,7 @@ func BenchmarkServer(b *testing.B) {
 		// 200 is the article's setting. One user measures what a request
 		// costs; io shows its scaling at 100, where the pool of 10 queues;
 		// cpu is bound by the cores from 10 users on.
-		{name: "hello", handler: server.Hello(), timeout: 900 * time.Millisecond, users: []int{1, 10, 100, 200}},
+		{name: "hello", handler: server.Hello(), timeout: 900 * time.Millisecond, users: []int{1, 10, 200}},
 		{name: "io", handler: server.IO(server.IOWait), timeout: 5 * time.Second, users: []int{1, 100}},
 		{name: "cpu", handler: server.CPU(server.CPURounds), timeout: 5 * time.Second, users: []int{1, 10}},
 	}
@@ -326,69 +320,6 @@ func meanRate(reports []*load.Report) float64 {
 		sum += r.TransactionRate
 	}
 	return sum / float64(max(len(reports), 1))
-}
-
-// BenchmarkDriver measures the load driver alone, against the cheapest
-// server it can have: the goroutine server's hello over 50 keep-alive
-// connections. Its trans/s is the most the driver can measure on this
-// machine. driver=wrk is the same load from wrk (Debian's package), side by
-// side when it is installed: wrk is written in C for exactly this, so the
-// driver's rate over wrk's says what the driver's own cost takes away.
-func BenchmarkDriver(b *testing.B) {
-	const (
-		users    = 50
-		duration = time.Second
-	)
-	hello := func() (*server.Server, error) { return server.New(server.Goroutine, server.Hello()) }
-	b.Run(fmt.Sprintf("users=%d/driver=load", users), func(b *testing.B) {
-		benchRuns(b, hello, load.Config{
-			Users:     users,
-			Duration:  duration,
-			Warmup:    250 * time.Millisecond, // opens the connections
-			KeepAlive: true,
-			Timeout:   5 * time.Second,
-		})
-	})
-	b.Run(fmt.Sprintf("users=%d/driver=wrk", users), func(b *testing.B) {
-		wrk, err := exec.LookPath("wrk")
-		if err != nil {
-			b.Skip("wrk is not installed (apt-get install wrk)")
-		}
-		srv := serve(b, server.Goroutine, server.Hello())
-		var requests float64
-		var elapsed time.Duration
-		for b.Loop() {
-			rate, err := runWrk(b.Context(), wrk, srv.URL(), users, duration)
-			require.NoError(b, err, "wrk against %s", srv.URL())
-			requests += rate * duration.Seconds()
-			elapsed += duration
-		}
-		rate := requests / elapsed.Seconds()
-		b.ReportMetric(rate, "trans/s")
-		b.ReportMetric(1e9/rate, "ns/op")
-	})
-}
-
-// runWrk runs wrk with as many threads as Go has Ps and c keep-alive
-// connections for d, whole seconds, and returns its "Requests/sec".
-func runWrk(ctx context.Context, wrk, url string, c int, d time.Duration) (float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, d+10*time.Second)
-	defer cancel()
-	threads := min(runtime.GOMAXPROCS(0), c)
-	cmd := exec.CommandContext(ctx, wrk,
-		"-t", strconv.Itoa(threads), "-c", strconv.Itoa(c),
-		"-d", fmt.Sprintf("%.0fs", d.Seconds()), "--timeout", "5s", url)
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", cmd, err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "Requests/sec:"); ok {
-			return strconv.ParseFloat(strings.TrimSpace(rest), 64)
-		}
-	}
-	return 0, fmt.Errorf("%s: no Requests/sec in its output:\n%s", cmd, out)
 }
 
 // benchRuns runs cfg once per iteration against a server of its own, and
