@@ -171,10 +171,12 @@ func articleServers() []side {
 // gunicorn's workers too): in percent of one core (srv-cpu-%), where a
 // server that idles while clients wait shows, and per transaction
 // (srv-cpu-us/trans), what a transaction costs the server whatever its
-// rate. The driver runs in this process, on the same cores as the
-// servers, as siege did on the article's laptop. An op lasts longer than
-// go test's -benchtime of 1s, so each result is one run; with -benchtime
-// Nx, it is the last of N. -count gives more results.
+// rate; and the connection attempts the kernel dropped because the
+// server's accept queue was full (listen-drops; Linux only), which a client
+// sends again after 1 s. The driver runs in this process, on the same
+// cores as the servers, as siege did on the article's laptop. An op lasts
+// longer than go test's -benchtime of 1s, so each result is one run; with
+// -benchtime Nx, it is the last of N. -count gives more results.
 func BenchmarkArticle(b *testing.B) {
 	printArticleSettings()
 	servers := articleServers()
@@ -212,13 +214,23 @@ func benchArticle(b *testing.B, s side, l articleLoad) {
 		var rep *load.Report
 		var cpu time.Duration
 		var errs []error
+		var drops int64
 		for b.Loop() {
+			before, dropsErr := listenDrops()
 			r, c, err := articleOnce(b.Context(), s.with(l.work), l)
+			after, err2 := listenDrops()
 			rep, cpu, errs = r, c, append(errs, err)
+			drops = -1
+			if dropsErr == nil && err2 == nil {
+				drops = after - before
+			}
 		}
 		require.NoError(b, errors.Join(errs...), "server=%s", s.name)
 		for _, m := range rep.Metrics() {
 			b.ReportMetric(m.Value, m.Unit)
+		}
+		if drops >= 0 {
+			b.ReportMetric(float64(drops), "listen-drops")
 		}
 		if cpu >= 0 {
 			b.ReportMetric(float64(cpu)/float64(rep.Elapsed)*100, "srv-cpu-%")

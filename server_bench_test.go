@@ -324,8 +324,10 @@ func meanRate(reports []*load.Report) float64 {
 
 // benchRuns runs cfg once per iteration against a server of its own, and
 // reports the mean over the runs of each of the report's metrics
-// (load.Report.Metrics), with the process's allocations, the driver's and
-// the server's, per transaction. It returns the runs' reports.
+// (load.Report.Metrics) and of the connection attempts the kernel dropped
+// from the server's full accept queue (listen-drops; Linux only), with the
+// process's allocations, the driver's and the server's, per transaction.
+// It returns the runs' reports.
 func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.Config) []*load.Report {
 	b.Helper()
 	var (
@@ -334,6 +336,8 @@ func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.
 		hits                  int
 		mallocs, allocedBytes uint64
 		before, after         runtime.MemStats
+		drops                 float64 // connection attempts the kernel dropped
+		dropsRead             int     // runs whose drops could be read
 	)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -343,13 +347,19 @@ func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.
 			continue
 		}
 		cfg.URL = srv.URL()
+		dropsBefore, dropsErr := listenDrops()
 		runtime.ReadMemStats(&before)
 		r, err := load.Run(b.Context(), cfg)
 		runtime.ReadMemStats(&after)
+		dropsAfter, dropsErr2 := listenDrops()
 		errs = append(errs, err, srv.Close())
 		if r != nil {
 			reports = append(reports, r)
 			hits += r.Transactions
+		}
+		if dropsErr == nil && dropsErr2 == nil {
+			drops += float64(dropsAfter - dropsBefore)
+			dropsRead++
 		}
 		mallocs += after.Mallocs - before.Mallocs
 		allocedBytes += after.TotalAlloc - before.TotalAlloc
@@ -367,6 +377,9 @@ func benchRuns(b *testing.B, newServer func() (*server.Server, error), cfg load.
 	}
 	for _, unit := range units {
 		b.ReportMetric(sums[unit]/float64(len(reports)), unit)
+	}
+	if dropsRead > 0 {
+		b.ReportMetric(drops/float64(dropsRead), "listen-drops")
 	}
 	// Per transaction. With no transaction they are 0, which makes the
 	// testing package leave them out.
