@@ -111,16 +111,16 @@ type options struct {
 	rate        float64       // 0: the closed loop
 	duration    time.Duration // 0: run by reps
 	reps        int           // 0: run by duration
-	benchmark   bool          // accepted, and always so
+	noDelay     bool          // siege's -b: no delay between transactions; always so
 	json        bool
 	keepAlive   bool
 	timeout     time.Duration
 	maxHeader   int64
 	quiet       bool
 	count       int
-	bench       string   // "": print the report
-	merging     bool     // -merge
-	merge       []string // the report files of -merge
+	benchName   string   // -bench NAME: print benchmark lines; "": print the report
+	merge       bool     // -merge
+	reports     []string // the report files of -merge
 	allowRemote bool
 }
 
@@ -145,7 +145,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 		fs.IntVar(&o.reps, name, 0, "repetitions per user")
 	}
 	for _, name := range []string{"b", "benchmark"} {
-		fs.BoolVar(&o.benchmark, name, false, "no delay between transactions (always so)")
+		fs.BoolVar(&o.noDelay, name, false, "no delay between transactions (always so)")
 	}
 	for _, name := range []string{"j", "json-output"} {
 		fs.BoolVar(&o.json, name, false, "print the report as JSON")
@@ -156,8 +156,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.maxHeader, "max-header", o.maxHeader, "bound on a response's headers")
 	fs.BoolVar(&o.quiet, "q", false, "no progress line")
 	fs.IntVar(&o.count, "count", o.count, "runs, with -bench")
-	fs.StringVar(&o.bench, "bench", "", "print Go benchmark lines named NAME")
-	fs.BoolVar(&o.merging, "merge", false, "merge reports that gosiege -j wrote")
+	fs.StringVar(&o.benchName, "bench", "", "print Go benchmark lines named NAME")
+	fs.BoolVar(&o.merge, "merge", false, "merge reports that gosiege -j wrote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "load a target outside loopback")
 	return fs
 }
@@ -181,11 +181,11 @@ func parseArgs(args []string) (options, error) {
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if o.merging {
+	if o.merge {
 		if len(rest) == 0 {
 			return options{}, errors.New("-merge: no report files: usage: gosiege -merge [-j] REPORT.json...")
 		}
-		o.merge = rest
+		o.reports = rest
 		return o, nil
 	}
 
@@ -216,10 +216,10 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("-max-header %d: must be 1 to %d", o.maxHeader, load.MaxHeaderBytesLimit)
 	case o.count < 1:
 		return options{}, fmt.Errorf("-count %d: need at least 1", o.count)
-	case o.count > 1 && o.bench == "":
+	case o.count > 1 && o.benchName == "":
 		return options{}, errors.New("-count without -bench: several runs print as benchmark lines, for benchstat")
-	case strings.ContainsAny(o.bench, " \t\n/"):
-		return options{}, fmt.Errorf("-bench %q: a name without spaces or slashes", o.bench)
+	case strings.ContainsAny(o.benchName, " \t\n/"):
+		return options{}, fmt.Errorf("-bench %q: a name without spaces or slashes", o.benchName)
 	}
 	target, err := parseTarget(rest[0])
 	if err != nil {

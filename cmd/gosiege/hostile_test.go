@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/internal/cli"
 )
 
 // TestRunResolverNeverAnswers: refusing a name outside loopback waits for
@@ -26,8 +28,8 @@ import (
 func TestRunResolverNeverAnswers(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	var asked atomic.Int64
-	never := func(e *env) {
-		e.lookup = func(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	never := func(c *command) {
+		c.lookup = func(ctx context.Context, _, _ string) ([]netip.Addr, error) {
 			asked.Add(1)
 			<-ctx.Done()
 			return nil, ctx.Err()
@@ -38,7 +40,7 @@ func TestRunResolverNeverAnswers(t *testing.T) {
 
 	code, stdout, stderr := gosiegeIn(t.Context(), never, args...)
 
-	assert.Equal(t, exitUsage, code, "gosiege %v: exit status", args)
+	assert.Equal(t, cli.StatusUsage, code, "gosiege %v: exit status", args)
 	assert.Empty(t, stdout, "gosiege %v: stdout", args)
 	assert.Equal(t, "gosiege: resolve example.com: context deadline exceeded\n", stderr, "gosiege %v: stderr", args)
 	assert.Equal(t, int64(1), asked.Load(), "gosiege %v: lookups", args)
@@ -54,8 +56,8 @@ func TestRunRedirectElsewhere(t *testing.T) {
 	url, conns := serveCounting(t, http.RedirectHandler("http://some-name.example/next", http.StatusFound))
 	port := strings.TrimSuffix(url[strings.LastIndexByte(url, ':')+1:], "/")
 	var asked []string
-	resolver := func(e *env) {
-		e.lookup = func(_ context.Context, _, host string) ([]netip.Addr, error) {
+	resolver := func(c *command) {
+		c.lookup = func(_ context.Context, _, host string) ([]netip.Addr, error) {
 			asked = append(asked, host)
 			if host == "loop.test" {
 				return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
@@ -67,7 +69,7 @@ func TestRunRedirectElsewhere(t *testing.T) {
 
 	code, stdout, stderr := gosiegeIn(t.Context(), resolver, args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	got := decodeJSON(t, stdout)
 	assert.Equal(t, 10.0, got["transactions"], "gosiege %v: hits, each a 302", args)
 	assert.Equal(t, 10.0, got["failed_other"], "gosiege %v: the redirects' hops, refused", args)
@@ -90,7 +92,7 @@ func TestRunCredentials(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Equal(t, int64(6), authorized.Load(), "gosiege %v: requests with the URL's credentials", args)
 	assert.Contains(t, stderr, "user:xxxxx@", "gosiege %v: stderr names the user, not the password", args)
 	assert.NotContains(t, stdout+stderr, "s3cret", "gosiege %v: the password printed", args)
@@ -100,14 +102,14 @@ func TestRunCredentials(t *testing.T) {
 // before anything is sent, with the limit and how to raise it.
 func TestRunFileLimit(t *testing.T) {
 	url, conns := serveCounting(t, hello())
-	limit := func(e *env) { e.fileLimit = func() (uint64, bool) { return 256, true } }
+	limit := func(c *command) { c.fileLimit = func() (uint64, bool) { return 256, true } }
 	tests := []struct {
 		giveUsers string
 		wantCode  int
 		wantErr   string
 	}{
-		{giveUsers: "240", wantCode: exitOK},
-		{giveUsers: "241", wantCode: exitUsage, wantErr: "gosiege: -c 241: the open-file limit (ulimit -n) is 256, too low for 241 users and 16 descriptors of gosiege's own: raise it (ulimit -n 257) or lower -c\n"},
+		{giveUsers: "240", wantCode: cli.StatusOK},
+		{giveUsers: "241", wantCode: cli.StatusUsage, wantErr: "gosiege: -c 241: the open-file limit (ulimit -n) is 256, too low for 241 users and 16 descriptors of gosiege's own: raise it (ulimit -n 257) or lower -c\n"},
 	}
 	for _, tt := range tests {
 		args := []string{"-c", tt.giveUsers, "-r", "1", url}
@@ -140,13 +142,13 @@ func TestRunFDLimitIsNotTheServers(t *testing.T) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
 	var out, errOut strings.Builder
-	e := testEnv(&out, &errOut)
+	s := session{command: testCommand(), stdout: &out, stderr: &errOut}
 
-	rep, err := measure(t.Context(), opts, cfg, e)
+	rep, err := s.measure(t.Context(), opts, cfg)
 	require.NoError(t, err, "measure(%v)", args)
-	code := judge(rep, opts, e)
+	err = s.judge(rep, opts)
 
-	assert.Equal(t, exitOK, code, "judge: exit status")
+	assert.NoError(t, err, "judge")
 	assert.Equal(t, 2, rep.Failures.FDLimit, "failures for want of file descriptors")
 	assert.Zero(t, rep.Failures.Other+rep.Failures.Reset+rep.Failures.Refused, "failures blamed on the server: %+v", rep.Failures)
 	assert.Equal(t, "gosiege: warning: 2 transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n",

@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/internal/nettest"
 )
 
@@ -44,11 +44,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testEnv is what gosiege takes from its process, for a test: stderr is no
-// terminal, no name resolves, and there is no open-file limit.
-func testEnv(stdout, stderr io.Writer) env {
-	return env{
-		stdout: stdout, stderr: stderr,
+// testCommand is gosiege as a test runs it: stderr is no terminal, no name
+// resolves, and there is no open-file limit.
+func testCommand() command {
+	return command{
 		lookup: func(_ context.Context, _, host string) ([]netip.Addr, error) {
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		},
@@ -56,17 +55,18 @@ func testEnv(stdout, stderr io.Writer) env {
 	}
 }
 
-// gosiege runs run with args and returns its exit status and outputs.
+// gosiege runs gosiege with args, as its main does, and returns its exit
+// status and outputs.
 func gosiege(ctx context.Context, args ...string) (code int, stdout, stderr string) {
-	return gosiegeIn(ctx, func(*env) {}, args...)
+	return gosiegeIn(ctx, func(*command) {}, args...)
 }
 
-// gosiegeIn is gosiege in an environment that change changes.
-func gosiegeIn(ctx context.Context, change func(*env), args ...string) (code int, stdout, stderr string) {
+// gosiegeIn is gosiege with what change changes of its process.
+func gosiegeIn(ctx context.Context, change func(*command), args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	e := testEnv(&out, &errOut)
-	change(&e)
-	code = run(ctx, args, e)
+	c := testCommand()
+	change(&c)
+	code = cli.Report(&errOut, "gosiege", c.run(ctx, args, &out, &errOut))
 	return code, out.String(), errOut.String()
 }
 
@@ -147,7 +147,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 			code, stdout, stderr := gosiege(t.Context(), args...)
 
-			require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+			require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 			var got map[string]any
 			require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 			for field, want := range tt.wantFields {
@@ -166,7 +166,7 @@ func TestRunText(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
@@ -193,7 +193,7 @@ func TestRunInterrupted(t *testing.T) {
 
 	code, stdout, stderr := gosiege(ctx, args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 	assert.GreaterOrEqual(t, got["transactions"], float64(cancelAt-2), "gosiege %v, interrupted at request %d: transactions", args, cancelAt)
@@ -260,7 +260,7 @@ func TestRunBadInput(t *testing.T) {
 		t.Run("input="+tt.name, func(t *testing.T) {
 			code, stdout, stderr := gosiege(t.Context(), tt.giveArgs...)
 
-			assert.Equal(t, exitUsage, code, "gosiege %q: exit status", tt.giveArgs)
+			assert.Equal(t, cli.StatusUsage, code, "gosiege %q: exit status", tt.giveArgs)
 			assert.Empty(t, stdout, "gosiege %q: stdout", tt.giveArgs)
 			assert.Contains(t, stderr, tt.wantErr, "gosiege %q: stderr", tt.giveArgs)
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "gosiege %q: stderr has one line:\n%s", tt.giveArgs, stderr)
@@ -279,7 +279,7 @@ func TestRunUnreachable(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	assert.Equal(t, exitFailed, code, "gosiege %v: exit status", args)
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v: exit status", args)
 	assert.Empty(t, stdout, "gosiege %v: stdout", args)
 	assert.Equal(t, "gosiege: cannot reach "+url+": dial tcp "+strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")+": connect: connection refused\n",
 		stderr, "gosiege %v: stderr", args)
@@ -291,7 +291,7 @@ func TestRunHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help", "--help"} {
 		code, stdout, stderr := gosiege(t.Context(), arg)
 
-		assert.Equal(t, exitOK, code, "gosiege %s: exit status", arg)
+		assert.Equal(t, cli.StatusOK, code, "gosiege %s: exit status", arg)
 		assert.Equal(t, usage, stdout, "gosiege %s: stdout", arg)
 		assert.Empty(t, stderr, "gosiege %s: stderr", arg)
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/internal/cli"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/load"
@@ -39,7 +41,7 @@ func TestRunBench(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	rd := benchfmt.NewReader(strings.NewReader(stdout), "gosiege")
 	var names []string
 	for rd.Scan() {
@@ -100,7 +102,7 @@ func TestMergeProcesses(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	got, err := load.ReadJSON(strings.NewReader(stdout))
 	require.NoError(t, err, "gosiege %v: read the merged report", args)
 	sum := func(f func(*load.Report) int) (n int) {
@@ -133,7 +135,7 @@ func TestRunMergeRefusesMixedModels(t *testing.T) {
 	write := func(name string, args ...string) string {
 		url, _ := serveCounting(t, hello())
 		code, stdout, stderr := gosiege(t.Context(), append(args, "-j", url)...)
-		require.Equal(t, exitOK, code, "gosiege %v: stderr:\n%s", args, stderr)
+		require.Equal(t, cli.StatusOK, code, "gosiege %v: stderr:\n%s", args, stderr)
 		file := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(file, []byte(stdout), 0o644), "write %s", file)
 		return file
@@ -143,7 +145,7 @@ func TestRunMergeRefusesMixedModels(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), "-merge", closed, open)
 
-	assert.Equal(t, exitUsage, code, "gosiege -merge closed open: exit status")
+	assert.Equal(t, cli.StatusUsage, code, "gosiege -merge closed open: exit status")
 	assert.Empty(t, stdout, "gosiege -merge closed open: stdout")
 	assert.Contains(t, stderr, "an open loop report cannot merge with the closed loop of", "gosiege -merge closed open: stderr")
 }
@@ -166,9 +168,9 @@ func TestRunProgress(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := gosiegeIn(t.Context(), func(e *env) { e.terminal = tt.giveTerminal }, tt.giveArgs...)
+			code, stdout, stderr := gosiegeIn(t.Context(), func(c *command) { c.terminal = tt.giveTerminal }, tt.giveArgs...)
 
-			require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%q", tt.giveArgs, stderr)
+			require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%q", tt.giveArgs, stderr)
 			decodeJSON(t, stdout) // the report alone
 			assert.Equal(t, tt.wantLines, strings.Contains(stderr, "\r\x1b[K"), "gosiege %v: progress drawn; stderr:\n%q", tt.giveArgs, stderr)
 			if tt.wantLines {
