@@ -181,6 +181,57 @@ type Config struct {
 	Progress func(Progress)
 }
 
+// A Model is how a run sends its requests: in a closed loop or in an open
+// one (see the package doc).
+type Model int
+
+const (
+	// ClosedLoop: each of Config.Users users sends a request, waits for
+	// the whole answer and sends the next.
+	ClosedLoop Model = iota
+	// OpenLoop: requests are due on a schedule, whether or not earlier
+	// ones have been answered, with at most Config.Users in flight.
+	OpenLoop
+)
+
+var modelNames = [...]string{ClosedLoop: "closed loop", OpenLoop: "open loop"}
+
+// String returns "closed loop" or "open loop".
+func (m Model) String() string {
+	if m < 0 || int(m) >= len(modelNames) {
+		return fmt.Sprintf("Model(%d)", int(m))
+	}
+	return modelNames[m]
+}
+
+// MarshalText writes the model as String does, for JSON.
+func (m Model) MarshalText() ([]byte, error) {
+	if m < 0 || int(m) >= len(modelNames) {
+		return nil, fmt.Errorf("load: no such model: %d", int(m))
+	}
+	return []byte(modelNames[m]), nil
+}
+
+// UnmarshalText reads what MarshalText wrote.
+func (m *Model) UnmarshalText(b []byte) error {
+	for i, name := range modelNames {
+		if string(b) == name {
+			*m = Model(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("load: model %q: want %q or %q", b, modelNames[ClosedLoop], modelNames[OpenLoop])
+}
+
+// Model is the run's model: the open loop when it has a rate, the closed
+// loop otherwise.
+func (cfg *Config) Model() Model {
+	if cfg.Rate != 0 {
+		return OpenLoop
+	}
+	return ClosedLoop
+}
+
 // Progress is a run so far, for a live display.
 type Progress struct {
 	Elapsed time.Duration // since the measured run started
@@ -220,7 +271,7 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
 	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
 		return nil, fmt.Errorf("load: Rate = %v: must be a positive number of requests a second, or 0", cfg.Rate)
-	case cfg.Rate > 0 && (cfg.Duration == 0 || cfg.Reps > 0):
+	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
 		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
@@ -266,12 +317,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Warmup > 0 {
 		d.phase(ctx, cfg.Warmup, nil)
 		if err := ctx.Err(); err != nil {
-			return &Report{Users: cfg.Users, Rate: cfg.Rate}, err
+			return &Report{Users: cfg.Users, Rate: cfg.Rate, Settings: d.settings()}, err
 		}
 	}
 	recs := make([]*recorder, cfg.Users)
 	for i := range recs {
-		recs[i] = newRecorder(cfg.Rate > 0)
+		recs[i] = newRecorder(cfg.Model())
 	}
 	stop := d.progress(ctx, recs)
 	r := d.phase(ctx, cfg.Duration, recs)
@@ -369,6 +420,11 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	return d, nil
 }
 
+// settings returns what the run was asked to do, for its report.
+func (d *driver) settings() Settings {
+	return Settings{Model: d.cfg.Model()}
+}
+
 // close closes every connection still open.
 func (d *driver) close() {
 	for _, u := range d.users {
@@ -384,7 +440,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	if !measured {
 		recs = make([]*recorder, len(d.users))
 		for i := range recs {
-			recs[i] = newRecorder(d.cfg.Rate > 0)
+			recs[i] = newRecorder(d.cfg.Model())
 		}
 	}
 	start := time.Now()
@@ -393,7 +449,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	}
 	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
 	var unsent int
-	if d.cfg.Rate > 0 {
+	if d.cfg.Model() == OpenLoop {
 		unsent, r.Drain = d.openLoop(ctx, start, length, recs)
 		r.Elapsed = min(length, time.Since(start))
 	} else {
@@ -409,6 +465,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	}
 	m := collect(recs)
 	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
+	m.Settings = d.settings()
 	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
 	m.fill()
 	return m

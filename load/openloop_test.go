@@ -50,7 +50,7 @@ func TestRunOpenKeepsUp(t *testing.T) {
 				assert.Equal(t, 1, got.PeakInFlight, "peak in flight: each ends before the next is due")
 				assert.Equal(t, load.Percentiles{P50: ms, P90: ms, P99: ms, P999: ms, Max: ms}, got.Service, "service times")
 				assert.Equal(t, [4]time.Duration{ms, ms, ms, ms}, [4]time.Duration{got.P50, got.P90, got.P99, got.P999}, "corrected times")
-				assert.Equal(t, "open loop, 100/s for 2s, at most 2 in flight", got.Model(), "Model")
+				assert.Equal(t, "open loop, 100/s for 2s, at most 2 in flight", got.Describe(), "Describe")
 			})
 		})
 	}

@@ -161,9 +161,9 @@ type recorder struct {
 	failures   Failures
 }
 
-func newRecorder(open bool) *recorder {
+func newRecorder(m Model) *recorder {
 	r := &recorder{latency: newHistogram()}
-	if open {
+	if m == OpenLoop {
 		r.service = newHistogram()
 	}
 	return r

@@ -76,6 +76,9 @@ type Report struct {
 	// to Failed.
 	Failures Failures
 
+	// Settings are what the run was asked to do.
+	Settings Settings
+
 	// Users is how many users ran the closed loop, or, in the open loop,
 	// the most requests in flight at once (Config.Users).
 	Users int
@@ -108,17 +111,24 @@ type Percentiles struct {
 	P50, P90, P99, P999, Max time.Duration
 }
 
-// Model says in one line what load the report is of: "closed loop, 50
-// users" or "open loop, 2000/s for 10s, at most 50 in flight".
-func (r *Report) Model() string {
-	if r.Rate > 0 {
+// Settings are what a run was asked to do, as its report records them.
+type Settings struct {
+	// Model is the load's model, closed or open loop.
+	Model Model `json:"model"`
+}
+
+// Describe says in one line what load the report is of, its model with
+// its figures: "closed loop, 50 users" or "open loop, 2000/s for 10s, at
+// most 50 in flight".
+func (r *Report) Describe() string {
+	if r.open() {
 		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), r.Elapsed, r.Users)
 	}
 	return fmt.Sprintf("closed loop, %d users", r.Users)
 }
 
 // open reports whether the report is of an open loop.
-func (r *Report) open() bool { return r.Rate > 0 }
+func (r *Report) open() bool { return r.Settings.Model == OpenLoop }
 
 // number formats a rate with no more digits than it has: "2000", "0.5".
 func number(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", v), ".0") }
@@ -132,6 +142,9 @@ func number(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", v), 
 // percentiles.
 func Merge(reports ...*Report) *Report {
 	m := &Report{latency: newHistogram()}
+	if len(reports) > 0 {
+		m.Settings = reports[0].Settings
+	}
 	timed := int64(0)
 	for _, r := range reports {
 		m.Transactions += r.Transactions
@@ -330,7 +343,7 @@ func (r *Report) fields() (siege, beyond []field) {
 		}
 	}
 	beyond = []field{
-		{label: "Model:", text: r.Model(), key: "model", json: fmt.Sprintf("%q", r.Model())},
+		{label: "Model:", text: r.Describe(), key: "model", json: fmt.Sprintf("%q", r.Describe())},
 		pct("Response time p50:", "response_time_p50", r.P50),
 		pct("Response time p90:", "response_time_p90", r.P90),
 		pct("Response time p99:", "response_time_p99", r.P99),
@@ -389,7 +402,12 @@ func (r *Report) WriteText(w io.Writer) error {
 // HdrHistogram's standard compressed encoding (base64, V2).
 func (r *Report) WriteJSON(w io.Writer) error {
 	siege, beyond := r.fields()
+	settings, err := json.Marshal(r.Settings)
+	if err != nil {
+		return fmt.Errorf("load: encode settings: %w", err)
+	}
 	exact := []field{
+		{key: "settings", json: string(settings)},
 		{key: "users", json: fmt.Sprintf("%12d", r.Users)},
 		{key: "rate", json: fmt.Sprintf("%g", r.Rate)},
 		{key: "bytes", json: fmt.Sprintf("%12d", r.Bytes)},
@@ -444,7 +462,8 @@ func tabsTo(col, to int) string {
 // jsonReport is what ReadJSON reads of WriteJSON's object: the counts and
 // the exact sums, from which every other figure follows.
 type jsonReport struct {
-	Transactions int     `json:"transactions"`
+	Settings     *Settings `json:"settings"`
+	Transactions int       `json:"transactions"`
 	Successful   int     `json:"successful_transactions"`
 	Failed       int     `json:"failed_transactions"`
 	Users        int     `json:"users"`
@@ -480,10 +499,11 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)
 	}
-	if j.ElapsedNS == nil || j.Histogram == "" {
-		return nil, errors.New("load: read report: no elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
+	if j.ElapsedNS == nil || j.Histogram == "" || j.Settings == nil {
+		return nil, errors.New("load: read report: no settings, elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
 	}
 	r := &Report{
+		Settings:     *j.Settings,
 		Transactions: j.Transactions, Successful: j.Successful, Failed: j.Failed,
 		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, PeakInFlight: j.PeakInFlight,
 		Elapsed: time.Duration(*j.ElapsedNS), total: time.Duration(j.TotalNS),

@@ -209,6 +209,7 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"failed_protocol":         6.0,
 		"failed_fd_limit":         7.0,
 		"failed_other":            8.0,
+		"settings":                map[string]any{"model": "closed loop"},
 		"users":                   2.0,
 		"rate":                    0.0,
 		"bytes":                   float64(985*11 + 4*7),
@@ -260,7 +261,7 @@ func TestReadJSON(t *testing.T) {
 	var siege bytes.Buffer
 	require.NoError(t, articleGevent.WriteJSON(&siege), "WriteJSON(a report made by hand)")
 	_, err = load.ReadJSON(&siege)
-	assert.ErrorContains(t, err, "no elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
+	assert.ErrorContains(t, err, "no settings, elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
 	_, err = load.ReadJSON(strings.NewReader(`{"transactions": 3`))
 	assert.ErrorContains(t, err, "load: read report", "ReadJSON(cut short)")
 }

@@ -301,7 +301,7 @@ func (o *options) config() load.Config {
 // starts.
 func (o *options) describe() string {
 	var b strings.Builder
-	if o.rate > 0 {
+	if cfg := o.config(); cfg.Model() == load.OpenLoop {
 		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, o.target.Redacted(), o.users)
 	} else {
 		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target.Redacted())

@@ -173,8 +173,8 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 		fmt.Fprintln(s.stdout, l)
 	}
 	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.benchName, opts.users)
-	if opts.rate > 0 {
-		name += fmt.Sprintf("/rate=%g", opts.rate)
+	if cfg.Model() == load.OpenLoop {
+		name += fmt.Sprintf("/rate=%g", cfg.Rate)
 	}
 	if procs := runtime.GOMAXPROCS(0); procs != 1 {
 		name += fmt.Sprintf("-%d", procs) // as go test names a benchmark
@@ -201,10 +201,11 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 // benchstat reads as the configuration of the results that follow: two
 // files compare row by row only where these agree.
 func (o *options) header() []string {
+	cfg := o.config()
 	lines := []string{
 		"goos: " + runtime.GOOS,
 		"goarch: " + runtime.GOARCH,
-		"model: " + map[bool]string{false: "closed loop", true: "open loop"}[o.rate > 0],
+		"model: " + cfg.Model().String(),
 		fmt.Sprintf("keepalive: %t", o.keepAlive),
 		"timeout: " + o.timeout.String(),
 	}
@@ -225,8 +226,8 @@ func (s session) merge(opts options) error {
 		if err != nil {
 			return cli.Usagef("-merge %s: %w", name, err)
 		}
-		if len(reports) > 0 && (r.Rate > 0) != (reports[0].Rate > 0) {
-			return cli.Usagef("-merge %s: an %s report cannot merge with the %s of %s", name, loopOf(r), loopOf(reports[0]), opts.reports[0])
+		if len(reports) > 0 && r.Settings.Model != reports[0].Settings.Model {
+			return cli.Usagef("-merge %s: an %v report cannot merge with the %v of %s", name, r.Settings.Model, reports[0].Settings.Model, opts.reports[0])
 		}
 		reports = append(reports, r)
 	}
@@ -239,13 +240,6 @@ func (s session) merge(opts options) error {
 		return fmt.Errorf("write the report: %w", err)
 	}
 	return nil
-}
-
-func loopOf(r *load.Report) string {
-	if r.Rate > 0 {
-		return "open loop"
-	}
-	return "closed loop"
 }
 
 func readReport(name string) (*load.Report, error) {
