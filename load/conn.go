@@ -163,6 +163,13 @@ func closedWhileIdle(err error, idle time.Duration) bool {
 		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
 }
 
+// A connectError is a failure to make the connection: nothing reached a
+// server.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
 // A writeError is a failure to write the request.
 type writeError struct{ err error }
 
@@ -188,7 +195,7 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	defer cancel()
 	c, err := u.d.dial(ctx, "tcp", addr)
 	if err != nil {
-		return err
+		return &connectError{err}
 	}
 	if u.d.tls != nil {
 		cfg := u.d.tls

@@ -155,6 +155,8 @@ func TestRunMisbehavingServers(t *testing.T) {
 			})),
 			wantFailed: load.Failures{Reset: 6},
 		},
+		// The SYN is dropped: the connection is never made.
+		{name: "drops_syn", giveServer: droppingURL, giveTimeout: short, wantFailed: load.Failures{ConnectTimeout: 6}},
 		{name: "hangs_past_timeout", giveServer: served(http.HandlerFunc(hang)), giveTimeout: short, wantFailed: load.Failures{Timeout: 6}},
 		{
 			// The headers come a byte every 10 ms and never end: the

@@ -261,8 +261,13 @@ type Metric struct {
 //	p50-ms        P50, in milliseconds
 //	p99-ms        P99, in milliseconds
 //	failed        Failed
-//	timeouts      Failures.Timeout: siege counts timeouts apart, since
-//	              they say the server kept a client waiting
+//	timeouts      Failures.Timeouts(): every timeout, connecting or
+//	              after; siege counts timeouts apart, since they say the
+//	              server kept a client waiting
+//	conn-timeouts Failures.ConnectTimeout: the timeouts before the
+//	              connection was made, such as a SYN that a full listen
+//	              backlog dropped
+//	resets        Failures.Reset
 //	ns/op         Elapsed / Transactions: one op is one transaction, so
 //	              that benchstat's sec/op is the inverse of trans/s
 //
@@ -284,7 +289,9 @@ func (r *Report) Metrics() []Metric {
 		{Unit: "p50-ms", Value: ms(r.P50), Better: "lower"},
 		{Unit: "p99-ms", Value: ms(r.P99), Better: "lower"},
 		{Unit: "failed", Value: float64(r.Failed), Better: "lower"},
-		{Unit: "timeouts", Value: float64(r.Failures.Timeout), Better: "lower"},
+		{Unit: "timeouts", Value: float64(r.Failures.Timeouts()), Better: "lower"},
+		{Unit: "conn-timeouts", Value: float64(r.Failures.ConnectTimeout), Better: "lower"},
+		{Unit: "resets", Value: float64(r.Failures.Reset), Better: "lower"},
 		{Unit: "ns/op", Value: perTransaction, Better: "lower"},
 	}
 	if r.open() {
@@ -464,21 +471,21 @@ func tabsTo(col, to int) string {
 type jsonReport struct {
 	Settings     *Settings `json:"settings"`
 	Transactions int       `json:"transactions"`
-	Successful   int     `json:"successful_transactions"`
-	Failed       int     `json:"failed_transactions"`
-	Users        int     `json:"users"`
-	Rate         float64 `json:"rate"`
-	Bytes        int64   `json:"bytes"`
-	Unsent       int     `json:"unsent"`
-	PeakInFlight int     `json:"peak_in_flight"`
-	ElapsedNS    *int64  `json:"elapsed_ns"`
-	TotalNS      int64   `json:"time_total_ns"`
-	ShortestNS   int64   `json:"shortest_ns"`
-	LongestNS    int64   `json:"longest_ns"`
-	DrainNS      int64   `json:"drain_ns"`
-	ServiceMaxNS int64   `json:"service_max_ns"`
-	Histogram    string  `json:"histogram"`
-	ServiceHist  string  `json:"service_histogram"`
+	Successful   int       `json:"successful_transactions"`
+	Failed       int       `json:"failed_transactions"`
+	Users        int       `json:"users"`
+	Rate         float64   `json:"rate"`
+	Bytes        int64     `json:"bytes"`
+	Unsent       int       `json:"unsent"`
+	PeakInFlight int       `json:"peak_in_flight"`
+	ElapsedNS    *int64    `json:"elapsed_ns"`
+	TotalNS      int64     `json:"time_total_ns"`
+	ShortestNS   int64     `json:"shortest_ns"`
+	LongestNS    int64     `json:"longest_ns"`
+	DrainNS      int64     `json:"drain_ns"`
+	ServiceMaxNS int64     `json:"service_max_ns"`
+	Histogram    string    `json:"histogram"`
+	ServiceHist  string    `json:"service_histogram"`
 }
 
 // ReadJSON reads a report that WriteJSON wrote, with everything needed to
