@@ -88,7 +88,8 @@ func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *htt
 	end := time.Now()
 	if err != nil {
 		if u.ended() {
-			return nil // cut by the end of the run: not counted
+			u.rec.cut() // by the end of the run: neither hit nor failure
+			return nil
 		}
 		u.rec.fail(classify(err, !end.Before(deadline)))
 		return nil

@@ -77,6 +77,7 @@ func TestRunExact(t *testing.T) {
 				TransactionRate: 2400, Throughput: float64(6*hello11) / (1 << 20) / 0.0025,
 				Concurrency: 2.4, Successful: 6, Longest: ms, Shortest: ms,
 				Bytes: 6 * hello11, P50: ms, P90: ms, P99: ms, P999: ms, Users: 3,
+				Cut: 3,
 			},
 		},
 		{

@@ -71,6 +71,7 @@ func ExampleReport_WriteText() {
 	// Response time p90:	       0.000 ms
 	// Response time p99:	       0.000 ms
 	// Response time p99.9:	       0.000 ms
+	// Cut at the end:		           0
 	// Failed, refused:	           0
 	// Failed, conn timeout:	        1106
 	// Failed, timeout:	           0

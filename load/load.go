@@ -90,7 +90,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -114,6 +113,16 @@ const MaxHeaderBytesLimit = 10 << 20
 // MaxTimeout is the longest Config.Timeout: a day, the longest time the
 // histograms hold.
 const MaxTimeout = histMax
+
+// MinRate and MaxRate bound Config.Rate, in requests a second. The
+// schedule counts nanoseconds in a time.Duration: one request in 31.7
+// years is the slowest rate whose interval a Duration holds (it holds 292
+// years; the bound is rounded to a power of ten), one a nanosecond the
+// fastest whose requests each have a time of their own.
+const (
+	MinRate = 1e-9
+	MaxRate = 1e9
+)
 
 // maxHops bounds how many redirects one repetition follows, as net/http's
 // client does by default.
@@ -244,6 +253,13 @@ type Progress struct {
 	P99 time.Duration
 }
 
+// Check reports the first thing wrong with cfg, before anything is sent:
+// what Run would refuse.
+func (cfg *Config) Check() error {
+	_, err := cfg.validate()
+	return err
+}
+
 // validate reports the first thing wrong with cfg, and the parsed URL.
 func (cfg *Config) validate() (*url.URL, error) {
 	u, err := url.Parse(cfg.URL)
@@ -269,10 +285,12 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
 	case cfg.Duration == 0 && cfg.Reps == 0:
 		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
-	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
-		return nil, fmt.Errorf("load: Rate = %v: must be a positive number of requests a second, or 0", cfg.Rate)
+	case cfg.Model() == OpenLoop && CheckRate(cfg.Rate) != nil:
+		return nil, fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
 	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
 		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
+	case cfg.Model() == OpenLoop && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
+		return nil, fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
@@ -450,8 +468,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
 	var unsent int
 	if d.cfg.Model() == OpenLoop {
-		unsent, r.Drain = d.openLoop(ctx, start, length, recs)
-		r.Elapsed = min(length, time.Since(start))
+		unsent, r.Elapsed, r.Drain = d.openLoop(ctx, start, length, recs)
 	} else {
 		reps := d.cfg.Reps
 		if !measured {
@@ -499,15 +516,17 @@ func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Du
 }
 
 // openLoop sends d.cfg.Rate requests a second from start for length, each
-// on the first free user (slot), and returns how many found no slot before
-// the end, and how long the requests in flight at the end took to finish.
-// Request i is due at start + i/Rate; the requests due in [start, start +
-// length) are the schedule. A slot that is free takes the next request
+// on the first free user (slot). It returns how many of the requests due
+// found no slot before the schedule stopped, how long the schedule ran (its
+// length, or until ctx ended), and how long the requests in flight at its
+// end then took to finish. A slot that is free takes the next request
 // before it is due and waits for its time itself, so that no handing over
 // between goroutines stands between a request's time and its sending.
-func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, drain time.Duration) {
+func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, ran, drain time.Duration) {
 	d.inFlight.Store(0)
 	d.peak.Store(0)
+	sched := newSchedule(d.cfg.Rate, length)
+	var sent atomic.Int64
 	due := make(chan time.Time) // unbuffered: a send waits for a free slot
 	var wg sync.WaitGroup
 	for i, u := range d.users {
@@ -519,8 +538,9 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 			for intended := range due {
 				waitUntil(ctx, intended, sleep)
 				if ctx.Err() != nil {
-					continue // interrupted: what was never due is not counted
+					continue // interrupted: unsent, if it was due before
 				}
+				sent.Add(1)
 				n := d.inFlight.Add(1)
 				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
 				}
@@ -529,39 +549,36 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 			}
 		})
 	}
-	end := start.Add(length)
-	timer := time.NewTimer(time.Until(end))
+	timer := time.NewTimer(time.Until(start.Add(length)))
 	defer timer.Stop()
-	ended := false
-schedule:
-	for i := 0; ; i++ {
-		intended := start.Add(time.Duration(float64(i) / d.cfg.Rate * float64(time.Second)))
-		switch {
-		case !intended.Before(end):
-			break schedule
-		case ended:
-			unsent++
-			continue
-		}
+	ran = length
+	stopped := false
+	stop := func() {
+		ran, stopped = min(time.Since(start), length), true
+	}
+	for i := int64(0); i < sched.n && !stopped; i++ {
 		select {
-		case due <- intended:
+		case due <- start.Add(sched.at(i)):
 		case <-timer.C:
-			ended = true
-			unsent++
+			stopped = true
 		case <-ctx.Done():
-			break schedule
+			stop()
 		}
 	}
-	if !ended {
-		// Wait for the schedule's end, so that E is its length.
+	if !stopped {
+		// Every request has a slot: wait for the schedule's end, so that
+		// E is its length.
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
+			stop()
 		}
 	}
 	close(due)
 	wg.Wait()
-	return unsent, max(time.Since(end), 0)
+	// Each request sent was due before the schedule stopped: a slot sends
+	// only once its time has come, and only while ctx has not ended.
+	return int(sched.dueBy(ran) - sent.Load()), ran, max(time.Since(start.Add(ran)), 0)
 }
 
 // precise makes waitUntil wait its last stretch with the system's own

@@ -11,6 +11,7 @@ package load_test
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -491,6 +492,7 @@ func TestRunDeadlineCutsInFlight(t *testing.T) {
 			assert.GreaterOrEqual(t, got.Elapsed, 50*time.Millisecond, "Run(hang, 50ms): elapsed")
 			assert.Zero(t, got.Transactions, "Run(hang, 50ms): hits")
 			assert.Zero(t, got.Failed, "Run(hang, 50ms): cut transactions are not failures")
+			assert.Equal(t, 3, got.Cut, "Run(hang, 50ms): cut transactions, one a user")
 		})
 	}
 }
@@ -592,6 +594,9 @@ func TestRunLeavesNothingBehind(t *testing.T) {
 	}
 }
 
+// rateBounds is what a rate out of range is told.
+const rateBounds = "out of range: the schedule counts nanoseconds, so the rate is from 1e-09/s (one request in 31.7 years: longer does not fit a time.Duration) to 1e+09/s (one a nanosecond)"
+
 // TestRunBadConfig: a configuration that cannot run is an error before
 // anything is sent.
 func TestRunBadConfig(t *testing.T) {
@@ -609,7 +614,16 @@ func TestRunBadConfig(t *testing.T) {
 		{name: "negative_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: -1}, want: "load: Reps = -1: must not be negative"},
 		{name: "negative_timeout", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: -1}, want: "load: Timeout = -1ns: must be between 0 and 24h0m0s"},
 		{name: "timeout_past_a_day", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: 25 * time.Hour}, want: "load: Timeout = 25h0m0s: must be between 0 and 24h0m0s"},
-		{name: "negative_rate", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: -1}, want: "load: Rate = -1: must be a positive number of requests a second, or 0"},
+		{name: "negative_rate", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: -1}, want: "load: Rate = -1: " + rateBounds},
+		// The interval between two requests, 1e10 s, is more than the
+		// 292 years a time.Duration holds.
+		{name: "rate_too_small", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: 1e-10}, want: "load: Rate = 1e-10: " + rateBounds},
+		// Two requests would be due in the same nanosecond.
+		{name: "rate_too_large", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: 2e9}, want: "load: Rate = 2e+09: " + rateBounds},
+		{name: "rate_nan", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: math.NaN()}, want: "load: Rate = NaN: " + rateBounds},
+		// 1e9 a second for 10^7 s is 10^16 requests, more than a float64
+		// counts exactly.
+		{name: "schedule_too_long", give: load.Config{URL: srv.URL, Users: 1, Duration: 1e7 * time.Second, Rate: 1e9}, want: "load: Rate = 1e+09, Duration = 2777h46m40s: 1e+16 requests, more than the 2^53 (9.007e+15) that one run schedules"},
 		{name: "rate_by_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: 5, Rate: 10}, want: "load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration"},
 		{name: "header_bound_past_10MB", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, MaxHeaderBytes: 11 << 20}, want: "load: MaxHeaderBytes = 11534336: must be between 0 and 10485760"},
 		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://user:xxxxx@127.0.0.1/": scheme must be http or https`},

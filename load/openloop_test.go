@@ -11,6 +11,7 @@ package load_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -261,4 +262,70 @@ func TestRunProgress(t *testing.T) {
 		assert.Equal(t, want, got, "Progress calls")
 		assert.Equal(t, 970, r.Transactions, "hits, after the last call")
 	})
+}
+
+// TestRunOpenInterrupted: Ctrl-C (the context ending) in an open loop that
+// the server cannot keep up with. One slot, 100 requests a second, a
+// server that takes 100 ms: requests go at 0, 0.1, ..., 1.0 s, and the run
+// is interrupted at 1.05 s. The 105 requests due by then (0 to 1.04 s) are
+// the 10 answered, the one in flight, which the interruption cut, and 94
+// that never found the slot free: unsent. Nothing due after 1.05 s counts.
+func TestRunOpenInterrupted(t *testing.T) {
+	const ms = time.Millisecond
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(1050*ms, cancel)
+		cfg := load.Config{
+			URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 10 * time.Second, KeepAlive: true,
+			DialContext: servePipe(t, slowly(100*ms, http.StatusOK, helloBody)),
+		}
+
+		got, err := load.Run(ctx, cfg)
+
+		require.ErrorIs(t, err, context.Canceled, "Run(interrupted at 1.05 s)")
+		assert.Equal(t, 10, got.Transactions, "hits")
+		assert.Equal(t, 1, got.Cut, "cut: the request in flight at 1.05 s")
+		assert.Equal(t, 94, got.Unsent, "unsent: due by 1.05 s, never sent")
+		assert.Equal(t, 105, got.Transactions+got.Failed+got.Cut+got.Unsent, "hits + failed + cut + unsent = the requests due by 1.05 s")
+		assert.Equal(t, 1050*ms, got.Elapsed, "elapsed: until the interruption")
+	})
+}
+
+// TestRunOpenRateBounds: at the smallest and the largest rate accepted the
+// run ends within its length and the bound on draining the requests in
+// flight (their timeout), whatever the schedule holds, and every request
+// due is counted once: hits + failed + unsent = R x D. The smallest, 1e-9
+// a second, sends one request, at the start; the largest, 1e9 a second,
+// has 2 x 10^8 requests due in 200 ms, nearly all of them unsent.
+func TestRunOpenRateBounds(t *testing.T) {
+	const length, timeout = 200 * time.Millisecond, time.Second
+	tests := []struct {
+		giveRate  float64
+		wantCount int
+	}{
+		{giveRate: load.MinRate, wantCount: 1},
+		{giveRate: load.MaxRate, wantCount: 2e8},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("rate=%g", tt.giveRate), func(t *testing.T) {
+			t.Parallel()
+			var served atomic.Int64
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				served.Add(1)
+				w.Write([]byte(helloBody))
+			}))
+			cfg := load.Config{URL: srv.URL, Users: 2, Rate: tt.giveRate, Duration: length, Timeout: timeout, KeepAlive: true}
+			start := time.Now()
+
+			got, err := load.Run(t.Context(), cfg)
+
+			took := time.Since(start)
+			require.NoError(t, err, "Run(%+v)", cfg)
+			assert.Less(t, took, length+timeout+time.Second, "Run(rate %g): wall time, against %v and a drain of at most %v", tt.giveRate, length, timeout)
+			assert.Equal(t, tt.wantCount, got.Transactions+got.Failed+got.Unsent, "Run(rate %g): hits + failed + unsent", tt.giveRate)
+			assert.Equal(t, int64(got.Transactions), served.Load(), "Run(rate %g): hits, each served once", tt.giveRate)
+			assert.Zero(t, got.Cut, "Run(rate %g): cut: the requests in flight at the end are waited for", tt.giveRate)
+		})
+	}
 }

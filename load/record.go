@@ -174,6 +174,7 @@ type recorder struct {
 	service    *hdrhistogram.PackedHistogram // service times, in the open loop; nil in the closed
 	svcLongest time.Duration
 	failures   Failures
+	cuts       int // transactions cut by the run's end, not counted
 }
 
 func newRecorder(m Model) *recorder {
@@ -223,6 +224,14 @@ func (r *recorder) fail(kind failure) {
 	defer r.mu.Unlock()
 	r.failed++
 	r.failures.count(kind)
+}
+
+// cut records a transaction that the end of the run cut: neither a hit
+// nor a failure.
+func (r *recorder) cut() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cuts++
 }
 
 // failedStatus reports whether siege counts a response with this status as

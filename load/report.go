@@ -90,6 +90,11 @@ type Report struct {
 	// ended: neither hits nor failures. Hits + Failed + Unsent is the
 	// number of requests the schedule intended (without redirects).
 	Unsent int
+	// Cut counts the transactions in flight when the run ended that were
+	// not counted, neither hits nor failures: in the closed loop, those
+	// its end cut; in the open loop, those its interruption cut (at its
+	// planned end, the open loop waits for the requests in flight).
+	Cut int
 	// PeakInFlight is the most requests in flight at once in the open
 	// loop (for a merged report, the sum of each part's).
 	PeakInFlight int
@@ -156,6 +161,7 @@ func Merge(reports ...*Report) *Report {
 		m.Users += r.Users
 		m.Rate += r.Rate
 		m.Unsent += r.Unsent
+		m.Cut += r.Cut
 		m.PeakInFlight += r.PeakInFlight
 		m.Elapsed = max(m.Elapsed, r.Elapsed)
 		m.Drain = max(m.Drain, r.Drain)
@@ -196,7 +202,7 @@ func (rec *recorder) snapshot() *Report {
 	defer rec.mu.Unlock()
 	r := &Report{
 		Transactions: rec.hits, Failed: rec.failed, Successful: rec.successful,
-		Bytes: rec.bytes, total: rec.total, Failures: rec.failures,
+		Bytes: rec.bytes, total: rec.total, Failures: rec.failures, Cut: rec.cuts,
 		Longest: rec.longest, Shortest: rec.shortest,
 		Service: Percentiles{Max: rec.svcLongest},
 		latency: rec.latency.Clone(),
@@ -368,6 +374,7 @@ func (r *Report) fields() (siege, beyond []field) {
 			unit("Drain time:", "drain_time", r.Drain.Seconds(), "secs"),
 		)
 	}
+	beyond = append(beyond, num("Cut at the end:", "cut", "%12d", r.Cut))
 	for _, k := range failureKinds {
 		beyond = append(beyond, num(k.label, k.key, "%12d", *k.count(&r.Failures)))
 	}
@@ -477,6 +484,7 @@ type jsonReport struct {
 	Rate         float64   `json:"rate"`
 	Bytes        int64     `json:"bytes"`
 	Unsent       int       `json:"unsent"`
+	Cut          int       `json:"cut"`
 	PeakInFlight int       `json:"peak_in_flight"`
 	ElapsedNS    *int64    `json:"elapsed_ns"`
 	TotalNS      int64     `json:"time_total_ns"`
@@ -512,7 +520,7 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	r := &Report{
 		Settings:     *j.Settings,
 		Transactions: j.Transactions, Successful: j.Successful, Failed: j.Failed,
-		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, PeakInFlight: j.PeakInFlight,
+		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, Cut: j.Cut, PeakInFlight: j.PeakInFlight,
 		Elapsed: time.Duration(*j.ElapsedNS), total: time.Duration(j.TotalNS),
 		Shortest: time.Duration(j.ShortestNS), Longest: time.Duration(j.LongestNS),
 		Drain: time.Duration(j.DrainNS), Service: Percentiles{Max: time.Duration(j.ServiceMaxNS)},

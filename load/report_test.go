@@ -201,6 +201,7 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"response_time_p90":       0.005678,
 		"response_time_p99":       0.012345,
 		"response_time_p999":      0.04,
+		"cut":                     0.0,
 		"failed_refused":          1.0,
 		"failed_connect_timeout":  2.0,
 		"failed_timeout":          3.0,

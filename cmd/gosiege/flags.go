@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,14 +56,15 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 most requests in flight (default 25, as siege's; at most
                 10000, and as many as the open-file limit allows)
   -t D          run for D: siege's 30S, 10M, 1H (seconds, minutes, hours)
-                or Go's 30s, 1m30s, 500ms. A bare number is refused: siege
-                reads it as minutes, which nobody means twice.
+                or Go's 30s, 1m30s, 500ms; at least 1ms. A bare number is
+                refused: siege reads it as minutes, which nobody means twice.
   -r N          repetitions per user: each is one transaction, or one per
                 hop of a redirect. With -t too, whichever ends first ends
                 the run. gosiege needs -t or -r; siege without either runs
                 until Ctrl-C. Not with -rate.
   -rate R       an open loop of R requests a second (as wrk2 -R, vegeta
-                -rate); needs -t
+                -rate), from 1e-9 (one in 31.7 years) to 1e9 (one a
+                nanosecond, the schedule's clock); needs -t
   -b            benchmark mode: no delay between a user's transactions.
                 Always so here (siege 4's default delay is 0 too); accepted
                 so that siege's command lines work.
@@ -101,7 +101,8 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
 Exit status: 0 when the report was printed, after the whole run or after
 Ctrl-C; 2 for a bad flag, a bad URL or report file, a target outside
 loopback, or a -c the open-file limit cannot carry (one line on stderr
-says which); 1 otherwise, a server that cannot be reached among them.
+says which); 1 otherwise: a server that cannot be reached, or a run in
+which no transaction completed before the end cut it.
 `
 
 // options is one invocation of gosiege, parsed and checked.
@@ -109,6 +110,7 @@ type options struct {
 	target      *url.URL
 	users       int
 	rate        float64       // 0: the closed loop
+	rateSet     bool          // whether -rate was given: -rate 0 is refused
 	duration    time.Duration // 0: run by reps
 	reps        int           // 0: run by duration
 	noDelay     bool          // siege's -b: no delay between transactions; always so
@@ -150,7 +152,14 @@ func newFlagSet(o *options) *flag.FlagSet {
 	for _, name := range []string{"j", "json-output"} {
 		fs.BoolVar(&o.json, name, false, "print the report as JSON")
 	}
-	fs.Float64Var(&o.rate, "rate", 0, "an open loop of R requests a second")
+	fs.Func("rate", "an open loop of R requests a second", func(v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+		o.rate, o.rateSet = r, true
+		return nil
+	})
 	fs.BoolVar(&o.keepAlive, "keepalive", false, "keep connections open between transactions")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "bound on each transaction")
 	fs.Int64Var(&o.maxHeader, "max-header", o.maxHeader, "bound on a response's headers")
@@ -200,11 +209,13 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("-c %d: at most %d users in one process (spread a larger load across processes, and -merge their -j reports)", o.users, maxUsers)
 	case o.reps < 0:
 		return options{}, fmt.Errorf("-r %d: must not be negative", o.reps)
-	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
-		return options{}, fmt.Errorf("-rate %v: must be a positive number of requests a second", o.rate)
-	case o.rate > 0 && o.duration == 0:
+	case o.rateSet && load.CheckRate(o.rate) != nil:
+		return options{}, fmt.Errorf("-rate %v: %w", o.rate, load.CheckRate(o.rate))
+	case o.duration > 0 && o.duration < time.Millisecond:
+		return options{}, fmt.Errorf("-t %v: too short: at least 1ms", o.duration)
+	case o.model() == load.OpenLoop && o.duration == 0:
 		return options{}, errors.New("-rate needs -t: the open loop runs on a schedule for a duration")
-	case o.rate > 0 && o.reps > 0:
+	case o.model() == load.OpenLoop && o.reps > 0:
 		return options{}, errors.New("-rate and -r: the open loop runs for a duration, not by repetitions")
 	case o.duration == 0 && o.reps == 0:
 		return options{}, errors.New("neither -t nor -r: give a duration (-t 10S) or repetitions per user (-r 100)")
@@ -283,10 +294,20 @@ func redactAll(ss []string) []string {
 	return out
 }
 
+// model is the run's model.
+func (o *options) model() load.Model {
+	cfg := o.config()
+	return cfg.Model()
+}
+
 // config is what the run is: the load's configuration for package load.
 func (o *options) config() load.Config {
+	var url string
+	if o.target != nil {
+		url = o.target.String()
+	}
 	return load.Config{
-		URL:            o.target.String(),
+		URL:            url,
 		Users:          o.users,
 		Rate:           o.rate,
 		Duration:       o.duration,
@@ -301,7 +322,7 @@ func (o *options) config() load.Config {
 // starts.
 func (o *options) describe() string {
 	var b strings.Builder
-	if cfg := o.config(); cfg.Model() == load.OpenLoop {
+	if o.model() == load.OpenLoop {
 		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, o.target.Redacted(), o.users)
 	} else {
 		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target.Redacted())

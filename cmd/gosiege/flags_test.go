@@ -60,7 +60,7 @@ func TestParseArgs(t *testing.T) {
 		{
 			name:     "the open loop",
 			giveArgs: []string{"-rate", "2000", "-c", "50", "-t", "10s", "-q", "http://127.0.0.1:8080/"},
-			want:     options{users: 50, rate: 2000, duration: 10 * time.Second, quiet: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
+			want:     options{users: 50, rate: 2000, rateSet: true, duration: 10 * time.Second, quiet: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{

@@ -146,7 +146,7 @@ func TestRunFDLimitIsNotTheServers(t *testing.T) {
 
 	rep, err := s.measure(t.Context(), opts, cfg)
 	require.NoError(t, err, "measure(%v)", args)
-	err = s.judge(rep, opts)
+	err = s.judge(rep, opts, false)
 
 	assert.NoError(t, err, "judge")
 	assert.Equal(t, 2, rep.Failures.FDLimit, "failures for want of file descriptors")

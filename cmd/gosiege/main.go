@@ -92,6 +92,9 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 
 	cfg := opts.config()
+	if err := cfg.Check(); err != nil {
+		return cli.Usage(err) // what parseArgs did not check itself
+	}
 	if !opts.allowRemote {
 		// The target's name, if it is one, is resolved once, now, within
 		// the timeout; every connection of the run goes to what it
@@ -135,10 +138,11 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := write(stdout); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
-	if err != nil {
+	interrupted := err != nil
+	if interrupted {
 		fmt.Fprintf(stderr, "gosiege: interrupted after %.2f secs: the report covers the run so far\n", rep.Elapsed.Seconds())
 	}
-	return s.judge(rep, opts)
+	return s.judge(rep, opts, interrupted)
 }
 
 // measure runs the load once, with a progress line on a terminal unless
@@ -153,8 +157,15 @@ func (s session) measure(ctx context.Context, opts options, cfg load.Config) (*l
 }
 
 // judge warns of what the report shows that is not the server's doing,
-// and says whether the run failed.
-func (s session) judge(rep *load.Report, opts options) error {
+// and says whether the run failed: whether no transaction reached the
+// server, or none ended before the run did.
+func (s session) judge(rep *load.Report, opts options, interrupted bool) error {
+	if rep.Transactions+rep.Failed == 0 && rep.Cut > 0 {
+		if interrupted {
+			return fmt.Errorf("every transaction (%d) was cut by the interruption: none completed", rep.Cut)
+		}
+		return fmt.Errorf("every transaction (%d) was cut by the end of the run: none completed within -t %v", rep.Cut, opts.duration)
+	}
 	if n := rep.Failures.FDLimit; n > 0 {
 		fmt.Fprintf(s.stderr, "gosiege: warning: %d transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n", n)
 	}
@@ -190,7 +201,7 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 		if err := rep.WriteBenchmark(s.stdout, name); err != nil {
 			return fmt.Errorf("write run %d: %w", i+1, err)
 		}
-		if err := s.judge(rep, opts); err != nil {
+		if err := s.judge(rep, opts, false); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/internal/nettest"
+	"github.com/joinall/joinall/load"
 )
 
 // TestMain runs the tests; or, when the tests start this binary as
@@ -201,6 +203,50 @@ func TestRunInterrupted(t *testing.T) {
 	assert.Contains(t, stderr, "interrupted after", "gosiege %v: stderr", args)
 }
 
+// TestRunOpenInterrupted: Ctrl-C in an open loop that the server cannot
+// keep up with: the report counts as unsent the requests due before the
+// interruption that found no free slot, so that hits, failures, cut and
+// unsent add up to the requests due by then, 1000 a second from the start.
+func TestRunOpenInterrupted(t *testing.T) {
+	const cancelAt = 5
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var n atomic.Int64
+	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == cancelAt {
+			cancel()
+		}
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte("hello world"))
+	}))
+	args := []string{"-c", "1", "-rate", "1000", "-t", "1m", "-keepalive", "-j", url}
+
+	code, stdout, stderr := gosiege(ctx, args...)
+
+	require.Equal(t, cli.StatusOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
+	got, err := load.ReadJSON(strings.NewReader(stdout))
+	require.NoError(t, err, "gosiege %v: read its report", args)
+	due := int((got.Elapsed + time.Millisecond - 1) / time.Millisecond) // request i is due at i ms
+	assert.Positive(t, got.Unsent, "gosiege %v, interrupted: unsent", args)
+	assert.Equal(t, due, got.Transactions+got.Failed+got.Cut+got.Unsent, "gosiege %v, interrupted after %v: hits + failed + cut + unsent", args, got.Elapsed)
+}
+
+// TestRunEveryTransactionCut: a server that holds every connection open
+// until the run ends answers nothing: each user's one transaction is cut.
+// The report says so, and so does the exit status.
+func TestRunEveryTransactionCut(t *testing.T) {
+	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	args := []string{"-c", "4", "-t", "300ms", "-j", url}
+
+	code, stdout, stderr := gosiege(t.Context(), args...)
+
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v: exit status", args)
+	got := decodeJSON(t, stdout)
+	assert.Equal(t, 4.0, got["cut"], "gosiege %v: cut", args)
+	assert.Equal(t, 0.0, got["transactions"], "gosiege %v: hits", args)
+	assert.Contains(t, stderr, "gosiege: every transaction (4) was cut by the end of the run: none completed within -t 300ms\n", "gosiege %v: stderr", args)
+}
+
 // TestRunBadInput: every bad flag, bad URL and target outside loopback is
 // one line on stderr that names the problem, exit status 2, and nothing on
 // stdout. None of these sends anything: the targets outside loopback are
@@ -232,7 +278,16 @@ func TestRunBadInput(t *testing.T) {
 		{name: "too many users", giveArgs: []string{"-c", "10001", "-r", "1", url}, wantErr: "-c 10001: at most 10000 users in one process"},
 		{name: "rate without time", giveArgs: []string{"-rate", "100", "-r", "1", url}, wantErr: "-rate needs -t"},
 		{name: "rate with reps", giveArgs: []string{"-rate", "100", "-t", "1s", "-r", "1", url}, wantErr: "-rate and -r"},
-		{name: "rate negative", giveArgs: []string{"-rate", "-5", "-t", "1s", url}, wantErr: "-rate -5: must be a positive number"},
+		{name: "rate negative", giveArgs: []string{"-rate", "-5", "-t", "1s", url}, wantErr: "-rate -5: out of range: the schedule counts nanoseconds, so the rate is from 1e-09/s"},
+		// 0 is no rate: not the closed loop by another name.
+		{name: "rate zero", giveArgs: []string{"-rate", "0", "-t", "1s", url}, wantErr: "-rate 0: out of range"},
+		// One request in 317 years: the schedule's clock cannot count it.
+		{name: "rate too small", giveArgs: []string{"-rate", "1e-10", "-t", "2s", url}, wantErr: "-rate 1e-10: out of range"},
+		{name: "rate too large", giveArgs: []string{"-rate", "1e10", "-t", "1s", url}, wantErr: "-rate 1e+10: out of range"},
+		{name: "rate not a number", giveArgs: []string{"-rate", "NaN", "-t", "1s", url}, wantErr: "-rate NaN: out of range"},
+		// A run shorter than a millisecond measures the clock, not the
+		// server: one request in 1 ns would be a rate of 10^9 a second.
+		{name: "time below 1ms", giveArgs: []string{"-rate", "1e9", "-t", "1ns", url}, wantErr: "-t 1ns: too short: at least 1ms"},
 		{name: "count without bench", giveArgs: []string{"-count", "3", "-r", "1", url}, wantErr: "-count without -bench"},
 		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name without spaces or slashes`},
 		{name: "header bound past 10 MB", giveArgs: []string{"-max-header", "20000000", "-r", "1", url}, wantErr: "-max-header 20000000: must be 1 to 10485760"},
