@@ -660,6 +660,57 @@ func TestRunEndsWithoutFalseFailures(t *testing.T) {
 	}
 }
 
+// TestRunResetsAfterReading: a server that reads 30 % of the requests and
+// then resets the connection (every request whose count ends in 4, 7 or 0,
+// so that the resets fall on kept-alive connections already used). A reset
+// after the request was read is a reset, with keep-alive or without, at a
+// rate above -c requests a second and below it, where each slot's
+// connection idles more than a second between requests: no request is sent
+// twice, and availability is the 70 % of a run without keep-alive.
+func TestRunResetsAfterReading(t *testing.T) {
+	tests := []struct {
+		name               string
+		giveUsers          int
+		giveRate           float64
+		giveLength         time.Duration
+		wantMin, wantReads int64 // requests the server reads: at least, at most
+	}{
+		// 3 slots at 2.5 a second: each idles 1.2 s between requests.
+		{name: "below_c", giveUsers: 3, giveRate: 2.5, giveLength: 4 * time.Second, wantMin: 9, wantReads: 10},
+		{name: "above_c", giveUsers: 2, giveRate: 50, giveLength: time.Second, wantMin: 45, wantReads: 50},
+	}
+	for _, tt := range tests {
+		for _, keepAlive := range keepAlives {
+			t.Run("rate="+tt.name+"/keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+				t.Parallel()
+				var reads, resets atomic.Int64
+				srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if n := reads.Add(1); n%10 == 4 || n%10 == 7 || n%10 == 0 {
+						resets.Add(1)
+						hijack(func(c *net.TCPConn) {
+							c.SetLinger(0)
+							c.Close()
+						})(w, r)
+						return
+					}
+					w.Write([]byte(helloBody))
+				}))
+				cfg := load.Config{URL: srv.URL, Users: tt.giveUsers, Rate: tt.giveRate, Duration: tt.giveLength, KeepAlive: keepAlive}
+
+				got, err := load.Run(t.Context(), cfg)
+
+				require.NoError(t, err, "Run(%+v)", cfg)
+				call := "Run(" + tt.name + ", keepalive=" + strconv.FormatBool(keepAlive) + ")"
+				assert.Equal(t, reads.Load(), int64(got.Transactions+got.Failed), "%s: requests read by the server, each sent once: hits + failed", call)
+				assert.Equal(t, load.Failures{Reset: int(resets.Load())}, got.Failures, "%s: failures: the server's resets", call)
+				assert.GreaterOrEqual(t, reads.Load(), tt.wantMin, "%s: requests read", call)
+				assert.LessOrEqual(t, reads.Load(), tt.wantReads, "%s: requests read", call)
+				assert.InDelta(t, 70, got.Availability, 5, "%s: availability, as without keep-alive", call)
+			})
+		}
+	}
+}
+
 // TestRunNoRetryAfterTimeout: a transaction that times out on a kept-alive
 // connection is failed, not sent again, unlike one whose connection the
 // server had closed while idle (closes_idle_connection above). The server
