@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"syscall"
 	"time"
 )
@@ -121,14 +122,16 @@ type answer struct {
 }
 
 // roundTrip sends req, at start, and reads the whole response before
-// deadline, on the user's connection or a new one. A reused connection
-// that the server had closed is retried once, by the rule in the package
-// doc.
+// deadline, on the user's connection or a new one. A kept-alive connection
+// found closed before the request could be sent is replaced, by the rule
+// in the package doc.
 func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, error) {
 	addr := hostPort(req.URL)
 	for retried := false; ; retried = true {
+		if u.conn != nil && u.used && start.Sub(u.lastUsed) >= checkIdle && !u.idleOpen() {
+			u.hangUp() // the server closed it while idle: nothing was sent on it
+		}
 		reused := u.conn != nil && u.addr == addr && u.used
-		idle := start.Sub(u.lastUsed)
 		if err := u.connect(addr, deadline); err != nil {
 			return answer{}, err
 		}
@@ -142,26 +145,43 @@ func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, 
 			return a, nil
 		}
 		u.hangUp()
-		if reused && !retried && closedWhileIdle(err, idle) && !u.ended() {
+		var unsent *writeError
+		if reused && !retried && errors.As(err, &unsent) && !u.ended() {
 			continue
 		}
 		return answer{}, err
 	}
 }
 
-// closedWhileIdle reports whether err, on a reused connection idle for
-// idle, shows that the server had closed it before any byte of the request
-// could have been processed: the request could not be written, or, after an
-// idle that the server's idle timeout explains, the connection ended before
-// the first byte of an answer.
-func closedWhileIdle(err error, idle time.Duration) bool {
-	var w *writeError
-	if errors.As(err, &w) {
-		return true
+// idleOpen reports whether the user's kept-alive connection can carry
+// another request: nothing has come on it since its last answer, neither
+// bytes nor the server's close.
+func (u *user) idleOpen() bool {
+	if u.br.Buffered() > 0 {
+		return false // bytes that no request asked for
 	}
-	var early *beforeResponseError
-	return errors.As(err, &early) && idle >= idleClose &&
-		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
+	c := u.conn
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn() // a close comes below the TLS records
+	}
+	if sc, ok := c.(syscall.Conn); ok {
+		// The last transaction's deadline may have passed while the
+		// connection idled; the next sets its own.
+		if err := c.SetReadDeadline(time.Time{}); err != nil {
+			return false
+		}
+		if open, ok := peekOpen(sc); ok {
+			return open
+		}
+	}
+	// A connection without a socket of its own (an in-memory pipe): a
+	// read whose deadline has passed reports a close that has come, and
+	// times out otherwise.
+	if err := u.conn.SetReadDeadline(aLongTimeAgo); err != nil {
+		return false
+	}
+	_, err := u.br.Peek(1)
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // A connectError is a failure to make the connection: nothing reached a
@@ -176,12 +196,6 @@ type writeError struct{ err error }
 
 func (e *writeError) Error() string { return e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
-
-// A beforeResponseError is a failure before the first byte of the response.
-type beforeResponseError struct{ err error }
-
-func (e *beforeResponseError) Error() string { return e.err.Error() }
-func (e *beforeResponseError) Unwrap() error { return e.err }
 
 // connect makes sure the user has a connection to addr: it dials one, and
 // shakes hands for https, unless it has one already.
@@ -245,7 +259,7 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 	u.lim.n = u.lim.max
 	defer func() { u.lim.n = math.MaxInt64 }() // the body is not bounded, only drained
 	if _, err := u.br.Peek(1); err != nil {
-		return answer{}, &beforeResponseError{err}
+		return answer{}, err
 	}
 	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
 	if h, ok := quickHead(buffered); ok {

@@ -59,13 +59,15 @@
 // away), or hold a transaction past its timeout. Response times go into HDR
 // histograms of fixed size, so memory does not grow with the run's length.
 //
-// A kept-alive connection that fails is retried once, on a new connection,
-// only when the server closed it before any byte of the request could have
-// been processed: the request could not be written, or the connection had
-// been idle for at least a second (long enough for the server's idle
-// timeout to have closed it) and ended before any byte of the answer came.
-// Any other failure on a reused connection, a reset after the request was
-// read among them, is counted as the failure it is.
+// A request is sent again, once, on a new connection, only when it was
+// never sent: its kept-alive connection would not take it (the write
+// failed). Before a request goes on a kept-alive connection that has been
+// idle for a millisecond or more, the driver checks that nothing has come
+// on it since its last answer, neither bytes nor the server's close, and
+// opens a new one if something has: servers close idle connections after
+// their idle timeout. Any failure after the request was written, a reset
+// after the server read it among them, is counted as the failure it is, in
+// the closed loop and the open loop alike.
 //
 // # Connections
 //
@@ -132,11 +134,12 @@ const maxHops = 10
 // net/http's Transport bounds them.
 const max1xx = 5
 
-// idleClose is how long a kept-alive connection must have been idle for its
-// failure, before any byte of the answer, to be taken as the server's idle
-// timeout closing it: servers close idle connections after seconds (Apache
-// and Node.js after 5, nginx after 75), not within one.
-const idleClose = time.Second
+// checkIdle is how long a kept-alive connection must have been idle before
+// a request for the driver to check that the server has not closed it
+// meanwhile. The check is a system call; a closed loop reuses its
+// connections within microseconds, and servers close idle connections
+// after seconds (Apache and Node.js after 5, nginx after 75).
+const checkIdle = time.Millisecond
 
 // Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {

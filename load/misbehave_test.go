@@ -711,6 +711,26 @@ func TestRunResetsAfterReading(t *testing.T) {
 	}
 }
 
+// TestRunKeepAliveIdleLongerThanTimeout: a kept-alive connection that
+// idles longer than the transactions' timeout between requests is still
+// used: the deadline of the last transaction, long passed, does not make
+// it look closed. One slot, 4 requests a second, a timeout of 100 ms.
+func TestRunKeepAliveIdleLongerThanTimeout(t *testing.T) {
+	var conns atomic.Int64
+	srv := serveConns(t, hello(), func(s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	})
+	cfg := load.Config{URL: srv.URL, Users: 1, Rate: 4, Duration: time.Second, Timeout: 100 * time.Millisecond, KeepAlive: true}
+
+	got, err := load.Run(t.Context(), cfg)
+
+	require.NoError(t, err, "Run(%+v)", cfg)
+	assert.Equal(t, 4, got.Transactions, "Run(idle 250 ms, timeout 100 ms): hits")
+	assert.Equal(t, int64(1), conns.Load(), "Run(idle 250 ms, timeout 100 ms): connections")
+}
+
 // TestRunNoRetryAfterTimeout: a transaction that times out on a kept-alive
 // connection is failed, not sent again, unlike one whose connection the
 // server had closed while idle (closes_idle_connection above). The server
