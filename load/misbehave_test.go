@@ -63,9 +63,13 @@ func TestRunMisbehavingServers(t *testing.T) {
 		users, reps = 2, 3
 		attempts    = users * reps
 		// short is the timeout of the rows that must time out: short so
-		// that the suite stays fast. The other rows keep siege's 30 s, so
-		// that a busy machine never times them out.
-		short = 50 * time.Millisecond
+		// that the suite stays fast, and long enough that a busy machine
+		// (2 cores, the race detector, every row at once) makes each
+		// connection within it, so that a timeout after connecting is
+		// not taken for one while connecting, as a client that was not
+		// scheduled for 50 ms made it. The other rows keep siege's 30 s,
+		// so that a busy machine never times them out.
+		short = 250 * time.Millisecond
 	)
 	notFound := "404 page not found\n" // what http.NotFound writes
 	tests := []struct {
@@ -229,10 +233,10 @@ func TestRunMisbehavingServers(t *testing.T) {
 			wantTimed:  true,
 		},
 		{
-			// 3 pieces 40 ms apart: the body would take 80 ms; the
-			// transaction times out at 50 ms.
+			// 3 pieces 200 ms apart: the body would take 400 ms; the
+			// transaction times out at 250 ms.
 			name:        "slow_body_past_timeout",
-			giveServer:  served(slowBody(3, 40*time.Millisecond)),
+			giveServer:  served(slowBody(3, 200*time.Millisecond)),
 			giveTimeout: short,
 			wantFailed:  load.Failures{Timeout: 6},
 		},
