@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/joinall/joinall/internal/cli"
+	"github.com/joinall/joinall/internal/nettest"
 )
 
 // TestRunResolverNeverAnswers: refusing a name outside loopback waits for
@@ -94,8 +95,58 @@ func TestRunCredentials(t *testing.T) {
 
 	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Equal(t, int64(6), authorized.Load(), "gosiege %v: requests with the URL's credentials", args)
-	assert.Contains(t, stderr, "user:xxxxx@", "gosiege %v: stderr names the user, not the password", args)
+	assert.Contains(t, stderr, "http://xxxxx@127.0.0.1:", "gosiege %v: stderr shows where the user information was", args)
 	assert.NotContains(t, stdout+stderr, "s3cret", "gosiege %v: the password printed", args)
+}
+
+// TestRunSecretsNotPrinted: whatever a URL's user information holds, and
+// whether or not the URL parses, no part of a password or of a user name
+// given alone is printed: not in the line before the run, not in the
+// report, not in an error, the standard library's included. A password
+// with '/', '?' or '#' that is not %-escaped ends the host early; such a
+// URL is refused, without quoting it.
+func TestRunSecretsNotPrinted(t *testing.T) {
+	url, _ := serveCounting(t, hello())
+	hostPort := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
+	tests := []struct {
+		name     string
+		giveURL  string
+		wantCode int
+		secrets  []string // none may be printed
+	}{
+		{name: "slash", giveURL: "http://user:hun/ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "hash", giveURL: "http://user:hun#ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "question_mark", giveURL: "http://user:hun?ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "at", giveURL: "http://user:hun@ter2@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"hun", "ter2"}},
+		{name: "escaped_slash", giveURL: "http://user:hun%2Fter2@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"hun", "ter2"}},
+		{name: "bad_escape", giveURL: "http://user:hun%zzter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "zz", "ter2"}},
+		{name: "bare_token", giveURL: "http://ghp_t0ken@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bare_token_slash", giveURL: "http://ghp_t0/ken@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"ghp_", "t0", "ken"}},
+		{name: "bare_token_unreachable", giveURL: "http://ghp_t0ken@" + nettest.RefusedURL(t)[len("http://"):], wantCode: cli.StatusFailed, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bare_token_no_scheme", giveURL: "ghp_t0ken@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bad_host_after_token", giveURL: "http://ghp_t0ken@[::1/", wantCode: cli.StatusUsage, secrets: []string{"ghp_", "t0ken"}},
+	}
+	for _, tt := range tests {
+		for _, layout := range []string{"text", "json"} {
+			t.Run("url="+tt.name+"/layout="+layout, func(t *testing.T) {
+				args := []string{"-c", "1", "-r", "1", tt.giveURL}
+				if layout == "json" {
+					args = append(args, "-j")
+				}
+
+				code, stdout, stderr := gosiege(t.Context(), args...)
+
+				assert.Equal(t, tt.wantCode, code, "exit status; stderr:\n%s", stderr)
+				for _, secret := range tt.secrets {
+					assert.NotContains(t, stdout+stderr, secret, "printed a secret; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+				}
+			})
+		}
+	}
+	args := []string{"-r", "1", "http://ghp_t0ken@127.0.0.1:1/", "http://user:hun/ter2@127.0.0.1:1/"}
+	code, _, stderr := gosiege(t.Context(), args...)
+	assert.Equal(t, cli.StatusUsage, code, "gosiege with two URLs: exit status")
+	assert.Equal(t, "gosiege: one URL only, got 2: http://xxxxx@127.0.0.1:1/ http://xxxxx@127.0.0.1:1/\n", stderr, "gosiege with two URLs: stderr")
 }
 
 // TestRunFileLimit: a -c that the open-file limit cannot carry is refused
