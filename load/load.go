@@ -95,7 +95,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,9 +142,9 @@ const checkIdle = time.Millisecond
 
 // Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {
-	// URL is the target; http:// or https:// only. Userinfo, as in
-	// http://user:pass@host/, is sent as Basic authentication, as siege
-	// sends it.
+	// URL is the target; http:// or https:// only (see ParseURL).
+	// Userinfo, as in http://user:pass@host/, is sent as Basic
+	// authentication, as siege sends it, and never printed.
 	URL string
 	// Users is C. In the closed loop it is the number of concurrent
 	// users, each in a closed loop (siege -c); in the open loop, the most
@@ -265,19 +264,9 @@ func (cfg *Config) Check() error {
 
 // validate reports the first thing wrong with cfg, and the parsed URL.
 func (cfg *Config) validate() (*url.URL, error) {
-	u, err := url.Parse(cfg.URL)
+	u, err := ParseURL(cfg.URL)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL is in our message already
-		}
-		return nil, fmt.Errorf("load: URL %q: %w", redact(cfg.URL), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("load: URL %q: no host", u.Redacted())
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	switch {
 	case cfg.Users < 1:
@@ -302,16 +291,6 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
 	}
 	return u, nil
-}
-
-// redact hides the userinfo of a URL that does not parse, for messages.
-func redact(raw string) string {
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-			return scheme + "://xxxxx@" + rest[at+1:]
-		}
-	}
-	return raw
 }
 
 // Run runs the load that cfg describes and returns siege's report of it.
@@ -415,7 +394,7 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	}
 	var wire bytes.Buffer
 	if err := d.req.Write(&wire); err != nil {
-		return nil, fmt.Errorf("load: URL %q: %w", target.Redacted(), err)
+		return nil, fmt.Errorf("load: URL %q: %w", Redact(target.String()), err)
 	}
 	d.wire = wire.Bytes()
 	if d.dial == nil {

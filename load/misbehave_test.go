@@ -630,7 +630,7 @@ func TestRunBadConfig(t *testing.T) {
 		{name: "schedule_too_long", give: load.Config{URL: srv.URL, Users: 1, Duration: 1e7 * time.Second, Rate: 1e9}, want: "load: Rate = 1e+09, Duration = 2777h46m40s: 1e+16 requests, more than the 2^53 (9.007e+15) that one run schedules"},
 		{name: "rate_by_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: 5, Rate: 10}, want: "load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration"},
 		{name: "header_bound_past_10MB", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, MaxHeaderBytes: 11 << 20}, want: "load: MaxHeaderBytes = 11534336: must be between 0 and 10485760"},
-		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://user:xxxxx@127.0.0.1/": scheme must be http or https`},
+		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://xxxxx@127.0.0.1/": scheme must be http or https`},
 		{name: "negative_warmup", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Warmup: -1}, want: "load: Warmup = -1ns: must not be negative"},
 		{name: "ftp", give: load.Config{URL: "ftp://127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://127.0.0.1/": scheme must be http or https`},
 		{name: "no_scheme", give: load.Config{URL: "127.0.0.1:8080/", Users: 1, Reps: 1}, want: `load: URL "127.0.0.1:8080/": first path segment in URL cannot contain colon`},

@@ -39,7 +39,9 @@ gosiege loads URL (http or https; "host:port/path" means http) as siege
 does: C users, each in a closed loop, send a request, read the whole
 answer, and send the next at once. It prints siege's report, then what
 siege does not give: the model of the load, response time percentiles and
-failures by kind. Ctrl-C ends the run and prints the report so far.
+failures by kind. Ctrl-C ends the run and prints the report so far. A
+user name and password in URL (http://user:pass@host/) go as Basic
+authentication and are never printed; %-escape their '/', '?' and '#'.
 
 With -rate R it is an open loop instead: R requests a second in all, on a
 fixed schedule whether or not earlier ones are answered, at most C in
@@ -241,55 +243,19 @@ func parseArgs(args []string) (options, error) {
 }
 
 // parseTarget parses the URL to load. Like siege, it reads a URL without a
-// scheme as http. No message it returns prints a password.
+// scheme as http. No message it returns prints a secret (see
+// load.ParseURL).
 func parseTarget(raw string) (*url.URL, error) {
-	s := raw
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL is in our message already
-		}
-		return nil, fmt.Errorf("URL %q: %w", redact(raw), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q: scheme must be http or https", u.Redacted())
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("URL %q: no host", u.Redacted())
-	}
-	// url.Parse takes any digits for a port, and none at all after a colon.
-	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("URL %q: port %q: must be 1 to 65535", u.Redacted(), port)
-		}
-	}
-	return u, nil
-}
-
-// redact hides any userinfo of an argument that may be a URL, for
-// messages: a password typed on the command line is never printed.
-func redact(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		scheme, rest = "", s
-	} else {
-		scheme += "://"
-	}
-	host, _, _ := strings.Cut(rest, "/")
-	if at := strings.LastIndexByte(host, '@'); at >= 0 {
-		return scheme + "xxxxx" + rest[at:]
-	}
-	return s
+	return load.ParseURL(raw)
 }
 
 func redactAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = redact(s)
+		out[i] = load.Redact(s)
 	}
 	return out
 }
@@ -323,9 +289,9 @@ func (o *options) config() load.Config {
 func (o *options) describe() string {
 	var b strings.Builder
 	if o.model() == load.OpenLoop {
-		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, o.target.Redacted(), o.users)
+		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, load.Redact(o.target.String()), o.users)
 	} else {
-		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target.Redacted())
+		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, load.Redact(o.target.String()))
 	}
 	if o.duration > 0 {
 		fmt.Fprintf(&b, " for %v", o.duration)

@@ -77,7 +77,7 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 	s := session{command: c, stdout: stdout, stderr: stderr}
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usage)
+		io.WriteString(stdout, usage)
 		return nil
 	}
 	if err != nil {
@@ -118,7 +118,7 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 		if ctx.Err() != nil {
 			return errors.New("interrupted before the run started")
 		}
-		return fmt.Errorf("cannot reach %s: %w", opts.target.Redacted(), err)
+		return fmt.Errorf("cannot reach %s: %w", load.Redact(opts.target.String()), err)
 	}
 
 	if opts.benchName != "" {
@@ -171,7 +171,7 @@ func (s session) judge(rep *load.Report, opts options, interrupted bool) error {
 	}
 	if allRefused(rep) {
 		// The server answered the pre-flight connection and went away.
-		return fmt.Errorf("cannot reach %s: every connection was refused", opts.target.Redacted())
+		return fmt.Errorf("cannot reach %s: every connection was refused", load.Redact(opts.target.String()))
 	}
 	return nil
 }
