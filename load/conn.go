@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -257,7 +258,7 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (answer, error) {
 // body counted and thrown away; any other by http.ReadResponse.
 func (u *user) readAnswer(req *http.Request) (answer, error) {
 	u.lim.n = u.lim.max
-	defer func() { u.lim.n = math.MaxInt64 }() // the body is not bounded, only drained
+	defer func() { u.lim.n, u.lim.scanning = math.MaxInt64, false }() // the body is not bounded, only drained
 	if _, err := u.br.Peek(1); err != nil {
 		return answer{}, err
 	}
@@ -277,6 +278,7 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
+	u.lim.scanning = false
 	a := answer{code: resp.StatusCode, close: resp.Close}
 	if a.code >= 300 && a.code <= 399 {
 		if loc, err := resp.Location(); err == nil {
@@ -292,6 +294,9 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 // 1xx responses before it.
 func (u *user) readResponse(req *http.Request) (*http.Response, error) {
 	for informational := 0; ; informational++ {
+		if err := u.chargeHead(); err != nil {
+			return nil, err
+		}
 		resp, err := http.ReadResponse(u.br, req)
 		switch {
 		// The parser may meet the bound in the middle of a line and
@@ -397,11 +402,15 @@ func (u *user) hangUp() {
 }
 
 // A limitReader reads r and fails with errHeaderTooLarge once n bytes have
-// been read: net/http's Transport bounds a response's headers so.
+// been read: net/http's Transport bounds a response's headers so. While a
+// head that net/http parses passes (scanning), its lines are charged too,
+// by what parsing them costs (see headScan).
 type limitReader struct {
-	r   io.Reader
-	n   int64 // what may still be read
-	max int64 // what a response's headers may take
+	r        io.Reader
+	n        int64 // what may still be read
+	max      int64 // what a response's headers may take
+	scanning bool  // whether the head's lines are charged as they pass
+	scan     headScan
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -413,7 +422,75 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if l.scanning {
+		l.n -= l.scan.charge(p[:n])
+		l.scanning = !l.scan.done
+	}
 	return n, err
+}
+
+// The cost of a head's lines, beyond their bytes, as net/http's parser
+// allocates for them: each line costs about 100 to 170 bytes of its own (a
+// key, a value, a slot in the header map), and a line longer than the
+// reader's buffer (4 KB) is gathered by appending, about 6 bytes for each
+// of its own. Charged so, a head of MaxHeaderBytes allocates at most about
+// 3 x MaxHeaderBytes, however many lines it has and however long.
+const (
+	lineCost       = 128     // charged for each line
+	longLine       = 4 << 10 // a line's bytes past this are charged
+	longLineFactor = 3       // times each, in all
+)
+
+// A headScan charges the lines of a response's head as its bytes pass, up
+// to its end, a blank line: none of the body's bytes.
+type headScan struct {
+	lineLen int  // bytes of the current line so far, before its \n
+	onlyCR  bool // whether the current line so far is "\r"
+	done    bool // whether the head's blank line has passed
+}
+
+// charge returns what the lines in b cost beyond their bytes.
+func (s *headScan) charge(b []byte) (cost int64) {
+	for len(b) > 0 && !s.done {
+		i := bytes.IndexByte(b, '\n')
+		part := b
+		if i >= 0 {
+			part = b[:i]
+		}
+		n := s.lineLen + len(part)
+		if n > longLine {
+			cost += int64(n-max(s.lineLen, longLine)) * (longLineFactor - 1)
+		}
+		if len(part) > 0 {
+			s.onlyCR = n == 1 && part[0] == '\r'
+		}
+		if i < 0 {
+			s.lineLen = n
+			return cost
+		}
+		if n == 0 || n == 1 && s.onlyCR {
+			s.done = true // the blank line that ends the head
+			return cost
+		}
+		cost += lineCost
+		s.lineLen, s.onlyCR = 0, false
+		b = b[i+1:]
+	}
+	return cost
+}
+
+// chargeHead starts charging the lines of the head that net/http is about
+// to parse, at the start of what br holds: those it holds already, and
+// those still to come as they pass.
+func (u *user) chargeHead() error {
+	u.lim.scan = headScan{}
+	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
+	u.lim.n -= u.lim.scan.charge(buffered)
+	u.lim.scanning = !u.lim.scan.done
+	if u.lim.n < 0 {
+		return fmt.Errorf("%w: more than %d bytes", errHeaderTooLarge, u.lim.max)
+	}
+	return nil
 }
 
 // hostPort is the address to dial for u: its host and port, the scheme's

@@ -76,8 +76,8 @@ func head(n int, line func(i int) string) []byte {
 }
 
 // TestRunHeaderMemory: one user, a few transactions, against servers whose
-// heads are just within or far beyond the bound, in many small lines, in
-// lines of distinct names, or in one long line. The bytes the process
+// heads are within the bound or beyond it, in many small lines, in lines
+// of distinct names, or in one long line. The bytes the process
 // allocates per transaction stay within 3 x MaxHeaderBytes, the bound that
 // gosiege -h states. Not parallel: the allocations counted are the
 // process's.
@@ -87,14 +87,21 @@ func TestRunHeaderMemory(t *testing.T) {
 		name         string
 		giveMax      int64
 		giveResponse []byte
+		wantTooLarge bool // whether the head is refused as too large
 	}{
 		{name: "few", giveMax: mib, giveResponse: head(10, func(int) string { return "X-N: 1\r\n" })},
+		// 1,000 lines of 40 bytes: 40 KB and 1,000 x 128 charged, well
+		// within 1 MB.
+		{name: "thousand", giveMax: mib, giveResponse: head(1000, func(i int) string { return fmt.Sprintf("X-Header-%04d: %022d\r\n", i, i) })},
+		// One line of 300 KB: its bytes past 4 KB count 3 times, 892 KB
+		// in all.
+		{name: "one_300KB", giveMax: mib, giveResponse: head(1, func(int) string { return "X-Big: " + strings.Repeat("a", 300_000) + "\r\n" })},
 		// 800 KB of 8-byte lines: within 1 MB as bytes.
-		{name: "many_small", giveMax: mib, giveResponse: head(100_000, func(int) string { return "X-N: 1\r\n" })},
-		{name: "many_names", giveMax: mib, giveResponse: head(100_000, func(i int) string { return fmt.Sprintf("%x:\r\n", i) })},
-		{name: "one_long", giveMax: mib, giveResponse: head(1, func(int) string { return "X-Big: " + strings.Repeat("a", 1_000_000) + "\r\n" })},
-		{name: "many_small_10MiB", giveMax: 10 * mib, giveResponse: head(1_200_000, func(int) string { return "X-N: 1\r\n" })},
-		{name: "one_long_10MiB", giveMax: 10 * mib, giveResponse: head(1, func(int) string { return "X-Big: " + strings.Repeat("a", 10_000_000) + "\r\n" })},
+		{name: "many_small", giveMax: mib, wantTooLarge: true, giveResponse: head(100_000, func(int) string { return "X-N: 1\r\n" })},
+		{name: "many_names", giveMax: mib, wantTooLarge: true, giveResponse: head(100_000, func(i int) string { return fmt.Sprintf("%x:\r\n", i) })},
+		{name: "one_long", giveMax: mib, wantTooLarge: true, giveResponse: head(1, func(int) string { return "X-Big: " + strings.Repeat("a", 1_000_000) + "\r\n" })},
+		{name: "many_small_10MiB", giveMax: 10 * mib, wantTooLarge: true, giveResponse: head(1_200_000, func(int) string { return "X-N: 1\r\n" })},
+		{name: "one_long_10MiB", giveMax: 10 * mib, wantTooLarge: true, giveResponse: head(1, func(int) string { return "X-Big: " + strings.Repeat("a", 10_000_000) + "\r\n" })},
 	}
 	for _, tt := range tests {
 		t.Run("headers="+tt.name, func(t *testing.T) {
@@ -112,6 +119,7 @@ func TestRunHeaderMemory(t *testing.T) {
 			t.Logf("%s: %d bytes a response, %.0f bytes allocated a transaction (%.2f x the bound), failures %+v",
 				tt.name, len(tt.giveResponse), perTransaction, perTransaction/float64(tt.giveMax), got.Failures)
 			assert.Equal(t, reps, got.Transactions+got.Failed, "Run(%s): attempts", tt.name)
+			assert.Equal(t, tt.wantTooLarge, got.Failures.HeaderTooLarge == reps, "Run(%s): refused as too large: %+v", tt.name, got.Failures)
 			assert.LessOrEqual(t, perTransaction, 3*float64(tt.giveMax), "Run(%s): bytes allocated a transaction, against a bound of %d", tt.name, tt.giveMax)
 		})
 	}

@@ -53,10 +53,12 @@
 //
 // # What a hostile server cannot do
 //
-// A server cannot make the driver hold more than Config.MaxHeaderBytes of
+// A server cannot make the driver read more than Config.MaxHeaderBytes of
 // response headers per transaction (1 MB by default, as net/http's
-// Transport), or read a body into memory (bodies are counted and thrown
-// away), or hold a transaction past its timeout. Response times go into HDR
+// Transport), each line counted at what parsing it costs, so that a user
+// holds at most about 3 x MaxHeaderBytes of them however many lines they
+// have; nor read a body into memory (bodies are counted and thrown away),
+// nor hold a transaction past its timeout. Response times go into HDR
 // histograms of fixed size, so memory does not grow with the run's length.
 //
 // A request is sent again, once, on a new connection, only when it was
@@ -176,8 +178,11 @@ type Config struct {
 	// happens during it is not counted.
 	Warmup time.Duration
 	// MaxHeaderBytes bounds the bytes of a response's headers, 1xx
-	// responses before it included. 0 means DefaultMaxHeaderBytes; at most
-	// MaxHeaderBytesLimit.
+	// responses before it included, each line of a head that net/http
+	// parses counting 128 bytes more and each of its bytes past its first
+	// 4 KB three times: what parsing them costs, so that a user holds at
+	// most about 3 x MaxHeaderBytes of headers. 0 means
+	// DefaultMaxHeaderBytes; at most MaxHeaderBytesLimit.
 	MaxHeaderBytes int64
 	// TLSConfig is used for https URLs. nil: certificates are not verified,
 	// as siege and wrk do not verify them; a load driver measures a server,

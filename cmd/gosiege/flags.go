@@ -81,7 +81,10 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 opened to the end of its body; same forms as -t, from 1ms
                 to 24h (default 30s, as siege's)
   -max-header N bound on a response's headers, in bytes (default 1048576,
-                net/http's; at most 10485760)
+                net/http's; at most 10485760), each line counting 128 bytes
+                more and a line's bytes past its first 4 KB three times,
+                what parsing them costs: so a user holds at most about 3 N
+                of headers in memory, however many lines they have
   -q            no progress line. Without it, a run of more than 2 s shows
                 one on standard error when that is a terminal.
   -count N      with -bench: run N times (default 1)
