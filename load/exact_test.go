@@ -218,6 +218,8 @@ func assertReport(t *testing.T, want, got load.Report, format string, args ...an
 		assert.InDelta(t, *r.want, *r.got, 1e-9*max(1, *r.want), "%s: %s", call, r.name)
 		*r.want, *r.got = 0, 0 // compared; leave the rest to assert.Equal
 	}
+	// What the run was and which it was are TestRunSettings's.
+	want.Settings, want.Parts = got.Settings, got.Parts
 	assert.Equal(t, exported(want), exported(got), call)
 }
 

@@ -91,6 +91,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -427,7 +428,15 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 
 // settings returns what the run was asked to do, for its report.
 func (d *driver) settings() Settings {
-	return Settings{Model: d.cfg.Model()}
+	return Settings{
+		Model:          d.cfg.Model(),
+		Target:         Redact(d.target.String()),
+		KeepAlive:      d.cfg.KeepAlive,
+		Timeout:        d.cfg.Timeout,
+		Duration:       d.cfg.Duration,
+		Reps:           d.cfg.Reps,
+		MaxHeaderBytes: d.cfg.MaxHeaderBytes,
+	}
 }
 
 // close closes every connection still open.
@@ -470,6 +479,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	m := collect(recs)
 	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
 	m.Settings = d.settings()
+	m.Parts = []Part{{ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0)}}
 	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
 	m.fill()
 	return m
@@ -638,6 +648,7 @@ func (d *driver) progress(ctx context.Context, recs []*recorder) (stop func()) {
 					lastAt = *start
 				}
 				r := collect(recs)
+				r.fill()
 				p := Progress{
 					Elapsed: now.Sub(*start), Length: d.cfg.Duration,
 					Transactions: r.Transactions, Failed: r.Failed, P99: r.P99,

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,9 @@ type Report struct {
 
 	// Settings are what the run was asked to do.
 	Settings Settings
+	// Parts are the runs the report is of: one for a report of Run, each
+	// of its parts' for a merged report.
+	Parts []Part
 
 	// Users is how many users ran the closed loop, or, in the open loop,
 	// the most requests in flight at once (Config.Users).
@@ -117,9 +121,32 @@ type Percentiles struct {
 }
 
 // Settings are what a run was asked to do, as its report records them.
+// The parts of a run split across processes (or machines) share them, and
+// Merge refuses reports whose settings differ: what differs between the
+// parts is their share of the load (Report.Users and Report.Rate) and
+// their Part.
 type Settings struct {
 	// Model is the load's model, closed or open loop.
 	Model Model `json:"model"`
+	// Target is the URL loaded, as Redact shows it.
+	Target string `json:"target"`
+	// KeepAlive, Timeout, Duration, Reps and MaxHeaderBytes are
+	// Config's, Timeout and MaxHeaderBytes with their defaults in place
+	// of 0.
+	KeepAlive      bool          `json:"keepalive"`
+	Timeout        time.Duration `json:"timeout_ns"`
+	Duration       time.Duration `json:"duration_ns"`
+	Reps           int           `json:"reps"`
+	MaxHeaderBytes int64         `json:"max_header_bytes"`
+}
+
+// A Part is one run of Run, so that a merge counts it once: its identity,
+// random, made when the run started, and when its measured run started
+// and ended, by the clock of the machine it ran on.
+type Part struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // Describe says in one line what load the report is of, its model with
@@ -127,7 +154,7 @@ type Settings struct {
 // most 50 in flight".
 func (r *Report) Describe() string {
 	if r.open() {
-		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), r.Elapsed, r.Users)
+		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), cmp.Or(r.Settings.Duration, r.Elapsed), r.Users)
 	}
 	return fmt.Sprintf("closed loop, %d users", r.Users)
 }
@@ -137,64 +164,6 @@ func (r *Report) open() bool { return r.Settings.Model == OpenLoop }
 
 // number formats a rate with no more digits than it has: "2000", "0.5".
 func number(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", v), ".0") }
-
-// Merge returns the report that one run of all the reports' users together
-// would have given: every count and sum is the sum of theirs, the elapsed
-// time the longest, and every rate, mean and percentile follows from the
-// merged sums and the merged histograms. It is how a load split across
-// processes (or machines) is reported as one; averaging percentiles would
-// not be. Reports made by hand, without histograms, merge without
-// percentiles.
-func Merge(reports ...*Report) *Report {
-	m := &Report{latency: newHistogram()}
-	if len(reports) > 0 {
-		m.Settings = reports[0].Settings
-	}
-	timed := int64(0)
-	for _, r := range reports {
-		m.Transactions += r.Transactions
-		m.Failed += r.Failed
-		m.Successful += r.Successful
-		m.Bytes += r.Bytes
-		m.total += r.total
-		m.Failures.add(r.Failures)
-		m.Users += r.Users
-		m.Rate += r.Rate
-		m.Unsent += r.Unsent
-		m.Cut += r.Cut
-		m.PeakInFlight += r.PeakInFlight
-		m.Elapsed = max(m.Elapsed, r.Elapsed)
-		m.Drain = max(m.Drain, r.Drain)
-		m.Longest = max(m.Longest, r.Longest)
-		m.Service.Max = max(m.Service.Max, r.Service.Max)
-		if r.latency != nil && r.latency.TotalCount() > 0 {
-			if timed == 0 || r.Shortest < m.Shortest {
-				m.Shortest = r.Shortest
-			}
-			timed += r.latency.TotalCount()
-			m.latency.Merge(r.latency)
-		}
-		if r.service != nil {
-			if m.service == nil {
-				m.service = newHistogram()
-			}
-			m.service.Merge(r.service)
-		}
-	}
-	m.fill()
-	return m
-}
-
-// collect returns the report of what recs recorded: its counts, sums and
-// histograms. The caller sets what the recorders do not know (Elapsed,
-// Users, ...) and fills in the rest.
-func collect(recs []*recorder) *Report {
-	parts := make([]*Report, len(recs))
-	for i, rec := range recs {
-		parts[i] = rec.snapshot()
-	}
-	return Merge(parts...)
-}
 
 // snapshot returns what rec has recorded so far as a report of its own.
 func (rec *recorder) snapshot() *Report {
@@ -420,8 +389,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load: encode settings: %w", err)
 	}
+	ps := r.Parts
+	if ps == nil {
+		ps = []Part{} // a report made by hand: [] rather than null
+	}
+	parts, err := json.Marshal(ps)
+	if err != nil {
+		return fmt.Errorf("load: encode parts: %w", err)
+	}
 	exact := []field{
 		{key: "settings", json: string(settings)},
+		{key: "parts", json: string(parts)},
 		{key: "users", json: fmt.Sprintf("%12d", r.Users)},
 		{key: "rate", json: fmt.Sprintf("%g", r.Rate)},
 		{key: "bytes", json: fmt.Sprintf("%12d", r.Bytes)},
@@ -477,6 +455,7 @@ func tabsTo(col, to int) string {
 // the exact sums, from which every other figure follows.
 type jsonReport struct {
 	Settings     *Settings `json:"settings"`
+	Parts        []Part    `json:"parts"`
 	Transactions int       `json:"transactions"`
 	Successful   int       `json:"successful_transactions"`
 	Failed       int       `json:"failed_transactions"`
@@ -496,34 +475,43 @@ type jsonReport struct {
 	ServiceHist  string    `json:"service_histogram"`
 }
 
+// MaxReportBytes bounds what ReadJSON reads of one report: twice the
+// largest a run writes, two full histograms (each at most 28,672 buckets)
+// and MaxParts parts.
+const MaxReportBytes = 4 << 20
+
 // ReadJSON reads a report that WriteJSON wrote, with everything needed to
-// merge it: it refuses siege's own JSON, which lacks the exact sums and the
-// histogram.
+// merge it, and checks that a run could have made it (see Merger.Add). It
+// refuses siege's own JSON, which lacks the exact sums and the histogram.
+// It reads at most MaxReportBytes, and decodes only histograms of the
+// driver's own geometry, so that memory stays bounded whatever it is
+// given.
 func ReadJSON(rd io.Reader) (*Report, error) {
-	var raw map[string]json.RawMessage
-	if err := json.NewDecoder(rd).Decode(&raw); err != nil {
+	b, err := io.ReadAll(io.LimitReader(rd, MaxReportBytes+1))
+	if err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)
 	}
-	var j jsonReport
-	// Decoding the map again into the struct keeps unknown fields and
-	// siege's rounded figures out of the way.
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil, err
+	if len(b) > MaxReportBytes {
+		return nil, fmt.Errorf("load: read report: more than %d bytes: not a report of WriteJSON's (gosiege -j)", MaxReportBytes)
 	}
+	var j jsonReport
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)
 	}
-	if j.ElapsedNS == nil || j.Histogram == "" || j.Settings == nil {
-		return nil, errors.New("load: read report: no settings, elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
+	if j.ElapsedNS == nil || j.Histogram == "" || j.Settings == nil || j.Parts == nil {
+		return nil, errors.New("load: read report: no settings, parts, elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
 	}
 	r := &Report{
-		Settings:     *j.Settings,
+		Settings: *j.Settings, Parts: j.Parts,
 		Transactions: j.Transactions, Successful: j.Successful, Failed: j.Failed,
 		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, Cut: j.Cut, PeakInFlight: j.PeakInFlight,
 		Elapsed: time.Duration(*j.ElapsedNS), total: time.Duration(j.TotalNS),
 		Shortest: time.Duration(j.ShortestNS), Longest: time.Duration(j.LongestNS),
 		Drain: time.Duration(j.DrainNS), Service: Percentiles{Max: time.Duration(j.ServiceMaxNS)},
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	for _, k := range failureKinds {
 		if v, ok := raw[k.key]; ok {
@@ -532,17 +520,16 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 			}
 		}
 	}
-	if r.latency, err = hdrhistogram.DecodePacked([]byte(j.Histogram)); err != nil {
+	if r.latency, err = decodeHistogram(j.Histogram); err != nil {
 		return nil, fmt.Errorf("load: read report: histogram: %w", err)
 	}
 	if j.ServiceHist != "" {
-		if r.service, err = hdrhistogram.DecodePacked([]byte(j.ServiceHist)); err != nil {
+		if r.service, err = decodeHistogram(j.ServiceHist); err != nil {
 			return nil, fmt.Errorf("load: read report: service_histogram: %w", err)
 		}
 	}
-	// The histogram holds the hits' times and the failing statuses'.
-	if n := r.latency.TotalCount(); n < int64(r.Transactions) || n > int64(r.Transactions+r.Failed) {
-		return nil, fmt.Errorf("load: read report: the histogram holds %d times for %d transactions and %d failures", n, r.Transactions, r.Failed)
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	r.fill()
 	return r, nil

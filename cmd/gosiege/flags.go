@@ -71,8 +71,9 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 Always so here (siege 4's default delay is 0 too); accepted
                 so that siege's command lines work.
   -j            print the report as siege -j prints it, as JSON, with the
-                figures beyond siege, the exact sums and the histogram as
-                more fields of the same object (what -merge reads)
+                figures beyond siege, the run's settings and identity, the
+                exact sums and the histograms as more fields of the same
+                object (what -merge reads)
   -keepalive    keep each user's connection open from one transaction to
                 the next, as wrk and hey do. Without it (siege's default,
                 and here) every transaction opens a new connection and
@@ -93,7 +94,18 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 place of the report: go tool benchstat old.txt new.txt then
                 compares two versions of a server, with p-values
   -merge        read the reports that gosiege -j wrote (a load split across
-                processes or machines) and print them as one run's
+                processes or machines, each with its share of -c and
+                -rate) and print them as one run's: counts summed, unsent
+                too, and percentiles from the merged histograms. It
+                refuses, with the file and the reason, a report that no run
+                could have made (counts below 0, kinds of failure that do
+                not add up, a histogram of another geometry), sums that
+                overflow, the same run twice, and reports whose settings
+                differ (model, target, -keepalive, -timeout, -t, -r,
+                -max-header). It reads one report at a time, at most 4 MiB
+                of each and 10000 runs in all, and only histograms of its
+                own geometry (28672 buckets at most): its memory stays
+                within a few MiB however many files it is given.
   -allow-remote load a target outside loopback (127.0.0.0/8, ::1). Without
                 it gosiege refuses before sending anything to the target.
                 A target given as an IP address is decided at once and

@@ -229,20 +229,24 @@ func (o *options) header() []string {
 	return lines
 }
 
-// merge prints the reports that gosiege -j wrote as the report of one run.
+// merge prints the reports that gosiege -j wrote as the report of one run,
+// after load.Merger has checked that each belongs: it reads them one at a
+// time, so that its memory does not grow with their number.
 func (s session) merge(opts options) error {
-	var reports []*load.Report
+	var m load.Merger
 	for _, name := range opts.reports {
 		r, err := readReport(name)
+		if err == nil {
+			err = m.Add(r)
+		}
 		if err != nil {
 			return cli.Usagef("-merge %s: %w", name, err)
 		}
-		if len(reports) > 0 && r.Settings.Model != reports[0].Settings.Model {
-			return cli.Usagef("-merge %s: an %v report cannot merge with the %v of %s", name, r.Settings.Model, reports[0].Settings.Model, opts.reports[0])
-		}
-		reports = append(reports, r)
 	}
-	rep := load.Merge(reports...)
+	rep, err := m.Report()
+	if err != nil {
+		return cli.Usage(err)
+	}
 	write := rep.WriteText
 	if opts.json {
 		write = rep.WriteJSON

@@ -222,15 +222,15 @@ func TestRunMergeRefuses(t *testing.T) {
 				settings["target"] = "http://127.0.0.1:1/"
 			}
 		}))}, wantErr: `target.json: its settings differ from the first report's: target "http://127.0.0.1:1/", not "` + url + `"`},
-		{name: "negative_transactions", giveArgs: []string{changed(t, closed, "neg.json", set("transactions", -1))}, wantErr: "neg.json: transactions: -1, below 0"},
-		{name: "negative_failed", giveArgs: []string{changed(t, closed, "negf.json", set("failed_transactions", -1))}, wantErr: "negf.json: failed_transactions: -1, below 0"},
-		{name: "kinds_do_not_add_up", giveArgs: []string{changed(t, closed, "kinds.json", set("failed_reset", 5))}, wantErr: "kinds.json: failures by kind add up to 5, not failed_transactions 0"},
-		{name: "successful_above_transactions", giveArgs: []string{changed(t, closed, "succ.json", set("successful_transactions", 4))}, wantErr: "succ.json: successful_transactions 4 above transactions 3"},
+		{name: "negative_transactions", giveArgs: []string{changed(t, closed, "neg.json", set("transactions", -1))}, wantErr: "neg.json: load: read report: transactions: -1, below 0"},
+		{name: "negative_failed", giveArgs: []string{changed(t, closed, "negf.json", set("failed_transactions", -1))}, wantErr: "negf.json: load: read report: failed_transactions: -1, below 0"},
+		{name: "kinds_do_not_add_up", giveArgs: []string{changed(t, closed, "kinds.json", set("failed_reset", 5))}, wantErr: "kinds.json: load: read report: failures by kind add up to 5, not failed_transactions 0"},
+		{name: "successful_above_transactions", giveArgs: []string{changed(t, closed, "succ.json", set("successful_transactions", 4))}, wantErr: "succ.json: load: read report: successful_transactions 4 above transactions 3"},
 		{name: "shortest_above_longest", giveArgs: []string{changed(t, closed, "short.json", func(obj map[string]any) {
 			obj["shortest_ns"] = obj["longest_ns"].(float64) + 1
-		})}, wantErr: "short.json: shortest_ns above longest_ns"},
-		{name: "histogram_count", giveArgs: []string{changed(t, closed, "count.json", both(set("transactions", 30), set("successful_transactions", 30)))}, wantErr: "count.json: the histogram holds 3 times for 30 transactions and 0 failures"},
-		{name: "other_geometry", giveArgs: []string{changed(t, closed, "geometry.json", set("histogram", string(otherGeometry)))}, wantErr: "geometry.json: histogram: 5 significant digits from 1 to 4611686018427387904, not gosiege's 3 from 1 to 86400000000"},
+		})}, wantErr: "short.json: load: read report: shortest_ns above longest_ns"},
+		{name: "histogram_count", giveArgs: []string{changed(t, closed, "count.json", both(set("transactions", 30), set("successful_transactions", 30)))}, wantErr: "count.json: load: read report: the histogram holds 3 times for 30 transactions and 0 failures"},
+		{name: "other_geometry", giveArgs: []string{changed(t, closed, "geometry.json", set("histogram", string(otherGeometry)))}, wantErr: "geometry.json: load: read report: histogram: 5 significant digits from 1 to 4611686018427387904, not the driver's 3 from 1 to 86400000000"},
 		{name: "sums_overflow", giveArgs: []string{
 			changed(t, closed, "big1.json", both(newPart("b1"), set("failed_transactions", 5e18), set("failed_other", 5e18))),
 			changed(t, closed, "big2.json", both(newPart("b2"), set("failed_transactions", 5e18), set("failed_other", 5e18))),
