@@ -15,10 +15,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -194,6 +196,15 @@ func TestRunMisbehavingServers(t *testing.T) {
 			name:       "many_headers",
 			giveServer: served(hijack(endless("HTTP/1.1 200 OK\r\n", "X-N: 1\r\n"))),
 			wantFailed: load.Failures{HeaderTooLarge: 6},
+		},
+		{
+			// https to a server that speaks plain HTTP: its answer to the
+			// TLS handshake is not TLS.
+			name: "https_to_plain_http",
+			giveServer: func(tb testing.TB) string {
+				return strings.Replace(serve(tb, hello()).URL, "http://", "https://", 1)
+			},
+			wantFailed: load.Failures{Protocol: 6},
 		},
 		{name: "garbage_status_line", giveServer: served(hijack(raw("SPDY/3 200 OK\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
 		{name: "status_000", giveServer: served(hijack(raw("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
@@ -600,6 +611,37 @@ func TestRunLeavesNothingBehind(t *testing.T) {
 
 // rateBounds is what a rate out of range is told.
 const rateBounds = "out of range: the schedule counts nanoseconds, so the rate is from 1e-09/s (one request in 31.7 years: longer does not fit a time.Duration) to 1e+09/s (one a nanosecond)"
+
+// TestReach: the one connection before a run tells a target that is not
+// there (refused, or a name that the dialer refuses) from one that is: a
+// server whose kernel completed the handshake and that reset the
+// connection at once is there, whether the reset reaches the dialer
+// before its connect returns or after.
+func TestReach(t *testing.T) {
+	srv := serve(t, hello())
+	tests := []struct {
+		name     string
+		giveDial error // what the dial returns; nil: a real dial to srv
+		wantErr  bool
+	}{
+		{name: "answers"},
+		{name: "reset_while_connecting", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNRESET)}},
+		{name: "refused", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, wantErr: true},
+		{name: "unreachable", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run("dial="+tt.name, func(t *testing.T) {
+			cfg := load.Config{URL: srv.URL, Users: 1, Reps: 1}
+			if tt.giveDial != nil {
+				cfg.DialContext = func(context.Context, string, string) (net.Conn, error) { return nil, tt.giveDial }
+			}
+
+			err := load.Reach(t.Context(), cfg)
+
+			assert.Equal(t, tt.wantErr, err != nil, "Reach: %v", err)
+		})
+	}
+}
 
 // TestRunBadConfig: a configuration that cannot run is an error before
 // anything is sent.

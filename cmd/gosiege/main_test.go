@@ -340,6 +340,39 @@ func TestRunUnreachable(t *testing.T) {
 		stderr, "gosiege %v: stderr", args)
 }
 
+// TestRunResetOnAccept: a server whose every connection is reset as soon
+// as it is accepted is there: each run reports the resets and exits 0,
+// whether the first reset reached the pre-flight connection before its
+// connect returned or after.
+func TestRunResetOnAccept(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err, "listen on a free port")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	args := []string{"-c", "2", "-r", "2", "-j", "http://" + ln.Addr().String() + "/"}
+	var codes []int
+	for range 20 {
+		code, stdout, _ := gosiege(t.Context(), args...)
+		codes = append(codes, code)
+		if code == cli.StatusOK {
+			got := decodeJSON(t, stdout)
+			assert.Equal(t, 4.0, got["failed_reset"], "gosiege %v: resets", args)
+		}
+	}
+	assert.Equal(t, slices.Repeat([]int{cli.StatusOK}, 20), codes, "gosiege %v, 20 times: exit statuses", args)
+}
+
 // TestRunHelp: -h prints the usage on stdout and exits 0, and the usage
 // names every flag there is.
 func TestRunHelp(t *testing.T) {
