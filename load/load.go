@@ -100,6 +100,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -338,7 +339,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // Reach opens one connection to cfg.URL's host, as a run would (with
 // cfg.DialContext, within cfg.Timeout), and closes it: whether the target
-// can be reached at all, before a run of thousands of refusals.
+// can be reached at all, before a run of thousands of refusals. A reset
+// while connecting is an answer: the server's kernel completed the
+// handshake, and the server hung up at once, before the connect returned;
+// the run will count its resets.
 func Reach(ctx context.Context, cfg Config) error {
 	target, err := cfg.validate()
 	if err != nil {
@@ -351,6 +355,9 @@ func Reach(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, DefaultTimeout))
 	defer cancel()
 	c, err := dial(ctx, "tcp", hostPort(target))
+	if errors.Is(err, syscall.ECONNRESET) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

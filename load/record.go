@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"math"
@@ -85,7 +86,8 @@ type Failures struct {
 	HeaderTooLarge int
 	// Protocol: the response was not HTTP: a malformed status line or
 	// header, a status below 100, a 101 Switching Protocols that nobody
-	// asked for, or more 1xx responses than net/http accepts (5).
+	// asked for, or more 1xx responses than net/http accepts (5); or, to
+	// https, the server's answer to the handshake was not TLS.
 	Protocol int
 	// FDLimit: the driver could not open a socket because the process (or
 	// the system) ran out of file descriptors (EMFILE, ENFILE). It is the
@@ -147,7 +149,8 @@ func classify(err error, pastDeadline bool) failure {
 		return refused
 	case errors.Is(err, errHeaderTooLarge):
 		return headerTooLarge
-	case errors.Is(err, errProtocol):
+	case errors.Is(err, errProtocol), errors.As(err, new(tls.RecordHeaderError)):
+		// The answer was not HTTP, or, to https, not TLS.
 		return protocol
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
