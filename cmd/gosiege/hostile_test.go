@@ -48,6 +48,28 @@ func TestRunResolverNeverAnswers(t *testing.T) {
 	assert.Less(t, time.Since(start), 20*timeout, "gosiege %v: took far longer than its -timeout", args)
 }
 
+// TestRunInterruptedWhileResolving: Ctrl-C while the target's name is
+// being resolved is an interruption, exit status 1, not a mistake on the
+// command line.
+func TestRunInterruptedWhileResolving(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	interrupt := func(c *command) {
+		c.lookup = func(lctx context.Context, _, _ string) ([]netip.Addr, error) {
+			cancel() // Ctrl-C, while the resolver is asked
+			<-lctx.Done()
+			return nil, lctx.Err()
+		}
+	}
+	args := []string{"-r", "1", "http://example.com/"}
+
+	code, stdout, stderr := gosiegeIn(ctx, interrupt, args...)
+
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v, interrupted: exit status", args)
+	assert.Empty(t, stdout, "gosiege %v: stdout", args)
+	assert.Equal(t, "gosiege: interrupted before the run started\n", stderr, "gosiege %v: stderr", args)
+}
+
 // TestRunRedirectElsewhere: a target named loop.test, which the resolver
 // says is 127.0.0.1, redirects to another name. The redirect's hop is
 // refused as "other" without a lookup: the resolver is asked once, for the

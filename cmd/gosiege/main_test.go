@@ -289,7 +289,14 @@ func TestRunBadInput(t *testing.T) {
 		// server: one request in 1 ns would be a rate of 10^9 a second.
 		{name: "time below 1ms", giveArgs: []string{"-rate", "1e9", "-t", "1ns", url}, wantErr: "-t 1ns: too short: at least 1ms"},
 		{name: "count without bench", giveArgs: []string{"-count", "3", "-r", "1", url}, wantErr: "-count without -bench"},
-		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name without spaces or slashes`},
+		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name of printable characters without spaces or slashes`},
+		// benchstat splits a result line at any space, and a control
+		// character breaks the line.
+		{name: "bench name with a control character", giveArgs: []string{"-bench", "a\x01b", "-r", "1", url}, wantErr: `-bench "a\x01b": a name of printable characters`},
+		{name: "bench name with a no-break space", giveArgs: []string{"-bench", "a\u00a0b", "-r", "1", url}, wantErr: `-bench "a\u00a0b": a name of printable characters`},
+		{name: "bench name with an em space", giveArgs: []string{"-bench", "a\u2003b", "-r", "1", url}, wantErr: `-bench "a\u2003b": a name of printable characters`},
+		{name: "bench name with a zero-width space", giveArgs: []string{"-bench", "a\u200bb", "-r", "1", url}, wantErr: `-bench "a\u200bb": a name of printable characters`},
+		{name: "bench name not UTF-8", giveArgs: []string{"-bench", "a\xffb", "-r", "1", url}, wantErr: `-bench "a\xffb": a name of printable characters`},
 		{name: "header bound past 10 MB", giveArgs: []string{"-max-header", "20000000", "-r", "1", url}, wantErr: "-max-header 20000000: must be 1 to 10485760"},
 		{name: "merge without files", giveArgs: []string{"-merge", "-j"}, wantErr: "-merge: no report files"},
 		{name: "merge of a file that is not there", giveArgs: []string{"-merge", "no-such-report.json"}, wantErr: "-merge no-such-report.json: open no-such-report.json: no such file or directory"},
