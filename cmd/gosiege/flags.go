@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/joinall/joinall/load"
 )
@@ -90,8 +92,9 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 one on standard error when that is a terminal.
   -count N      with -bench: run N times (default 1)
   -bench NAME   print Go benchmark lines, BenchmarkLoad/NAME/users=C, one
-                per run, after key: value lines of the configuration, in
-                place of the report: go tool benchstat old.txt new.txt then
+                per run (NAME printable, without spaces or slashes), after
+                key: value lines of the configuration, in place of the
+                report: go tool benchstat old.txt new.txt then
                 compares two versions of a server, with p-values
   -merge        read the reports that gosiege -j wrote (a load split across
                 processes or machines, each with its share of -c and
@@ -246,8 +249,8 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("-count %d: need at least 1", o.count)
 	case o.count > 1 && o.benchName == "":
 		return options{}, errors.New("-count without -bench: several runs print as benchmark lines, for benchstat")
-	case strings.ContainsAny(o.benchName, " \t\n/"):
-		return options{}, fmt.Errorf("-bench %q: a name without spaces or slashes", o.benchName)
+	case !benchNameOK(o.benchName):
+		return options{}, fmt.Errorf("-bench %+q: a name of printable characters without spaces or slashes", o.benchName)
 	}
 	target, err := parseTarget(rest[0])
 	if err != nil {
@@ -255,6 +258,22 @@ func parseArgs(args []string) (options, error) {
 	}
 	o.target = target
 	return o, nil
+}
+
+// benchNameOK reports whether name can be part of a benchmark's name as
+// benchstat reads it: UTF-8, printable, with no space of any kind (a
+// result line splits at each) and no slash (which separates the name's
+// parts).
+func benchNameOK(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseTarget parses the URL to load. Like siege, it reads a URL without a

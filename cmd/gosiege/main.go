@@ -102,6 +102,9 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 		lctx, cancel := context.WithTimeout(ctx, opts.timeout)
 		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), c.lookup)
 		cancel()
+		if err != nil && ctx.Err() != nil {
+			return errors.New("interrupted before the run started")
+		}
 		if err != nil {
 			if errors.Is(err, loopback.ErrRemote) {
 				err = fmt.Errorf("%w: give -allow-remote to load it", err)
