@@ -372,8 +372,8 @@ func decodeHistogram(s string) (*hdrhistogram.PackedHistogram, error) {
 	}
 	var h struct {
 		Cookie, PayloadLength, NormalizingIndexOffset, Digits int32
-		Lowest, Highest                                      int64
-		Ratio                                                float64
+		Lowest, Highest                                       int64
+		Ratio                                                 float64
 	}
 	if err := binary.Read(io.LimitReader(z, 40), binary.BigEndian, &h); err != nil {
 		return nil, fmt.Errorf("its header: %w", err)
