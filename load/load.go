@@ -20,7 +20,11 @@
 // send, is reported beside it. A request that has not found a slot when the
 // schedule ends is unsent, neither a hit nor a failure; requests in flight
 // then finish within their own timeout and are counted, so that hits,
-// failures and unsent add up to the schedule. Go's timers can fire a
+// failures and unsent add up to the schedule. The schedule is arithmetic
+// that cannot overflow, for rates from MinRate to MaxRate, and its unsent
+// are counted in one step, so that a run ends within its length and its
+// timeout at any rate. Interrupted, it counts the requests due until then:
+// hits, failures, unsent and those the interruption cut. Go's timers can fire a
 // millisecond late, which would count as queueing: a slot waits the last
 // stretch before a request's time with the system's sleep, and the last
 // 50 µs spinning, so that requests leave within tens of microseconds of
@@ -70,6 +74,19 @@
 // their idle timeout. Any failure after the request was written, a reset
 // after the server read it among them, is counted as the failure it is, in
 // the closed loop and the open loop alike.
+//
+// # One run across processes
+//
+// A load larger than one process (or machine) can carry is split into
+// parts, each with its share of the users and the rate, and the same
+// settings. Each part's report, written with WriteJSON, carries what its
+// run was asked to do (Settings), which run it was (Parts) and its
+// histograms; a Merger adds the parts' reports one at a time into the
+// report of one run, and refuses, with its reason, a report that no run
+// could have made, a part twice, reports of other settings, and sums that
+// overflow. ReadJSON and the Merger bound their memory whatever they are
+// given: MaxReportBytes a report, MaxParts parts, histograms of the
+// driver's own geometry only.
 //
 // # Connections
 //
@@ -305,9 +322,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 // A bad configuration is an error before anything is sent. If ctx ends the
 // run early, Run returns the report of what completed so far together with
 // ctx's error, so that a command can print it on Ctrl-C. A transaction cut
-// by ctx, or in the closed loop by the run's end, is not counted at all: it
-// is neither a hit nor a failure. When Run returns, every goroutine and
-// connection it opened is gone.
+// by ctx, or in the closed loop by the run's end, is neither a hit nor a
+// failure: the report counts it as Cut. When Run returns, every goroutine
+// and connection it opened is gone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	target, err := cfg.validate()
 	if err != nil {

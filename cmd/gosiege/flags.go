@@ -40,8 +40,9 @@ const usage = `Usage: gosiege [flags] URL
 gosiege loads URL (http or https; "host:port/path" means http) as siege
 does: C users, each in a closed loop, send a request, read the whole
 answer, and send the next at once. It prints siege's report, then what
-siege does not give: the model of the load, response time percentiles and
-failures by kind. Ctrl-C ends the run and prints the report so far. A
+siege does not give: the model of the load, response time percentiles,
+the transactions that the end of the run cut (not counted), and failures
+by kind. Ctrl-C ends the run and prints the report so far. A
 user name and password in URL (http://user:pass@host/) go as Basic
 authentication and are never printed; %-escape their '/', '?' and '#'.
 
