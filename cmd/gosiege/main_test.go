@@ -175,6 +175,24 @@ func TestRunText(t *testing.T) {
 	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
 }
 
+// serveInterrupting starts a hello server that takes work to answer and
+// that, on its request number cancelAt, ends the context it returns, as
+// Ctrl-C would end gosiege's.
+func serveInterrupting(tb testing.TB, cancelAt int64, work time.Duration) (context.Context, string) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(tb.Context())
+	tb.Cleanup(cancel)
+	var n atomic.Int64
+	url, _ := serveCounting(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == cancelAt {
+			cancel()
+		}
+		time.Sleep(work)
+		w.Write([]byte("hello world"))
+	}))
+	return ctx, url
+}
+
 // TestRunInterrupted: Ctrl-C (here, the context ending) stops the run and
 // prints the report so far. The server cancels the run on its 5th request;
 // each of the 2 users has at most one transaction in flight then, so at
@@ -182,15 +200,7 @@ func TestRunText(t *testing.T) {
 // the test if the cancellation did not work.
 func TestRunInterrupted(t *testing.T) {
 	const cancelAt = 5
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var n atomic.Int64
-	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == cancelAt {
-			cancel()
-		}
-		w.Write([]byte("hello world"))
-	}))
+	ctx, url := serveInterrupting(t, cancelAt, 0)
 	args := []string{"-c", "2", "-t", "1m", "-j", url}
 
 	code, stdout, stderr := gosiege(ctx, args...)
@@ -208,17 +218,7 @@ func TestRunInterrupted(t *testing.T) {
 // interruption that found no free slot, so that hits, failures, cut and
 // unsent add up to the requests due by then, 1000 a second from the start.
 func TestRunOpenInterrupted(t *testing.T) {
-	const cancelAt = 5
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var n atomic.Int64
-	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == cancelAt {
-			cancel()
-		}
-		time.Sleep(20 * time.Millisecond)
-		w.Write([]byte("hello world"))
-	}))
+	ctx, url := serveInterrupting(t, 5, 20*time.Millisecond)
 	args := []string{"-c", "1", "-rate", "1000", "-t", "1m", "-keepalive", "-j", url}
 
 	code, stdout, stderr := gosiege(ctx, args...)
