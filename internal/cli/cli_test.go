@@ -10,9 +10,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/cli"
 )
+
+// Main starts a goroutine that waits for Ctrl-C.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestReport: no error is status 0 and prints nothing; a usage error,
 // wrapped or not, is status 2; any other error is status 1; each prints one
