@@ -153,7 +153,7 @@ func TestQueueingAvailability(t *testing.T) {
 			t.Logf("%s, io, %d users: %d transactions, %d failed, availability %.2f %%, longest %v", srv.Name(), users, r.Transactions, r.Failed, r.Availability, r.Longest)
 			assert.GreaterOrEqual(t, r.Availability, tt.wantAvailability[0], "%s, io, %d users: availability", srv.Name(), users)
 			assert.LessOrEqual(t, r.Availability, tt.wantAvailability[1], "%s, io, %d users: availability", srv.Name(), users)
-			assert.Equal(t, r.Failed, r.Failures.Timeout, "%s, io, %d users: every failure is a timeout (%+v)", srv.Name(), users, r.Failures)
+			assert.Equal(t, r.Failed, r.Failures.Timeouts(), "%s, io, %d users: every failure is a timeout (%+v)", srv.Name(), users, r.Failures)
 		})
 	}
 }

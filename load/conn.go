@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"syscall"
 	"time"
 )
@@ -88,7 +90,8 @@ func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *htt
 	end := time.Now()
 	if err != nil {
 		if u.ended() {
-			return nil // cut by the end of the run: not counted
+			u.rec.cut() // by the end of the run: neither hit nor failure
+			return nil
 		}
 		u.rec.fail(classify(err, !end.Before(deadline)))
 		return nil
@@ -120,14 +123,16 @@ type answer struct {
 }
 
 // roundTrip sends req, at start, and reads the whole response before
-// deadline, on the user's connection or a new one. A reused connection
-// that the server had closed is retried once, by the rule in the package
-// doc.
+// deadline, on the user's connection or a new one. A kept-alive connection
+// found closed before the request could be sent is replaced, by the rule
+// in the package doc.
 func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, error) {
 	addr := hostPort(req.URL)
 	for retried := false; ; retried = true {
+		if u.conn != nil && u.used && start.Sub(u.lastUsed) >= checkIdle && !u.idleOpen() {
+			u.hangUp() // the server closed it while idle: nothing was sent on it
+		}
 		reused := u.conn != nil && u.addr == addr && u.used
-		idle := start.Sub(u.lastUsed)
 		if err := u.connect(addr, deadline); err != nil {
 			return answer{}, err
 		}
@@ -141,39 +146,57 @@ func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, 
 			return a, nil
 		}
 		u.hangUp()
-		if reused && !retried && closedWhileIdle(err, idle) && !u.ended() {
+		var unsent *writeError
+		if reused && !retried && errors.As(err, &unsent) && !u.ended() {
 			continue
 		}
 		return answer{}, err
 	}
 }
 
-// closedWhileIdle reports whether err, on a reused connection idle for
-// idle, shows that the server had closed it before any byte of the request
-// could have been processed: the request could not be written, or, after an
-// idle that the server's idle timeout explains, the connection ended before
-// the first byte of an answer.
-func closedWhileIdle(err error, idle time.Duration) bool {
-	var w *writeError
-	if errors.As(err, &w) {
-		return true
+// idleOpen reports whether the user's kept-alive connection can carry
+// another request: nothing has come on it since its last answer, neither
+// bytes nor the server's close.
+func (u *user) idleOpen() bool {
+	if u.br.Buffered() > 0 {
+		return false // bytes that no request asked for
 	}
-	var early *beforeResponseError
-	return errors.As(err, &early) && idle >= idleClose &&
-		(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
+	c := u.conn
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn() // a close comes below the TLS records
+	}
+	if sc, ok := c.(syscall.Conn); ok {
+		// The last transaction's deadline may have passed while the
+		// connection idled; the next sets its own.
+		if err := c.SetReadDeadline(time.Time{}); err != nil {
+			return false
+		}
+		if open, ok := peekOpen(sc); ok {
+			return open
+		}
+	}
+	// A connection without a socket of its own (an in-memory pipe): a
+	// read whose deadline has passed reports a close that has come, and
+	// times out otherwise.
+	if err := u.conn.SetReadDeadline(aLongTimeAgo); err != nil {
+		return false
+	}
+	_, err := u.br.Peek(1)
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
+
+// A connectError is a failure to make the connection: nothing reached a
+// server.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
 
 // A writeError is a failure to write the request.
 type writeError struct{ err error }
 
 func (e *writeError) Error() string { return e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
-
-// A beforeResponseError is a failure before the first byte of the response.
-type beforeResponseError struct{ err error }
-
-func (e *beforeResponseError) Error() string { return e.err.Error() }
-func (e *beforeResponseError) Unwrap() error { return e.err }
 
 // connect makes sure the user has a connection to addr: it dials one, and
 // shakes hands for https, unless it has one already.
@@ -188,7 +211,7 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	defer cancel()
 	c, err := u.d.dial(ctx, "tcp", addr)
 	if err != nil {
-		return err
+		return &connectError{err}
 	}
 	if u.d.tls != nil {
 		cfg := u.d.tls
@@ -235,9 +258,9 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (answer, error) {
 // body counted and thrown away; any other by http.ReadResponse.
 func (u *user) readAnswer(req *http.Request) (answer, error) {
 	u.lim.n = u.lim.max
-	defer func() { u.lim.n = math.MaxInt64 }() // the body is not bounded, only drained
+	defer func() { u.lim.n, u.lim.scanning = math.MaxInt64, false }() // the body is not bounded, only drained
 	if _, err := u.br.Peek(1); err != nil {
-		return answer{}, &beforeResponseError{err}
+		return answer{}, err
 	}
 	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
 	if h, ok := quickHead(buffered); ok {
@@ -255,6 +278,7 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
+	u.lim.scanning = false
 	a := answer{code: resp.StatusCode, close: resp.Close}
 	if a.code >= 300 && a.code <= 399 {
 		if loc, err := resp.Location(); err == nil {
@@ -270,6 +294,9 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 // 1xx responses before it.
 func (u *user) readResponse(req *http.Request) (*http.Response, error) {
 	for informational := 0; ; informational++ {
+		if err := u.chargeHead(); err != nil {
+			return nil, err
+		}
 		resp, err := http.ReadResponse(u.br, req)
 		switch {
 		// The parser may meet the bound in the middle of a line and
@@ -375,11 +402,15 @@ func (u *user) hangUp() {
 }
 
 // A limitReader reads r and fails with errHeaderTooLarge once n bytes have
-// been read: net/http's Transport bounds a response's headers so.
+// been read: net/http's Transport bounds a response's headers so. While a
+// head that net/http parses passes (scanning), its lines are charged too,
+// by what parsing them costs (see headScan).
 type limitReader struct {
-	r   io.Reader
-	n   int64 // what may still be read
-	max int64 // what a response's headers may take
+	r        io.Reader
+	n        int64 // what may still be read
+	max      int64 // what a response's headers may take
+	scanning bool  // whether the head's lines are charged as they pass
+	scan     headScan
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -391,7 +422,75 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if l.scanning {
+		l.n -= l.scan.charge(p[:n])
+		l.scanning = !l.scan.done
+	}
 	return n, err
+}
+
+// The cost of a head's lines, beyond their bytes, as net/http's parser
+// allocates for them: each line costs about 100 to 170 bytes of its own (a
+// key, a value, a slot in the header map), and a line longer than the
+// reader's buffer (4 KB) is gathered by appending, about 6 bytes for each
+// of its own. Charged so, a head of MaxHeaderBytes allocates at most about
+// 3 x MaxHeaderBytes, however many lines it has and however long.
+const (
+	lineCost       = 128     // charged for each line
+	longLine       = 4 << 10 // a line's bytes past this are charged
+	longLineFactor = 3       // times each, in all
+)
+
+// A headScan charges the lines of a response's head as its bytes pass, up
+// to its end, a blank line: none of the body's bytes.
+type headScan struct {
+	lineLen int  // bytes of the current line so far, before its \n
+	onlyCR  bool // whether the current line so far is "\r"
+	done    bool // whether the head's blank line has passed
+}
+
+// charge returns what the lines in b cost beyond their bytes.
+func (s *headScan) charge(b []byte) (cost int64) {
+	for len(b) > 0 && !s.done {
+		i := bytes.IndexByte(b, '\n')
+		part := b
+		if i >= 0 {
+			part = b[:i]
+		}
+		n := s.lineLen + len(part)
+		if n > longLine {
+			cost += int64(n-max(s.lineLen, longLine)) * (longLineFactor - 1)
+		}
+		if len(part) > 0 {
+			s.onlyCR = n == 1 && part[0] == '\r'
+		}
+		if i < 0 {
+			s.lineLen = n
+			return cost
+		}
+		if n == 0 || n == 1 && s.onlyCR {
+			s.done = true // the blank line that ends the head
+			return cost
+		}
+		cost += lineCost
+		s.lineLen, s.onlyCR = 0, false
+		b = b[i+1:]
+	}
+	return cost
+}
+
+// chargeHead starts charging the lines of the head that net/http is about
+// to parse, at the start of what br holds: those it holds already, and
+// those still to come as they pass.
+func (u *user) chargeHead() error {
+	u.lim.scan = headScan{}
+	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
+	u.lim.n -= u.lim.scan.charge(buffered)
+	u.lim.scanning = !u.lim.scan.done
+	if u.lim.n < 0 {
+		return fmt.Errorf("%w: more than %d bytes", errHeaderTooLarge, u.lim.max)
+	}
+	return nil
 }
 
 // hostPort is the address to dial for u: its host and port, the scheme's

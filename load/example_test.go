@@ -42,14 +42,14 @@ func ExampleRun() {
 // A report prints as siege prints it, then what siege does not give; here,
 // the article's single-threaded Flask server under siege (its elapsed time
 // is hits / rate; the article gives no percentiles, and its failures were
-// timeouts).
+// connections that its server's full listen backlog never let through).
 func ExampleReport_WriteText() {
 	rep := load.Report{
 		Transactions: 6862, Availability: 86.12, Elapsed: 34690 * time.Millisecond,
 		DataTransferred: 0.08, ResponseTime: 200 * time.Millisecond, TransactionRate: 197.81,
 		Concurrency: 39.71, Successful: 6862, Failed: 1106,
 		Longest: 7530 * time.Millisecond, Shortest: 0,
-		Failures: load.Failures{Timeout: 1106}, Users: 200,
+		Failures: load.Failures{ConnectTimeout: 1106}, Users: 200,
 	}
 	rep.WriteText(os.Stdout)
 	// Output:
@@ -71,8 +71,10 @@ func ExampleReport_WriteText() {
 	// Response time p90:	       0.000 ms
 	// Response time p99:	       0.000 ms
 	// Response time p99.9:	       0.000 ms
+	// Cut at the end:		           0
 	// Failed, refused:	           0
-	// Failed, timeout:	        1106
+	// Failed, conn timeout:	        1106
+	// Failed, timeout:	           0
 	// Failed, reset:		           0
 	// Failed, status 5xx:	           0
 	// Failed, header size:	           0

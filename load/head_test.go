@@ -88,3 +88,29 @@ func FuzzQuickHead(f *testing.F) {
 		}
 	})
 }
+
+// TestHeadScanCharge: a head's lines cost the same however its bytes are
+// split between reads, and nothing after its blank line is charged: 128
+// for each line, and twice more for each byte of a line past its first
+// 4 KB.
+func TestHeadScanCharge(t *testing.T) {
+	long := "X-Big: " + string(bytes.Repeat([]byte("a"), 5000)) + "\r\n" // 5008 bytes before its \n
+	tests := []struct {
+		name string
+		give string
+		want int64
+	}{
+		{name: "crlf", give: "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\nbody\nmore\n", want: 3 * 128},
+		{name: "lf", give: "HTTP/1.1 200 OK\nA: 1\n\nbody\n", want: 2 * 128},
+		{name: "long_line", give: "HTTP/1.1 200 OK\r\n" + long + "\r\n\n\n", want: 2*128 + 2*(int64(len(long))-1-4096)},
+		{name: "no_end_yet", give: "HTTP/1.1 200 OK\r\nA: 1\r\nB", want: 2 * 128},
+	}
+	for _, tt := range tests {
+		for split := range len(tt.give) + 1 {
+			var s headScan
+			got := s.charge([]byte(tt.give[:split]))
+			got += s.charge([]byte(tt.give[split:]))
+			assert.Equal(t, tt.want, got, "charge(%s split at %d)", tt.name, split)
+		}
+	}
+}

@@ -20,7 +20,11 @@
 // send, is reported beside it. A request that has not found a slot when the
 // schedule ends is unsent, neither a hit nor a failure; requests in flight
 // then finish within their own timeout and are counted, so that hits,
-// failures and unsent add up to the schedule. Go's timers can fire a
+// failures and unsent add up to the schedule. The schedule is arithmetic
+// that cannot overflow, for rates from MinRate to MaxRate, and its unsent
+// are counted in one step, so that a run ends within its length and its
+// timeout at any rate. Interrupted, it counts the requests due until then:
+// hits, failures, unsent and those the interruption cut. Go's timers can fire a
 // millisecond late, which would count as queueing: a slot waits the last
 // stretch before a request's time with the system's sleep, and the last
 // 50 µs spinning, so that requests leave within tens of microseconds of
@@ -53,19 +57,36 @@
 //
 // # What a hostile server cannot do
 //
-// A server cannot make the driver hold more than Config.MaxHeaderBytes of
+// A server cannot make the driver read more than Config.MaxHeaderBytes of
 // response headers per transaction (1 MB by default, as net/http's
-// Transport), or read a body into memory (bodies are counted and thrown
-// away), or hold a transaction past its timeout. Response times go into HDR
+// Transport), each line counted at what parsing it costs, so that a user
+// holds at most about 3 x MaxHeaderBytes of them however many lines they
+// have; nor read a body into memory (bodies are counted and thrown away),
+// nor hold a transaction past its timeout. Response times go into HDR
 // histograms of fixed size, so memory does not grow with the run's length.
 //
-// A kept-alive connection that fails is retried once, on a new connection,
-// only when the server closed it before any byte of the request could have
-// been processed: the request could not be written, or the connection had
-// been idle for at least a second (long enough for the server's idle
-// timeout to have closed it) and ended before any byte of the answer came.
-// Any other failure on a reused connection, a reset after the request was
-// read among them, is counted as the failure it is.
+// A request is sent again, once, on a new connection, only when it was
+// never sent: its kept-alive connection would not take it (the write
+// failed). Before a request goes on a kept-alive connection that has been
+// idle for a millisecond or more, the driver checks that nothing has come
+// on it since its last answer, neither bytes nor the server's close, and
+// opens a new one if something has: servers close idle connections after
+// their idle timeout. Any failure after the request was written, a reset
+// after the server read it among them, is counted as the failure it is, in
+// the closed loop and the open loop alike.
+//
+// # One run across processes
+//
+// A load larger than one process (or machine) can carry is split into
+// parts, each with its share of the users and the rate, and the same
+// settings. Each part's report, written with WriteJSON, carries what its
+// run was asked to do (Settings), which run it was (Parts) and its
+// histograms; a Merger adds the parts' reports one at a time into the
+// report of one run, and refuses, with its reason, a report that no run
+// could have made, a part twice, reports of other settings, and sums that
+// overflow. ReadJSON and the Merger bound their memory whatever they are
+// given: MaxReportBytes a report, MaxParts parts, histograms of the
+// driver's own geometry only.
 //
 // # Connections
 //
@@ -87,16 +108,16 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -115,6 +136,16 @@ const MaxHeaderBytesLimit = 10 << 20
 // histograms hold.
 const MaxTimeout = histMax
 
+// MinRate and MaxRate bound Config.Rate, in requests a second. The
+// schedule counts nanoseconds in a time.Duration: one request in 31.7
+// years is the slowest rate whose interval a Duration holds (it holds 292
+// years; the bound is rounded to a power of ten), one a nanosecond the
+// fastest whose requests each have a time of their own.
+const (
+	MinRate = 1e-9
+	MaxRate = 1e9
+)
+
 // maxHops bounds how many redirects one repetition follows, as net/http's
 // client does by default.
 const maxHops = 10
@@ -123,17 +154,18 @@ const maxHops = 10
 // net/http's Transport bounds them.
 const max1xx = 5
 
-// idleClose is how long a kept-alive connection must have been idle for its
-// failure, before any byte of the answer, to be taken as the server's idle
-// timeout closing it: servers close idle connections after seconds (Apache
-// and Node.js after 5, nginx after 75), not within one.
-const idleClose = time.Second
+// checkIdle is how long a kept-alive connection must have been idle before
+// a request for the driver to check that the server has not closed it
+// meanwhile. The check is a system call; a closed loop reuses its
+// connections within microseconds, and servers close idle connections
+// after seconds (Apache and Node.js after 5, nginx after 75).
+const checkIdle = time.Millisecond
 
 // Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {
-	// URL is the target; http:// or https:// only. Userinfo, as in
-	// http://user:pass@host/, is sent as Basic authentication, as siege
-	// sends it.
+	// URL is the target; http:// or https:// only (see ParseURL).
+	// Userinfo, as in http://user:pass@host/, is sent as Basic
+	// authentication, as siege sends it, and never printed.
 	URL string
 	// Users is C. In the closed loop it is the number of concurrent
 	// users, each in a closed loop (siege -c); in the open loop, the most
@@ -165,8 +197,11 @@ type Config struct {
 	// happens during it is not counted.
 	Warmup time.Duration
 	// MaxHeaderBytes bounds the bytes of a response's headers, 1xx
-	// responses before it included. 0 means DefaultMaxHeaderBytes; at most
-	// MaxHeaderBytesLimit.
+	// responses before it included, each line of a head that net/http
+	// parses counting 128 bytes more and each of its bytes past its first
+	// 4 KB three times: what parsing them costs, so that a user holds at
+	// most about 3 x MaxHeaderBytes of headers. 0 means
+	// DefaultMaxHeaderBytes; at most MaxHeaderBytesLimit.
 	MaxHeaderBytes int64
 	// TLSConfig is used for https URLs. nil: certificates are not verified,
 	// as siege and wrk do not verify them; a load driver measures a server,
@@ -181,6 +216,57 @@ type Config struct {
 	Progress func(Progress)
 }
 
+// A Model is how a run sends its requests: in a closed loop or in an open
+// one (see the package doc).
+type Model int
+
+const (
+	// ClosedLoop: each of Config.Users users sends a request, waits for
+	// the whole answer and sends the next.
+	ClosedLoop Model = iota
+	// OpenLoop: requests are due on a schedule, whether or not earlier
+	// ones have been answered, with at most Config.Users in flight.
+	OpenLoop
+)
+
+var modelNames = [...]string{ClosedLoop: "closed loop", OpenLoop: "open loop"}
+
+// String returns "closed loop" or "open loop".
+func (m Model) String() string {
+	if m < 0 || int(m) >= len(modelNames) {
+		return fmt.Sprintf("Model(%d)", int(m))
+	}
+	return modelNames[m]
+}
+
+// MarshalText writes the model as String does, for JSON.
+func (m Model) MarshalText() ([]byte, error) {
+	if m < 0 || int(m) >= len(modelNames) {
+		return nil, fmt.Errorf("load: no such model: %d", int(m))
+	}
+	return []byte(modelNames[m]), nil
+}
+
+// UnmarshalText reads what MarshalText wrote.
+func (m *Model) UnmarshalText(b []byte) error {
+	for i, name := range modelNames {
+		if string(b) == name {
+			*m = Model(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("load: model %q: want %q or %q", b, modelNames[ClosedLoop], modelNames[OpenLoop])
+}
+
+// Model is the run's model: the open loop when it has a rate, the closed
+// loop otherwise.
+func (cfg *Config) Model() Model {
+	if cfg.Rate != 0 {
+		return OpenLoop
+	}
+	return ClosedLoop
+}
+
 // Progress is a run so far, for a live display.
 type Progress struct {
 	Elapsed time.Duration // since the measured run started
@@ -193,21 +279,18 @@ type Progress struct {
 	P99 time.Duration
 }
 
+// Check reports the first thing wrong with cfg, before anything is sent:
+// what Run would refuse.
+func (cfg *Config) Check() error {
+	_, err := cfg.validate()
+	return err
+}
+
 // validate reports the first thing wrong with cfg, and the parsed URL.
 func (cfg *Config) validate() (*url.URL, error) {
-	u, err := url.Parse(cfg.URL)
+	u, err := ParseURL(cfg.URL)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL is in our message already
-		}
-		return nil, fmt.Errorf("load: URL %q: %w", redact(cfg.URL), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("load: URL %q: scheme must be http or https", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("load: URL %q: no host", u.Redacted())
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	switch {
 	case cfg.Users < 1:
@@ -218,10 +301,12 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
 	case cfg.Duration == 0 && cfg.Reps == 0:
 		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
-	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
-		return nil, fmt.Errorf("load: Rate = %v: must be a positive number of requests a second, or 0", cfg.Rate)
-	case cfg.Rate > 0 && (cfg.Duration == 0 || cfg.Reps > 0):
+	case cfg.Model() == OpenLoop && CheckRate(cfg.Rate) != nil:
+		return nil, fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
+	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
 		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
+	case cfg.Model() == OpenLoop && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
+		return nil, fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
@@ -232,24 +317,14 @@ func (cfg *Config) validate() (*url.URL, error) {
 	return u, nil
 }
 
-// redact hides the userinfo of a URL that does not parse, for messages.
-func redact(raw string) string {
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-			return scheme + "://xxxxx@" + rest[at+1:]
-		}
-	}
-	return raw
-}
-
 // Run runs the load that cfg describes and returns siege's report of it.
 //
 // A bad configuration is an error before anything is sent. If ctx ends the
 // run early, Run returns the report of what completed so far together with
 // ctx's error, so that a command can print it on Ctrl-C. A transaction cut
-// by ctx, or in the closed loop by the run's end, is not counted at all: it
-// is neither a hit nor a failure. When Run returns, every goroutine and
-// connection it opened is gone.
+// by ctx, or in the closed loop by the run's end, is neither a hit nor a
+// failure: the report counts it as Cut. When Run returns, every goroutine
+// and connection it opened is gone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	target, err := cfg.validate()
 	if err != nil {
@@ -266,12 +341,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Warmup > 0 {
 		d.phase(ctx, cfg.Warmup, nil)
 		if err := ctx.Err(); err != nil {
-			return &Report{Users: cfg.Users, Rate: cfg.Rate}, err
+			return &Report{Users: cfg.Users, Rate: cfg.Rate, Settings: d.settings()}, err
 		}
 	}
 	recs := make([]*recorder, cfg.Users)
 	for i := range recs {
-		recs[i] = newRecorder(cfg.Rate > 0)
+		recs[i] = newRecorder(cfg.Model())
 	}
 	stop := d.progress(ctx, recs)
 	r := d.phase(ctx, cfg.Duration, recs)
@@ -281,7 +356,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // Reach opens one connection to cfg.URL's host, as a run would (with
 // cfg.DialContext, within cfg.Timeout), and closes it: whether the target
-// can be reached at all, before a run of thousands of refusals.
+// can be reached at all, before a run of thousands of refusals. A reset
+// while connecting is an answer: the server's kernel completed the
+// handshake, and the server hung up at once, before the connect returned;
+// the run will count its resets.
 func Reach(ctx context.Context, cfg Config) error {
 	target, err := cfg.validate()
 	if err != nil {
@@ -294,6 +372,9 @@ func Reach(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, DefaultTimeout))
 	defer cancel()
 	c, err := dial(ctx, "tcp", hostPort(target))
+	if errors.Is(err, syscall.ECONNRESET) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -343,7 +424,7 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	}
 	var wire bytes.Buffer
 	if err := d.req.Write(&wire); err != nil {
-		return nil, fmt.Errorf("load: URL %q: %w", target.Redacted(), err)
+		return nil, fmt.Errorf("load: URL %q: %w", Redact(target.String()), err)
 	}
 	d.wire = wire.Bytes()
 	if d.dial == nil {
@@ -369,6 +450,19 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 	return d, nil
 }
 
+// settings returns what the run was asked to do, for its report.
+func (d *driver) settings() Settings {
+	return Settings{
+		Model:          d.cfg.Model(),
+		Target:         Redact(d.target.String()),
+		KeepAlive:      d.cfg.KeepAlive,
+		Timeout:        d.cfg.Timeout,
+		Duration:       d.cfg.Duration,
+		Reps:           d.cfg.Reps,
+		MaxHeaderBytes: d.cfg.MaxHeaderBytes,
+	}
+}
+
 // close closes every connection still open.
 func (d *driver) close() {
 	for _, u := range d.users {
@@ -384,7 +478,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	if !measured {
 		recs = make([]*recorder, len(d.users))
 		for i := range recs {
-			recs[i] = newRecorder(d.cfg.Rate > 0)
+			recs[i] = newRecorder(d.cfg.Model())
 		}
 	}
 	start := time.Now()
@@ -393,9 +487,8 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	}
 	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
 	var unsent int
-	if d.cfg.Rate > 0 {
-		unsent, r.Drain = d.openLoop(ctx, start, length, recs)
-		r.Elapsed = min(length, time.Since(start))
+	if d.cfg.Model() == OpenLoop {
+		unsent, r.Elapsed, r.Drain = d.openLoop(ctx, start, length, recs)
 	} else {
 		reps := d.cfg.Reps
 		if !measured {
@@ -409,6 +502,8 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	}
 	m := collect(recs)
 	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
+	m.Settings = d.settings()
+	m.Parts = []Part{{ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0)}}
 	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
 	m.fill()
 	return m
@@ -442,15 +537,17 @@ func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Du
 }
 
 // openLoop sends d.cfg.Rate requests a second from start for length, each
-// on the first free user (slot), and returns how many found no slot before
-// the end, and how long the requests in flight at the end took to finish.
-// Request i is due at start + i/Rate; the requests due in [start, start +
-// length) are the schedule. A slot that is free takes the next request
+// on the first free user (slot). It returns how many of the requests due
+// found no slot before the schedule stopped, how long the schedule ran (its
+// length, or until ctx ended), and how long the requests in flight at its
+// end then took to finish. A slot that is free takes the next request
 // before it is due and waits for its time itself, so that no handing over
 // between goroutines stands between a request's time and its sending.
-func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, drain time.Duration) {
+func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, ran, drain time.Duration) {
 	d.inFlight.Store(0)
 	d.peak.Store(0)
+	sched := newSchedule(d.cfg.Rate, length)
+	var sent atomic.Int64
 	due := make(chan time.Time) // unbuffered: a send waits for a free slot
 	var wg sync.WaitGroup
 	for i, u := range d.users {
@@ -462,8 +559,9 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 			for intended := range due {
 				waitUntil(ctx, intended, sleep)
 				if ctx.Err() != nil {
-					continue // interrupted: what was never due is not counted
+					continue // interrupted: unsent, if it was due before
 				}
+				sent.Add(1)
 				n := d.inFlight.Add(1)
 				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
 				}
@@ -472,39 +570,36 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 			}
 		})
 	}
-	end := start.Add(length)
-	timer := time.NewTimer(time.Until(end))
+	timer := time.NewTimer(time.Until(start.Add(length)))
 	defer timer.Stop()
-	ended := false
-schedule:
-	for i := 0; ; i++ {
-		intended := start.Add(time.Duration(float64(i) / d.cfg.Rate * float64(time.Second)))
-		switch {
-		case !intended.Before(end):
-			break schedule
-		case ended:
-			unsent++
-			continue
-		}
+	ran = length
+	stopped := false
+	stop := func() {
+		ran, stopped = min(time.Since(start), length), true
+	}
+	for i := int64(0); i < sched.n && !stopped; i++ {
 		select {
-		case due <- intended:
+		case due <- start.Add(sched.at(i)):
 		case <-timer.C:
-			ended = true
-			unsent++
+			stopped = true
 		case <-ctx.Done():
-			break schedule
+			stop()
 		}
 	}
-	if !ended {
-		// Wait for the schedule's end, so that E is its length.
+	if !stopped {
+		// Every request has a slot: wait for the schedule's end, so that
+		// E is its length.
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
+			stop()
 		}
 	}
 	close(due)
 	wg.Wait()
-	return unsent, max(time.Since(end), 0)
+	// Each request sent was due before the schedule stopped: a slot sends
+	// only once its time has come, and only while ctx has not ended.
+	return int(sched.dueBy(ran) - sent.Load()), ran, max(time.Since(start.Add(ran)), 0)
 }
 
 // precise makes waitUntil wait its last stretch with the system's own
@@ -577,6 +672,7 @@ func (d *driver) progress(ctx context.Context, recs []*recorder) (stop func()) {
 					lastAt = *start
 				}
 				r := collect(recs)
+				r.fill()
 				p := Progress{
 					Elapsed: now.Sub(*start), Length: d.cfg.Duration,
 					Transactions: r.Transactions, Failed: r.Failed, P99: r.P99,

@@ -11,13 +11,16 @@ package load_test
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,9 +65,13 @@ func TestRunMisbehavingServers(t *testing.T) {
 		users, reps = 2, 3
 		attempts    = users * reps
 		// short is the timeout of the rows that must time out: short so
-		// that the suite stays fast. The other rows keep siege's 30 s, so
-		// that a busy machine never times them out.
-		short = 50 * time.Millisecond
+		// that the suite stays fast, and long enough that a busy machine
+		// (2 cores, the race detector, every row at once) makes each
+		// connection within it, so that a timeout after connecting is
+		// not taken for one while connecting, as a client that was not
+		// scheduled for 50 ms made it. The other rows keep siege's 30 s,
+		// so that a busy machine never times them out.
+		short = 250 * time.Millisecond
 	)
 	notFound := "404 page not found\n" // what http.NotFound writes
 	tests := []struct {
@@ -155,6 +162,8 @@ func TestRunMisbehavingServers(t *testing.T) {
 			})),
 			wantFailed: load.Failures{Reset: 6},
 		},
+		// The SYN is dropped: the connection is never made.
+		{name: "drops_syn", giveServer: droppingURL, giveTimeout: short, wantFailed: load.Failures{ConnectTimeout: 6}},
 		{name: "hangs_past_timeout", giveServer: served(http.HandlerFunc(hang)), giveTimeout: short, wantFailed: load.Failures{Timeout: 6}},
 		{
 			// The headers come a byte every 10 ms and never end: the
@@ -187,6 +196,15 @@ func TestRunMisbehavingServers(t *testing.T) {
 			name:       "many_headers",
 			giveServer: served(hijack(endless("HTTP/1.1 200 OK\r\n", "X-N: 1\r\n"))),
 			wantFailed: load.Failures{HeaderTooLarge: 6},
+		},
+		{
+			// https to a server that speaks plain HTTP: its answer to the
+			// TLS handshake is not TLS.
+			name: "https_to_plain_http",
+			giveServer: func(tb testing.TB) string {
+				return strings.Replace(serve(tb, hello()).URL, "http://", "https://", 1)
+			},
+			wantFailed: load.Failures{Protocol: 6},
 		},
 		{name: "garbage_status_line", giveServer: served(hijack(raw("SPDY/3 200 OK\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
 		{name: "status_000", giveServer: served(hijack(raw("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))), wantFailed: load.Failures{Protocol: 6}},
@@ -226,10 +244,10 @@ func TestRunMisbehavingServers(t *testing.T) {
 			wantTimed:  true,
 		},
 		{
-			// 3 pieces 40 ms apart: the body would take 80 ms; the
-			// transaction times out at 50 ms.
+			// 3 pieces 200 ms apart: the body would take 400 ms; the
+			// transaction times out at 250 ms.
 			name:        "slow_body_past_timeout",
-			giveServer:  served(slowBody(3, 40*time.Millisecond)),
+			giveServer:  served(slowBody(3, 200*time.Millisecond)),
 			giveTimeout: short,
 			wantFailed:  load.Failures{Timeout: 6},
 		},
@@ -489,6 +507,7 @@ func TestRunDeadlineCutsInFlight(t *testing.T) {
 			assert.GreaterOrEqual(t, got.Elapsed, 50*time.Millisecond, "Run(hang, 50ms): elapsed")
 			assert.Zero(t, got.Transactions, "Run(hang, 50ms): hits")
 			assert.Zero(t, got.Failed, "Run(hang, 50ms): cut transactions are not failures")
+			assert.Equal(t, 3, got.Cut, "Run(hang, 50ms): cut transactions, one a user")
 		})
 	}
 }
@@ -590,6 +609,40 @@ func TestRunLeavesNothingBehind(t *testing.T) {
 	}
 }
 
+// rateBounds is what a rate out of range is told.
+const rateBounds = "out of range: the schedule counts nanoseconds, so the rate is from 1e-09/s (one request in 31.7 years: longer does not fit a time.Duration) to 1e+09/s (one a nanosecond)"
+
+// TestReach: the one connection before a run tells a target that is not
+// there (refused, or a name that the dialer refuses) from one that is: a
+// server whose kernel completed the handshake and that reset the
+// connection at once is there, whether the reset reaches the dialer
+// before its connect returns or after.
+func TestReach(t *testing.T) {
+	srv := serve(t, hello())
+	tests := []struct {
+		name     string
+		giveDial error // what the dial returns; nil: a real dial to srv
+		wantErr  bool
+	}{
+		{name: "answers"},
+		{name: "reset_while_connecting", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNRESET)}},
+		{name: "refused", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, wantErr: true},
+		{name: "unreachable", giveDial: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run("dial="+tt.name, func(t *testing.T) {
+			cfg := load.Config{URL: srv.URL, Users: 1, Reps: 1}
+			if tt.giveDial != nil {
+				cfg.DialContext = func(context.Context, string, string) (net.Conn, error) { return nil, tt.giveDial }
+			}
+
+			err := load.Reach(t.Context(), cfg)
+
+			assert.Equal(t, tt.wantErr, err != nil, "Reach: %v", err)
+		})
+	}
+}
+
 // TestRunBadConfig: a configuration that cannot run is an error before
 // anything is sent.
 func TestRunBadConfig(t *testing.T) {
@@ -607,10 +660,19 @@ func TestRunBadConfig(t *testing.T) {
 		{name: "negative_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: -1}, want: "load: Reps = -1: must not be negative"},
 		{name: "negative_timeout", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: -1}, want: "load: Timeout = -1ns: must be between 0 and 24h0m0s"},
 		{name: "timeout_past_a_day", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Timeout: 25 * time.Hour}, want: "load: Timeout = 25h0m0s: must be between 0 and 24h0m0s"},
-		{name: "negative_rate", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: -1}, want: "load: Rate = -1: must be a positive number of requests a second, or 0"},
+		{name: "negative_rate", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: -1}, want: "load: Rate = -1: " + rateBounds},
+		// The interval between two requests, 1e10 s, is more than the
+		// 292 years a time.Duration holds.
+		{name: "rate_too_small", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: 1e-10}, want: "load: Rate = 1e-10: " + rateBounds},
+		// Two requests would be due in the same nanosecond.
+		{name: "rate_too_large", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: 2e9}, want: "load: Rate = 2e+09: " + rateBounds},
+		{name: "rate_nan", give: load.Config{URL: srv.URL, Users: 1, Duration: time.Second, Rate: math.NaN()}, want: "load: Rate = NaN: " + rateBounds},
+		// 1e9 a second for 10^7 s is 10^16 requests, more than a float64
+		// counts exactly.
+		{name: "schedule_too_long", give: load.Config{URL: srv.URL, Users: 1, Duration: 1e7 * time.Second, Rate: 1e9}, want: "load: Rate = 1e+09, Duration = 2777h46m40s: 1e+16 requests, more than the 2^53 (9.007e+15) that one run schedules"},
 		{name: "rate_by_reps", give: load.Config{URL: srv.URL, Users: 1, Reps: 5, Rate: 10}, want: "load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration"},
 		{name: "header_bound_past_10MB", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, MaxHeaderBytes: 11 << 20}, want: "load: MaxHeaderBytes = 11534336: must be between 0 and 10485760"},
-		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://user:xxxxx@127.0.0.1/": scheme must be http or https`},
+		{name: "password_not_printed", give: load.Config{URL: "ftp://user:s3cret@127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://xxxxx@127.0.0.1/": scheme must be http or https`},
 		{name: "negative_warmup", give: load.Config{URL: srv.URL, Users: 1, Reps: 1, Warmup: -1}, want: "load: Warmup = -1ns: must not be negative"},
 		{name: "ftp", give: load.Config{URL: "ftp://127.0.0.1/", Users: 1, Reps: 1}, want: `load: URL "ftp://127.0.0.1/": scheme must be http or https`},
 		{name: "no_scheme", give: load.Config{URL: "127.0.0.1:8080/", Users: 1, Reps: 1}, want: `load: URL "127.0.0.1:8080/": first path segment in URL cannot contain colon`},
@@ -642,6 +704,78 @@ func TestRunEndsWithoutFalseFailures(t *testing.T) {
 		assert.Positive(t, got.Transactions, "Run(hello, 50 users, 200ms) #%d: hits", i)
 		assert.Equal(t, load.Failures{}, got.Failures, "Run(hello, 50 users, 200ms) #%d: failures", i)
 	}
+}
+
+// TestRunResetsAfterReading: a server that reads 30 % of the requests and
+// then resets the connection (every request whose count ends in 4, 7 or 0,
+// so that the resets fall on kept-alive connections already used). A reset
+// after the request was read is a reset, with keep-alive or without, at a
+// rate above -c requests a second and below it, where each slot's
+// connection idles more than a second between requests: no request is sent
+// twice, and availability is the 70 % of a run without keep-alive.
+func TestRunResetsAfterReading(t *testing.T) {
+	tests := []struct {
+		name               string
+		giveUsers          int
+		giveRate           float64
+		giveLength         time.Duration
+		wantMin, wantReads int64 // requests the server reads: at least, at most
+	}{
+		// 3 slots at 2.5 a second: each idles 1.2 s between requests.
+		{name: "below_c", giveUsers: 3, giveRate: 2.5, giveLength: 4 * time.Second, wantMin: 9, wantReads: 10},
+		{name: "above_c", giveUsers: 2, giveRate: 50, giveLength: time.Second, wantMin: 45, wantReads: 50},
+	}
+	for _, tt := range tests {
+		for _, keepAlive := range keepAlives {
+			t.Run("rate="+tt.name+"/keepalive="+strconv.FormatBool(keepAlive), func(t *testing.T) {
+				t.Parallel()
+				var reads, resets atomic.Int64
+				srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if n := reads.Add(1); n%10 == 4 || n%10 == 7 || n%10 == 0 {
+						resets.Add(1)
+						hijack(func(c *net.TCPConn) {
+							c.SetLinger(0)
+							c.Close()
+						})(w, r)
+						return
+					}
+					w.Write([]byte(helloBody))
+				}))
+				cfg := load.Config{URL: srv.URL, Users: tt.giveUsers, Rate: tt.giveRate, Duration: tt.giveLength, KeepAlive: keepAlive}
+
+				got, err := load.Run(t.Context(), cfg)
+
+				require.NoError(t, err, "Run(%+v)", cfg)
+				call := "Run(" + tt.name + ", keepalive=" + strconv.FormatBool(keepAlive) + ")"
+				assert.Equal(t, reads.Load(), int64(got.Transactions+got.Failed), "%s: requests read by the server, each sent once: hits + failed", call)
+				assert.Equal(t, load.Failures{Reset: int(resets.Load())}, got.Failures, "%s: failures: the server's resets", call)
+				assert.GreaterOrEqual(t, reads.Load(), tt.wantMin, "%s: requests read", call)
+				assert.LessOrEqual(t, reads.Load(), tt.wantReads, "%s: requests read", call)
+				assert.InDelta(t, 70, got.Availability, 5, "%s: availability, as without keep-alive", call)
+			})
+		}
+	}
+}
+
+// TestRunKeepAliveIdleLongerThanTimeout: a kept-alive connection that
+// idles longer than the transactions' timeout between requests is still
+// used: the deadline of the last transaction, long passed, does not make
+// it look closed. One slot, 2 requests a second for 1.5 s, a timeout of
+// 250 ms, which a hello answer on a busy machine stays well within.
+func TestRunKeepAliveIdleLongerThanTimeout(t *testing.T) {
+	var conns atomic.Int64
+	srv := serveConns(t, hello(), func(s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	})
+	cfg := load.Config{URL: srv.URL, Users: 1, Rate: 2, Duration: 1500 * time.Millisecond, Timeout: 250 * time.Millisecond, KeepAlive: true}
+
+	got, err := load.Run(t.Context(), cfg)
+
+	require.NoError(t, err, "Run(%+v)", cfg)
+	assert.Equal(t, 3, got.Transactions, "Run(idle 500 ms, timeout 250 ms): hits")
+	assert.Equal(t, int64(1), conns.Load(), "Run(idle 500 ms, timeout 250 ms): connections")
 }
 
 // TestRunNoRetryAfterTimeout: a transaction that times out on a kept-alive

@@ -11,6 +11,7 @@ package load_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -50,7 +51,7 @@ func TestRunOpenKeepsUp(t *testing.T) {
 				assert.Equal(t, 1, got.PeakInFlight, "peak in flight: each ends before the next is due")
 				assert.Equal(t, load.Percentiles{P50: ms, P90: ms, P99: ms, P999: ms, Max: ms}, got.Service, "service times")
 				assert.Equal(t, [4]time.Duration{ms, ms, ms, ms}, [4]time.Duration{got.P50, got.P90, got.P99, got.P999}, "corrected times")
-				assert.Equal(t, "open loop, 100/s for 2s, at most 2 in flight", got.Model(), "Model")
+				assert.Equal(t, "open loop, 100/s for 2s, at most 2 in flight", got.Describe(), "Describe")
 			})
 		})
 	}
@@ -175,40 +176,52 @@ func (c tcpLike) SetDeadline(t time.Time) error {
 	return nil
 }
 
-// TestRunKeepAliveRetry: a kept-alive connection that the server closed is
-// retried on a new one, once, when the server's idle timeout explains the
-// close: the connection sat idle for at least a second. After a shorter
-// idle, the same close is a failure, as any close after the request was
-// sent may be the server's doing. One slot sends a request every idle
-// interval, three in all, to a server that closes connections idle longer
-// than its timeout.
+// TestRunKeepAliveRetry: a request is sent again, on a new connection,
+// only when it was never sent: its kept-alive connection turned out closed
+// before it could be. After the request was written, any failure counts,
+// a close that may have come after the server read it among them. One
+// slot sends a request every idle interval, three in all, to a server that
+// closes connections idle longer than its timeout, or that closes the
+// connection of one request after reading it.
 func TestRunKeepAliveRetry(t *testing.T) {
 	const ms = time.Millisecond
 	tests := []struct {
 		name        string
 		giveIdle    time.Duration // between requests
 		giveTimeout time.Duration // the server's idle timeout
+		giveCloseAt int64         // the request the server reads and then closes the connection of
 		wantHits    int
 		wantFailed  load.Failures
 		wantServed  int64 // requests the server read
 	}{
-		// Idle 2 s, closed at 1.5 s: each close is plausible, each
-		// request retried on a new connection.
+		// Idle 2 s, closed at 1.5 s: each connection is found closed
+		// before the next request, which goes on a new one.
 		{name: "idle_2s_server_timeout_1.5s", giveIdle: 2 * time.Second, giveTimeout: 1500 * ms, wantHits: 3, wantServed: 3},
-		// Idle 500 ms, closed at 250 ms: too soon to tell from a close
-		// after the request was read. The 2nd request fails; the 3rd,
-		// on the new connection that replaced it, is answered.
-		{name: "idle_500ms_server_timeout_250ms", giveIdle: 500 * ms, giveTimeout: 250 * ms, wantHits: 2, wantFailed: load.Failures{Reset: 1}, wantServed: 2},
+		// The same after a shorter idle: whether the server's idle
+		// timeout is 250 ms or 1.5 s, the close is seen before sending.
+		{name: "idle_500ms_server_timeout_250ms", giveIdle: 500 * ms, giveTimeout: 250 * ms, wantHits: 3, wantServed: 3},
 		// Nothing closes: every request on one connection.
 		{name: "idle_2s_no_timeout", giveIdle: 2 * time.Second, wantHits: 3, wantServed: 3},
+		// The 2nd request is read, then its connection closed: the
+		// server may have acted on it, so it is a failure, not sent
+		// again, however long the connection had been idle. The 3rd
+		// goes on a new connection.
+		{name: "idle_2s_closed_after_reading", giveIdle: 2 * time.Second, giveCloseAt: 2, wantHits: 2, wantFailed: load.Failures{Reset: 1}, wantServed: 3},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var requests atomic.Int64
 				p := newPipeNet()
-				srv := &http.Server{IdleTimeout: tt.giveTimeout, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-					requests.Add(1)
+				srv := &http.Server{IdleTimeout: tt.giveTimeout, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if requests.Add(1) == tt.giveCloseAt {
+						c, _, err := http.NewResponseController(w).Hijack()
+						if err != nil {
+							panic(err) // a test server that cannot misbehave is a broken test
+						}
+						c.Close()
+						return
+					}
 					w.Write([]byte(helloBody))
 				})}
 				go srv.Serve(p)
@@ -261,4 +274,70 @@ func TestRunProgress(t *testing.T) {
 		assert.Equal(t, want, got, "Progress calls")
 		assert.Equal(t, 970, r.Transactions, "hits, after the last call")
 	})
+}
+
+// TestRunOpenInterrupted: Ctrl-C (the context ending) in an open loop that
+// the server cannot keep up with. One slot, 100 requests a second, a
+// server that takes 100 ms: requests go at 0, 0.1, ..., 1.0 s, and the run
+// is interrupted at 1.05 s. The 105 requests due by then (0 to 1.04 s) are
+// the 10 answered, the one in flight, which the interruption cut, and 94
+// that never found the slot free: unsent. Nothing due after 1.05 s counts.
+func TestRunOpenInterrupted(t *testing.T) {
+	const ms = time.Millisecond
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(1050*ms, cancel)
+		cfg := load.Config{
+			URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 10 * time.Second, KeepAlive: true,
+			DialContext: servePipe(t, slowly(100*ms, http.StatusOK, helloBody)),
+		}
+
+		got, err := load.Run(ctx, cfg)
+
+		require.ErrorIs(t, err, context.Canceled, "Run(interrupted at 1.05 s)")
+		assert.Equal(t, 10, got.Transactions, "hits")
+		assert.Equal(t, 1, got.Cut, "cut: the request in flight at 1.05 s")
+		assert.Equal(t, 94, got.Unsent, "unsent: due by 1.05 s, never sent")
+		assert.Equal(t, 105, got.Transactions+got.Failed+got.Cut+got.Unsent, "hits + failed + cut + unsent = the requests due by 1.05 s")
+		assert.Equal(t, 1050*ms, got.Elapsed, "elapsed: until the interruption")
+	})
+}
+
+// TestRunOpenRateBounds: at the smallest and the largest rate accepted the
+// run ends within its length and the bound on draining the requests in
+// flight (their timeout), whatever the schedule holds, and every request
+// due is counted once: hits + failed + unsent = R x D. The smallest, 1e-9
+// a second, sends one request, at the start; the largest, 1e9 a second,
+// has 2 x 10^8 requests due in 200 ms, nearly all of them unsent.
+func TestRunOpenRateBounds(t *testing.T) {
+	const length, timeout = 200 * time.Millisecond, time.Second
+	tests := []struct {
+		giveRate  float64
+		wantCount int
+	}{
+		{giveRate: load.MinRate, wantCount: 1},
+		{giveRate: load.MaxRate, wantCount: 2e8},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("rate=%g", tt.giveRate), func(t *testing.T) {
+			t.Parallel()
+			var served atomic.Int64
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				served.Add(1)
+				w.Write([]byte(helloBody))
+			}))
+			cfg := load.Config{URL: srv.URL, Users: 2, Rate: tt.giveRate, Duration: length, Timeout: timeout, KeepAlive: true}
+			start := time.Now()
+
+			got, err := load.Run(t.Context(), cfg)
+
+			took := time.Since(start)
+			require.NoError(t, err, "Run(%+v)", cfg)
+			assert.Less(t, took, length+timeout+time.Second, "Run(rate %g): wall time, against %v and a drain of at most %v", tt.giveRate, length, timeout)
+			assert.Equal(t, tt.wantCount, got.Transactions+got.Failed+got.Unsent, "Run(rate %g): hits + failed + unsent", tt.giveRate)
+			assert.Equal(t, int64(got.Transactions), served.Load(), "Run(rate %g): hits, each served once", tt.giveRate)
+			assert.Zero(t, got.Cut, "Run(rate %g): cut: the requests in flight at the end are waited for", tt.giveRate)
+		})
+	}
 }

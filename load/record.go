@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"math"
@@ -32,6 +33,7 @@ type failure int
 
 const (
 	refused failure = iota
+	connectTimedOut
 	timedOut
 	reset
 	status5xx
@@ -48,23 +50,29 @@ var failureKinds = [...]struct {
 	label, key string
 	count      func(*Failures) *int
 }{
-	refused:        {"Failed, refused:", "failed_refused", func(f *Failures) *int { return &f.Refused }},
-	timedOut:       {"Failed, timeout:", "failed_timeout", func(f *Failures) *int { return &f.Timeout }},
-	reset:          {"Failed, reset:", "failed_reset", func(f *Failures) *int { return &f.Reset }},
-	status5xx:      {"Failed, status 5xx:", "failed_status_5xx", func(f *Failures) *int { return &f.Status5xx }},
-	headerTooLarge: {"Failed, header size:", "failed_header_too_large", func(f *Failures) *int { return &f.HeaderTooLarge }},
-	protocol:       {"Failed, protocol:", "failed_protocol", func(f *Failures) *int { return &f.Protocol }},
-	fdLimit:        {"Failed, fd limit:", "failed_fd_limit", func(f *Failures) *int { return &f.FDLimit }},
-	other:          {"Failed, other:", "failed_other", func(f *Failures) *int { return &f.Other }},
+	refused:         {"Failed, refused:", "failed_refused", func(f *Failures) *int { return &f.Refused }},
+	connectTimedOut: {"Failed, conn timeout:", "failed_connect_timeout", func(f *Failures) *int { return &f.ConnectTimeout }},
+	timedOut:        {"Failed, timeout:", "failed_timeout", func(f *Failures) *int { return &f.Timeout }},
+	reset:           {"Failed, reset:", "failed_reset", func(f *Failures) *int { return &f.Reset }},
+	status5xx:       {"Failed, status 5xx:", "failed_status_5xx", func(f *Failures) *int { return &f.Status5xx }},
+	headerTooLarge:  {"Failed, header size:", "failed_header_too_large", func(f *Failures) *int { return &f.HeaderTooLarge }},
+	protocol:        {"Failed, protocol:", "failed_protocol", func(f *Failures) *int { return &f.Protocol }},
+	fdLimit:         {"Failed, fd limit:", "failed_fd_limit", func(f *Failures) *int { return &f.FDLimit }},
+	other:           {"Failed, other:", "failed_other", func(f *Failures) *int { return &f.Other }},
 }
 
 // Failures counts failed transactions by kind.
 type Failures struct {
 	// Refused: the connection was refused (nothing listened).
 	Refused int
-	// Timeout: the transaction's deadline (Config.Timeout) had passed when
-	// it failed, whatever the error: a connection attempt, a write, a
-	// response that did not come, or headers trickled past it.
+	// ConnectTimeout: the transaction's deadline (Config.Timeout) passed
+	// before its connection was made: the server's kernel dropped the SYN
+	// (its accept queue was full, as a listen backlog overflows) or no
+	// answer came back.
+	ConnectTimeout int
+	// Timeout: the transaction's deadline had passed when it failed after
+	// its connection was made, whatever the error: a TLS handshake, a
+	// write, a response that did not come, or headers trickled past it.
 	Timeout int
 	// Reset: the connection was reset, or closed by the server before the
 	// response was complete (before the headers, or with the body cut
@@ -78,7 +86,8 @@ type Failures struct {
 	HeaderTooLarge int
 	// Protocol: the response was not HTTP: a malformed status line or
 	// header, a status below 100, a 101 Switching Protocols that nobody
-	// asked for, or more 1xx responses than net/http accepts (5).
+	// asked for, or more 1xx responses than net/http accepts (5); or, to
+	// https, the server's answer to the handshake was not TLS.
 	Protocol int
 	// FDLimit: the driver could not open a socket because the process (or
 	// the system) ran out of file descriptors (EMFILE, ENFILE). It is the
@@ -90,6 +99,10 @@ type Failures struct {
 	// Timeout; it is a failing status like a 5xx, but not a 5xx.
 	Other int
 }
+
+// Timeouts is the number of transactions that the deadline ended,
+// connecting or after: ConnectTimeout + Timeout.
+func (f Failures) Timeouts() int { return f.ConnectTimeout + f.Timeout }
 
 // Total is the number of failed transactions of every kind.
 func (f Failures) Total() int {
@@ -120,9 +133,13 @@ var (
 // its deadline had passed when it failed.
 func classify(err error, pastDeadline bool) failure {
 	var nerr net.Error
+	var connecting *connectError
 	switch {
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return fdLimit
+	case (pastDeadline || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &nerr) && nerr.Timeout()) &&
+		errors.As(err, &connecting):
+		return connectTimedOut
 	// A parser that meets the deadline in the middle of a line may
 	// surface its own complaint rather than the timeout: the clock
 	// decides.
@@ -132,7 +149,8 @@ func classify(err error, pastDeadline bool) failure {
 		return refused
 	case errors.Is(err, errHeaderTooLarge):
 		return headerTooLarge
-	case errors.Is(err, errProtocol):
+	case errors.Is(err, errProtocol), errors.As(err, new(tls.RecordHeaderError)):
+		// The answer was not HTTP, or, to https, not TLS.
 		return protocol
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -159,11 +177,12 @@ type recorder struct {
 	service    *hdrhistogram.PackedHistogram // service times, in the open loop; nil in the closed
 	svcLongest time.Duration
 	failures   Failures
+	cuts       int // transactions cut by the run's end, not counted
 }
 
-func newRecorder(open bool) *recorder {
+func newRecorder(m Model) *recorder {
 	r := &recorder{latency: newHistogram()}
-	if open {
+	if m == OpenLoop {
 		r.service = newHistogram()
 	}
 	return r
@@ -208,6 +227,14 @@ func (r *recorder) fail(kind failure) {
 	defer r.mu.Unlock()
 	r.failed++
 	r.failures.count(kind)
+}
+
+// cut records a transaction that the end of the run cut: neither a hit
+// nor a failure.
+func (r *recorder) cut() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cuts++
 }
 
 // failedStatus reports whether siege counts a response with this status as

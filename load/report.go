@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,6 +77,12 @@ type Report struct {
 	// to Failed.
 	Failures Failures
 
+	// Settings are what the run was asked to do.
+	Settings Settings
+	// Parts are the runs the report is of: one for a report of Run, each
+	// of its parts' for a merged report.
+	Parts []Part
+
 	// Users is how many users ran the closed loop, or, in the open loop,
 	// the most requests in flight at once (Config.Users).
 	Users int
@@ -87,6 +94,11 @@ type Report struct {
 	// ended: neither hits nor failures. Hits + Failed + Unsent is the
 	// number of requests the schedule intended (without redirects).
 	Unsent int
+	// Cut counts the transactions in flight when the run ended that were
+	// not counted, neither hits nor failures: in the closed loop, those
+	// its end cut; in the open loop, those its interruption cut (at its
+	// planned end, the open loop waits for the requests in flight).
+	Cut int
 	// PeakInFlight is the most requests in flight at once in the open
 	// loop (for a merged report, the sum of each part's).
 	PeakInFlight int
@@ -108,74 +120,50 @@ type Percentiles struct {
 	P50, P90, P99, P999, Max time.Duration
 }
 
-// Model says in one line what load the report is of: "closed loop, 50
-// users" or "open loop, 2000/s for 10s, at most 50 in flight".
-func (r *Report) Model() string {
-	if r.Rate > 0 {
-		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), r.Elapsed, r.Users)
+// Settings are what a run was asked to do, as its report records them.
+// The parts of a run split across processes (or machines) share them, and
+// Merge refuses reports whose settings differ: what differs between the
+// parts is their share of the load (Report.Users and Report.Rate) and
+// their Part.
+type Settings struct {
+	// Model is the load's model, closed or open loop.
+	Model Model `json:"model"`
+	// Target is the URL loaded, as Redact shows it.
+	Target string `json:"target"`
+	// KeepAlive, Timeout, Duration, Reps and MaxHeaderBytes are
+	// Config's, Timeout and MaxHeaderBytes with their defaults in place
+	// of 0.
+	KeepAlive      bool          `json:"keepalive"`
+	Timeout        time.Duration `json:"timeout_ns"`
+	Duration       time.Duration `json:"duration_ns"`
+	Reps           int           `json:"reps"`
+	MaxHeaderBytes int64         `json:"max_header_bytes"`
+}
+
+// A Part is one run of Run, so that a merge counts it once: its identity,
+// random, made when the run started, and when its measured run started
+// and ended, by the clock of the machine it ran on.
+type Part struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Describe says in one line what load the report is of, its model with
+// its figures: "closed loop, 50 users" or "open loop, 2000/s for 10s, at
+// most 50 in flight".
+func (r *Report) Describe() string {
+	if r.open() {
+		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), cmp.Or(r.Settings.Duration, r.Elapsed), r.Users)
 	}
 	return fmt.Sprintf("closed loop, %d users", r.Users)
 }
 
 // open reports whether the report is of an open loop.
-func (r *Report) open() bool { return r.Rate > 0 }
+func (r *Report) open() bool { return r.Settings.Model == OpenLoop }
 
 // number formats a rate with no more digits than it has: "2000", "0.5".
 func number(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", v), ".0") }
-
-// Merge returns the report that one run of all the reports' users together
-// would have given: every count and sum is the sum of theirs, the elapsed
-// time the longest, and every rate, mean and percentile follows from the
-// merged sums and the merged histograms. It is how a load split across
-// processes (or machines) is reported as one; averaging percentiles would
-// not be. Reports made by hand, without histograms, merge without
-// percentiles.
-func Merge(reports ...*Report) *Report {
-	m := &Report{latency: newHistogram()}
-	timed := int64(0)
-	for _, r := range reports {
-		m.Transactions += r.Transactions
-		m.Failed += r.Failed
-		m.Successful += r.Successful
-		m.Bytes += r.Bytes
-		m.total += r.total
-		m.Failures.add(r.Failures)
-		m.Users += r.Users
-		m.Rate += r.Rate
-		m.Unsent += r.Unsent
-		m.PeakInFlight += r.PeakInFlight
-		m.Elapsed = max(m.Elapsed, r.Elapsed)
-		m.Drain = max(m.Drain, r.Drain)
-		m.Longest = max(m.Longest, r.Longest)
-		m.Service.Max = max(m.Service.Max, r.Service.Max)
-		if r.latency != nil && r.latency.TotalCount() > 0 {
-			if timed == 0 || r.Shortest < m.Shortest {
-				m.Shortest = r.Shortest
-			}
-			timed += r.latency.TotalCount()
-			m.latency.Merge(r.latency)
-		}
-		if r.service != nil {
-			if m.service == nil {
-				m.service = newHistogram()
-			}
-			m.service.Merge(r.service)
-		}
-	}
-	m.fill()
-	return m
-}
-
-// collect returns the report of what recs recorded: its counts, sums and
-// histograms. The caller sets what the recorders do not know (Elapsed,
-// Users, ...) and fills in the rest.
-func collect(recs []*recorder) *Report {
-	parts := make([]*Report, len(recs))
-	for i, rec := range recs {
-		parts[i] = rec.snapshot()
-	}
-	return Merge(parts...)
-}
 
 // snapshot returns what rec has recorded so far as a report of its own.
 func (rec *recorder) snapshot() *Report {
@@ -183,7 +171,7 @@ func (rec *recorder) snapshot() *Report {
 	defer rec.mu.Unlock()
 	r := &Report{
 		Transactions: rec.hits, Failed: rec.failed, Successful: rec.successful,
-		Bytes: rec.bytes, total: rec.total, Failures: rec.failures,
+		Bytes: rec.bytes, total: rec.total, Failures: rec.failures, Cut: rec.cuts,
 		Longest: rec.longest, Shortest: rec.shortest,
 		Service: Percentiles{Max: rec.svcLongest},
 		latency: rec.latency.Clone(),
@@ -248,8 +236,13 @@ type Metric struct {
 //	p50-ms        P50, in milliseconds
 //	p99-ms        P99, in milliseconds
 //	failed        Failed
-//	timeouts      Failures.Timeout: siege counts timeouts apart, since
-//	              they say the server kept a client waiting
+//	timeouts      Failures.Timeouts(): every timeout, connecting or
+//	              after; siege counts timeouts apart, since they say the
+//	              server kept a client waiting
+//	conn-timeouts Failures.ConnectTimeout: the timeouts before the
+//	              connection was made, such as a SYN that a full listen
+//	              backlog dropped
+//	resets        Failures.Reset
 //	ns/op         Elapsed / Transactions: one op is one transaction, so
 //	              that benchstat's sec/op is the inverse of trans/s
 //
@@ -271,7 +264,9 @@ func (r *Report) Metrics() []Metric {
 		{Unit: "p50-ms", Value: ms(r.P50), Better: "lower"},
 		{Unit: "p99-ms", Value: ms(r.P99), Better: "lower"},
 		{Unit: "failed", Value: float64(r.Failed), Better: "lower"},
-		{Unit: "timeouts", Value: float64(r.Failures.Timeout), Better: "lower"},
+		{Unit: "timeouts", Value: float64(r.Failures.Timeouts()), Better: "lower"},
+		{Unit: "conn-timeouts", Value: float64(r.Failures.ConnectTimeout), Better: "lower"},
+		{Unit: "resets", Value: float64(r.Failures.Reset), Better: "lower"},
 		{Unit: "ns/op", Value: perTransaction, Better: "lower"},
 	}
 	if r.open() {
@@ -330,7 +325,7 @@ func (r *Report) fields() (siege, beyond []field) {
 		}
 	}
 	beyond = []field{
-		{label: "Model:", text: r.Model(), key: "model", json: fmt.Sprintf("%q", r.Model())},
+		{label: "Model:", text: r.Describe(), key: "model", json: fmt.Sprintf("%q", r.Describe())},
 		pct("Response time p50:", "response_time_p50", r.P50),
 		pct("Response time p90:", "response_time_p90", r.P90),
 		pct("Response time p99:", "response_time_p99", r.P99),
@@ -348,6 +343,7 @@ func (r *Report) fields() (siege, beyond []field) {
 			unit("Drain time:", "drain_time", r.Drain.Seconds(), "secs"),
 		)
 	}
+	beyond = append(beyond, num("Cut at the end:", "cut", "%12d", r.Cut))
 	for _, k := range failureKinds {
 		beyond = append(beyond, num(k.label, k.key, "%12d", *k.count(&r.Failures)))
 	}
@@ -389,7 +385,21 @@ func (r *Report) WriteText(w io.Writer) error {
 // HdrHistogram's standard compressed encoding (base64, V2).
 func (r *Report) WriteJSON(w io.Writer) error {
 	siege, beyond := r.fields()
+	settings, err := json.Marshal(r.Settings)
+	if err != nil {
+		return fmt.Errorf("load: encode settings: %w", err)
+	}
+	ps := r.Parts
+	if ps == nil {
+		ps = []Part{} // a report made by hand: [] rather than null
+	}
+	parts, err := json.Marshal(ps)
+	if err != nil {
+		return fmt.Errorf("load: encode parts: %w", err)
+	}
 	exact := []field{
+		{key: "settings", json: string(settings)},
+		{key: "parts", json: string(parts)},
 		{key: "users", json: fmt.Sprintf("%12d", r.Users)},
 		{key: "rate", json: fmt.Sprintf("%g", r.Rate)},
 		{key: "bytes", json: fmt.Sprintf("%12d", r.Bytes)},
@@ -444,51 +454,64 @@ func tabsTo(col, to int) string {
 // jsonReport is what ReadJSON reads of WriteJSON's object: the counts and
 // the exact sums, from which every other figure follows.
 type jsonReport struct {
-	Transactions int     `json:"transactions"`
-	Successful   int     `json:"successful_transactions"`
-	Failed       int     `json:"failed_transactions"`
-	Users        int     `json:"users"`
-	Rate         float64 `json:"rate"`
-	Bytes        int64   `json:"bytes"`
-	Unsent       int     `json:"unsent"`
-	PeakInFlight int     `json:"peak_in_flight"`
-	ElapsedNS    *int64  `json:"elapsed_ns"`
-	TotalNS      int64   `json:"time_total_ns"`
-	ShortestNS   int64   `json:"shortest_ns"`
-	LongestNS    int64   `json:"longest_ns"`
-	DrainNS      int64   `json:"drain_ns"`
-	ServiceMaxNS int64   `json:"service_max_ns"`
-	Histogram    string  `json:"histogram"`
-	ServiceHist  string  `json:"service_histogram"`
+	Settings     *Settings `json:"settings"`
+	Parts        []Part    `json:"parts"`
+	Transactions int       `json:"transactions"`
+	Successful   int       `json:"successful_transactions"`
+	Failed       int       `json:"failed_transactions"`
+	Users        int       `json:"users"`
+	Rate         float64   `json:"rate"`
+	Bytes        int64     `json:"bytes"`
+	Unsent       int       `json:"unsent"`
+	Cut          int       `json:"cut"`
+	PeakInFlight int       `json:"peak_in_flight"`
+	ElapsedNS    *int64    `json:"elapsed_ns"`
+	TotalNS      int64     `json:"time_total_ns"`
+	ShortestNS   int64     `json:"shortest_ns"`
+	LongestNS    int64     `json:"longest_ns"`
+	DrainNS      int64     `json:"drain_ns"`
+	ServiceMaxNS int64     `json:"service_max_ns"`
+	Histogram    string    `json:"histogram"`
+	ServiceHist  string    `json:"service_histogram"`
 }
 
+// MaxReportBytes bounds what ReadJSON reads of one report: twice the
+// largest a run writes, two full histograms (each at most 28,672 buckets)
+// and MaxParts parts.
+const MaxReportBytes = 4 << 20
+
 // ReadJSON reads a report that WriteJSON wrote, with everything needed to
-// merge it: it refuses siege's own JSON, which lacks the exact sums and the
-// histogram.
+// merge it, and checks that a run could have made it (see Merger.Add). It
+// refuses siege's own JSON, which lacks the exact sums and the histogram.
+// It reads at most MaxReportBytes, and decodes only histograms of the
+// driver's own geometry, so that memory stays bounded whatever it is
+// given.
 func ReadJSON(rd io.Reader) (*Report, error) {
-	var raw map[string]json.RawMessage
-	if err := json.NewDecoder(rd).Decode(&raw); err != nil {
+	b, err := io.ReadAll(io.LimitReader(rd, MaxReportBytes+1))
+	if err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)
 	}
-	var j jsonReport
-	// Decoding the map again into the struct keeps unknown fields and
-	// siege's rounded figures out of the way.
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil, err
+	if len(b) > MaxReportBytes {
+		return nil, fmt.Errorf("load: read report: more than %d bytes: not a report of WriteJSON's (gosiege -j)", MaxReportBytes)
 	}
+	var j jsonReport
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)
 	}
-	if j.ElapsedNS == nil || j.Histogram == "" {
-		return nil, errors.New("load: read report: no elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
+	if j.ElapsedNS == nil || j.Histogram == "" || j.Settings == nil || j.Parts == nil {
+		return nil, errors.New("load: read report: no settings, parts, elapsed_ns or histogram: not written by load.Report.WriteJSON (gosiege -j)")
 	}
 	r := &Report{
+		Settings: *j.Settings, Parts: j.Parts,
 		Transactions: j.Transactions, Successful: j.Successful, Failed: j.Failed,
-		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, PeakInFlight: j.PeakInFlight,
+		Users: j.Users, Rate: j.Rate, Bytes: j.Bytes, Unsent: j.Unsent, Cut: j.Cut, PeakInFlight: j.PeakInFlight,
 		Elapsed: time.Duration(*j.ElapsedNS), total: time.Duration(j.TotalNS),
 		Shortest: time.Duration(j.ShortestNS), Longest: time.Duration(j.LongestNS),
 		Drain: time.Duration(j.DrainNS), Service: Percentiles{Max: time.Duration(j.ServiceMaxNS)},
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	for _, k := range failureKinds {
 		if v, ok := raw[k.key]; ok {
@@ -497,17 +520,16 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 			}
 		}
 	}
-	if r.latency, err = hdrhistogram.DecodePacked([]byte(j.Histogram)); err != nil {
+	if r.latency, err = decodeHistogram(j.Histogram); err != nil {
 		return nil, fmt.Errorf("load: read report: histogram: %w", err)
 	}
 	if j.ServiceHist != "" {
-		if r.service, err = hdrhistogram.DecodePacked([]byte(j.ServiceHist)); err != nil {
+		if r.service, err = decodeHistogram(j.ServiceHist); err != nil {
 			return nil, fmt.Errorf("load: read report: service_histogram: %w", err)
 		}
 	}
-	// The histogram holds the hits' times and the failing statuses'.
-	if n := r.latency.TotalCount(); n < int64(r.Transactions) || n > int64(r.Transactions+r.Failed) {
-		return nil, fmt.Errorf("load: read report: the histogram holds %d times for %d transactions and %d failures", n, r.Transactions, r.Failed)
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	r.fill()
 	return r, nil

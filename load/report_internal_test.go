@@ -19,7 +19,7 @@ import (
 
 // histogramOf records times into a new histogram.
 func histogramOf(times ...time.Duration) *recorder {
-	r := newRecorder(false)
+	r := newRecorder(ClosedLoop)
 	for _, d := range times {
 		r.timed(d, d, 0, 200)
 	}
@@ -94,13 +94,13 @@ func TestPercentilePrecision(t *testing.T) {
 // over every user's times together, not averaged per user.
 func TestCollect(t *testing.T) {
 	const ms = time.Millisecond
-	a := newRecorder(false)
+	a := newRecorder(ClosedLoop)
 	for _, d := range []time.Duration{ms / 10, ms / 5} {
 		a.timed(d, d, 10, 200)
 	}
 	a.timed(ms/2, ms/2, 10, 404)
 	a.fail(refused)
-	b := newRecorder(false)
+	b := newRecorder(ClosedLoop)
 	b.timed(2*ms, 2*ms, 10, 200)
 	b.timed(ms, ms, 0, 503)
 	b.fail(timedOut)

@@ -30,29 +30,29 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // mixed is a run with a failure of every kind, each count different (1 to
-// 8, 36 in all), so that a figure printed in another's place shows. 985
-// hits in 2 s of 11-byte pages; the 4 failing statuses sent 7 bytes each.
+// 9, 45 in all), so that a figure printed in another's place shows. 985
+// hits in 2 s of 11-byte pages; the 5 failing statuses sent 7 bytes each.
 var mixed = load.Report{
 	Transactions:    985,
-	Availability:    985.0 / (985 + 36) * 100,
+	Availability:    985.0 / (985 + 45) * 100,
 	Elapsed:         2 * time.Second,
-	DataTransferred: (985*11 + 4*7) / float64(1<<20),
+	DataTransferred: (985*11 + 5*7) / float64(1<<20),
 	ResponseTime:    2 * time.Millisecond,
 	TransactionRate: 985 / 2.0,
-	Throughput:      (985*11 + 4*7) / float64(1<<20) / 2,
+	Throughput:      (985*11 + 5*7) / float64(1<<20) / 2,
 	Concurrency:     0.99,
 	Successful:      980,
-	Failed:          36,
+	Failed:          45,
 	Longest:         45 * time.Millisecond,
 	Shortest:        300 * time.Microsecond,
-	Bytes:           985*11 + 4*7,
+	Bytes:           985*11 + 5*7,
 	P50:             1234 * time.Microsecond,
 	P90:             5678 * time.Microsecond,
 	P99:             12345 * time.Microsecond,
 	P999:            40 * time.Millisecond,
 	Failures: load.Failures{
-		Refused: 1, Timeout: 2, Reset: 3, Status5xx: 4,
-		HeaderTooLarge: 5, Protocol: 6, FDLimit: 7, Other: 8,
+		Refused: 1, ConnectTimeout: 2, Timeout: 3, Reset: 4, Status5xx: 5,
+		HeaderTooLarge: 6, Protocol: 7, FDLimit: 8, Other: 9,
 	},
 	Users: 2,
 }
@@ -103,6 +103,8 @@ func openStall(t *testing.T) *load.Report {
 		r, err = load.Run(t.Context(), load.Config{URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 2 * time.Second, KeepAlive: true, DialContext: servePipe(t, h)})
 		require.NoError(t, err, "Run(open loop, stall)")
 	})
+	// The part's identity is random; its times, in fake time, are not.
+	r.Parts[0].ID = "open-stall"
 	return r
 }
 
@@ -185,7 +187,7 @@ func TestWriteJSONIsSiege(t *testing.T) {
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got), "WriteJSON wrote invalid JSON:\n%s", buf.String())
 	want := map[string]any{
 		"transactions":            985.0,
-		"availability":            96.47,
+		"availability":            95.63,
 		"elapsed_time":            2.00,
 		"data_transferred":        0.01,
 		"response_time":           0.00,
@@ -193,7 +195,7 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"throughput":              0.01,
 		"concurrency":             0.99,
 		"successful_transactions": 980.0,
-		"failed_transactions":     36.0,
+		"failed_transactions":     45.0,
 		"longest_transaction":     0.04, // 45 ms to two decimals, as siege rounds
 		"shortest_transaction":    0.00,
 		"model":                   "closed loop, 2 users",
@@ -201,21 +203,28 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"response_time_p90":       0.005678,
 		"response_time_p99":       0.012345,
 		"response_time_p999":      0.04,
+		"cut":                     0.0,
 		"failed_refused":          1.0,
-		"failed_timeout":          2.0,
-		"failed_reset":            3.0,
-		"failed_status_5xx":       4.0,
-		"failed_header_too_large": 5.0,
-		"failed_protocol":         6.0,
-		"failed_fd_limit":         7.0,
-		"failed_other":            8.0,
-		"users":                   2.0,
-		"rate":                    0.0,
-		"bytes":                   float64(985*11 + 4*7),
-		"elapsed_ns":              2e9,
-		"time_total_ns":           0.0,
-		"shortest_ns":             300e3,
-		"longest_ns":              45e6,
+		"failed_connect_timeout":  2.0,
+		"failed_timeout":          3.0,
+		"failed_reset":            4.0,
+		"failed_status_5xx":       5.0,
+		"failed_header_too_large": 6.0,
+		"failed_protocol":         7.0,
+		"failed_fd_limit":         8.0,
+		"failed_other":            9.0,
+		"settings": map[string]any{
+			"model": "closed loop", "target": "", "keepalive": false, "timeout_ns": 0.0,
+			"duration_ns": 0.0, "reps": 0.0, "max_header_bytes": 0.0,
+		},
+		"parts":         []any{},
+		"users":         2.0,
+		"rate":          0.0,
+		"bytes":         float64(985*11 + 5*7),
+		"elapsed_ns":    2e9,
+		"time_total_ns": 0.0,
+		"shortest_ns":   300e3,
+		"longest_ns":    45e6,
 	}
 	assert.Equal(t, want, got, "WriteJSON(mixed)")
 	siege := []string{
@@ -260,7 +269,7 @@ func TestReadJSON(t *testing.T) {
 	var siege bytes.Buffer
 	require.NoError(t, articleGevent.WriteJSON(&siege), "WriteJSON(a report made by hand)")
 	_, err = load.ReadJSON(&siege)
-	assert.ErrorContains(t, err, "no elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
+	assert.ErrorContains(t, err, "no settings, parts, elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
 	_, err = load.ReadJSON(strings.NewReader(`{"transactions": 3`))
 	assert.ErrorContains(t, err, "load: read report", "ReadJSON(cut short)")
 }
@@ -304,7 +313,8 @@ func TestMergeIsOneRun(t *testing.T) {
 		wg.Wait()
 		require.False(t, t.Failed(), "every part ran")
 
-		got := load.Merge(read...)
+		got, err := load.Merge(read...)
+		require.NoError(t, err, "Merge(4 parts)")
 
 		var times []time.Duration
 		var total time.Duration
@@ -335,4 +345,31 @@ func byElapsed(a, b *load.Report) int { return int(a.Elapsed - b.Elapsed) }
 func nearestRank(sorted []time.Duration, p float64) time.Duration {
 	rank := (int(p*10)*len(sorted) + 999) / 1000
 	return sorted[max(rank, 1)-1]
+}
+
+// TestMetrics: the report's figures as benchmark units, each with its
+// value and direction; the failures the docs set apart by kind have units
+// of their own, and timeouts count both kinds of timeout.
+func TestMetrics(t *testing.T) {
+	want := []load.Metric{
+		{Unit: "trans/s", Value: 492.5, Better: "higher"},
+		{Unit: "avail-%", Value: 985.0 / (985 + 45) * 100, Better: "higher"},
+		{Unit: "resp-ms", Value: 2, Better: "lower"},
+		{Unit: "concurrency", Value: 0.99},
+		{Unit: "longest-ms", Value: 45, Better: "lower"},
+		{Unit: "p50-ms", Value: 1.234, Better: "lower"},
+		{Unit: "p99-ms", Value: 12.345, Better: "lower"},
+		{Unit: "failed", Value: 45, Better: "lower"},
+		{Unit: "timeouts", Value: 2 + 3, Better: "lower"}, // ConnectTimeout + Timeout
+		{Unit: "conn-timeouts", Value: 2, Better: "lower"},
+		{Unit: "resets", Value: 4, Better: "lower"},
+		{Unit: "ns/op", Value: 2e9 / 985, Better: "lower"},
+	}
+
+	got := mixed.Metrics()
+
+	assert.Equal(t, want, got, "Metrics(mixed)")
+	for _, m := range got {
+		assert.NotContains(t, m.Unit, " ", "Metrics(mixed): unit %q", m.Unit)
+	}
 }

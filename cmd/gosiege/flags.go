@@ -5,11 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/joinall/joinall/load"
 )
@@ -39,8 +40,11 @@ const usage = `Usage: gosiege [flags] URL
 gosiege loads URL (http or https; "host:port/path" means http) as siege
 does: C users, each in a closed loop, send a request, read the whole
 answer, and send the next at once. It prints siege's report, then what
-siege does not give: the model of the load, response time percentiles and
-failures by kind. Ctrl-C ends the run and prints the report so far.
+siege does not give: the model of the load, response time percentiles,
+the transactions that the end of the run cut (not counted), and failures
+by kind. Ctrl-C ends the run and prints the report so far. A
+user name and password in URL (http://user:pass@host/) go as Basic
+authentication and are never printed; %-escape their '/', '?' and '#'.
 
 With -rate R it is an open loop instead: R requests a second in all, on a
 fixed schedule whether or not earlier ones are answered, at most C in
@@ -57,20 +61,22 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 most requests in flight (default 25, as siege's; at most
                 10000, and as many as the open-file limit allows)
   -t D          run for D: siege's 30S, 10M, 1H (seconds, minutes, hours)
-                or Go's 30s, 1m30s, 500ms. A bare number is refused: siege
-                reads it as minutes, which nobody means twice.
+                or Go's 30s, 1m30s, 500ms; at least 1ms. A bare number is
+                refused: siege reads it as minutes, which nobody means twice.
   -r N          repetitions per user: each is one transaction, or one per
                 hop of a redirect. With -t too, whichever ends first ends
                 the run. gosiege needs -t or -r; siege without either runs
                 until Ctrl-C. Not with -rate.
   -rate R       an open loop of R requests a second (as wrk2 -R, vegeta
-                -rate); needs -t
+                -rate), from 1e-9 (one in 31.7 years) to 1e9 (one a
+                nanosecond, the schedule's clock); needs -t
   -b            benchmark mode: no delay between a user's transactions.
                 Always so here (siege 4's default delay is 0 too); accepted
                 so that siege's command lines work.
   -j            print the report as siege -j prints it, as JSON, with the
-                figures beyond siege, the exact sums and the histogram as
-                more fields of the same object (what -merge reads)
+                figures beyond siege, the run's settings and identity, the
+                exact sums and the histograms as more fields of the same
+                object (what -merge reads)
   -keepalive    keep each user's connection open from one transaction to
                 the next, as wrk and hey do. Without it (siege's default,
                 and here) every transaction opens a new connection and
@@ -79,16 +85,31 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 opened to the end of its body; same forms as -t, from 1ms
                 to 24h (default 30s, as siege's)
   -max-header N bound on a response's headers, in bytes (default 1048576,
-                net/http's; at most 10485760)
+                net/http's; at most 10485760), each line counting 128 bytes
+                more and a line's bytes past its first 4 KB three times,
+                what parsing them costs: so a user holds at most about 3 N
+                of headers in memory, however many lines they have
   -q            no progress line. Without it, a run of more than 2 s shows
                 one on standard error when that is a terminal.
   -count N      with -bench: run N times (default 1)
   -bench NAME   print Go benchmark lines, BenchmarkLoad/NAME/users=C, one
-                per run, after key: value lines of the configuration, in
-                place of the report: go tool benchstat old.txt new.txt then
+                per run (NAME printable, without spaces or slashes), after
+                key: value lines of the configuration, in place of the
+                report: go tool benchstat old.txt new.txt then
                 compares two versions of a server, with p-values
   -merge        read the reports that gosiege -j wrote (a load split across
-                processes or machines) and print them as one run's
+                processes or machines, each with its share of -c and
+                -rate) and print them as one run's: counts summed, unsent
+                too, and percentiles from the merged histograms. It
+                refuses, with the file and the reason, a report that no run
+                could have made (counts below 0, kinds of failure that do
+                not add up, a histogram of another geometry), sums that
+                overflow, the same run twice, and reports whose settings
+                differ (model, target, -keepalive, -timeout, -t, -r,
+                -max-header). It reads one report at a time, at most 4 MiB
+                of each and 10000 runs in all, and only histograms of its
+                own geometry (28672 buckets at most): its memory stays
+                within a few MiB however many files it is given.
   -allow-remote load a target outside loopback (127.0.0.0/8, ::1). Without
                 it gosiege refuses before sending anything to the target.
                 A target given as an IP address is decided at once and
@@ -101,7 +122,8 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
 Exit status: 0 when the report was printed, after the whole run or after
 Ctrl-C; 2 for a bad flag, a bad URL or report file, a target outside
 loopback, or a -c the open-file limit cannot carry (one line on stderr
-says which); 1 otherwise, a server that cannot be reached among them.
+says which); 1 otherwise: a server that cannot be reached, or a run in
+which no transaction completed before the end cut it.
 `
 
 // options is one invocation of gosiege, parsed and checked.
@@ -109,18 +131,19 @@ type options struct {
 	target      *url.URL
 	users       int
 	rate        float64       // 0: the closed loop
+	rateSet     bool          // whether -rate was given: -rate 0 is refused
 	duration    time.Duration // 0: run by reps
 	reps        int           // 0: run by duration
-	benchmark   bool          // accepted, and always so
+	noDelay     bool          // siege's -b: no delay between transactions; always so
 	json        bool
 	keepAlive   bool
 	timeout     time.Duration
 	maxHeader   int64
 	quiet       bool
 	count       int
-	bench       string   // "": print the report
-	merging     bool     // -merge
-	merge       []string // the report files of -merge
+	benchName   string   // -bench NAME: print benchmark lines; "": print the report
+	merge       bool     // -merge
+	reports     []string // the report files of -merge
 	allowRemote bool
 }
 
@@ -145,19 +168,26 @@ func newFlagSet(o *options) *flag.FlagSet {
 		fs.IntVar(&o.reps, name, 0, "repetitions per user")
 	}
 	for _, name := range []string{"b", "benchmark"} {
-		fs.BoolVar(&o.benchmark, name, false, "no delay between transactions (always so)")
+		fs.BoolVar(&o.noDelay, name, false, "no delay between transactions (always so)")
 	}
 	for _, name := range []string{"j", "json-output"} {
 		fs.BoolVar(&o.json, name, false, "print the report as JSON")
 	}
-	fs.Float64Var(&o.rate, "rate", 0, "an open loop of R requests a second")
+	fs.Func("rate", "an open loop of R requests a second", func(v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+		o.rate, o.rateSet = r, true
+		return nil
+	})
 	fs.BoolVar(&o.keepAlive, "keepalive", false, "keep connections open between transactions")
 	fs.Var(durationFlag{&o.timeout}, "timeout", "bound on each transaction")
 	fs.Int64Var(&o.maxHeader, "max-header", o.maxHeader, "bound on a response's headers")
 	fs.BoolVar(&o.quiet, "q", false, "no progress line")
 	fs.IntVar(&o.count, "count", o.count, "runs, with -bench")
-	fs.StringVar(&o.bench, "bench", "", "print Go benchmark lines named NAME")
-	fs.BoolVar(&o.merging, "merge", false, "merge reports that gosiege -j wrote")
+	fs.StringVar(&o.benchName, "bench", "", "print Go benchmark lines named NAME")
+	fs.BoolVar(&o.merge, "merge", false, "merge reports that gosiege -j wrote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "load a target outside loopback")
 	return fs
 }
@@ -181,11 +211,11 @@ func parseArgs(args []string) (options, error) {
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if o.merging {
+	if o.merge {
 		if len(rest) == 0 {
 			return options{}, errors.New("-merge: no report files: usage: gosiege -merge [-j] REPORT.json...")
 		}
-		o.merge = rest
+		o.reports = rest
 		return o, nil
 	}
 
@@ -200,11 +230,13 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("-c %d: at most %d users in one process (spread a larger load across processes, and -merge their -j reports)", o.users, maxUsers)
 	case o.reps < 0:
 		return options{}, fmt.Errorf("-r %d: must not be negative", o.reps)
-	case o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0):
-		return options{}, fmt.Errorf("-rate %v: must be a positive number of requests a second", o.rate)
-	case o.rate > 0 && o.duration == 0:
+	case o.rateSet && load.CheckRate(o.rate) != nil:
+		return options{}, fmt.Errorf("-rate %v: %w", o.rate, load.CheckRate(o.rate))
+	case o.duration > 0 && o.duration < time.Millisecond:
+		return options{}, fmt.Errorf("-t %v: too short: at least 1ms", o.duration)
+	case o.model() == load.OpenLoop && o.duration == 0:
 		return options{}, errors.New("-rate needs -t: the open loop runs on a schedule for a duration")
-	case o.rate > 0 && o.reps > 0:
+	case o.model() == load.OpenLoop && o.reps > 0:
 		return options{}, errors.New("-rate and -r: the open loop runs for a duration, not by repetitions")
 	case o.duration == 0 && o.reps == 0:
 		return options{}, errors.New("neither -t nor -r: give a duration (-t 10S) or repetitions per user (-r 100)")
@@ -216,10 +248,10 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("-max-header %d: must be 1 to %d", o.maxHeader, load.MaxHeaderBytesLimit)
 	case o.count < 1:
 		return options{}, fmt.Errorf("-count %d: need at least 1", o.count)
-	case o.count > 1 && o.bench == "":
+	case o.count > 1 && o.benchName == "":
 		return options{}, errors.New("-count without -bench: several runs print as benchmark lines, for benchstat")
-	case strings.ContainsAny(o.bench, " \t\n/"):
-		return options{}, fmt.Errorf("-bench %q: a name without spaces or slashes", o.bench)
+	case !benchNameOK(o.benchName):
+		return options{}, fmt.Errorf("-bench %+q: a name of printable characters without spaces or slashes", o.benchName)
 	}
 	target, err := parseTarget(rest[0])
 	if err != nil {
@@ -229,64 +261,54 @@ func parseArgs(args []string) (options, error) {
 	return o, nil
 }
 
-// parseTarget parses the URL to load. Like siege, it reads a URL without a
-// scheme as http. No message it returns prints a password.
-func parseTarget(raw string) (*url.URL, error) {
-	s := raw
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
+// benchNameOK reports whether name can be part of a benchmark's name as
+// benchstat reads it: UTF-8, printable, with no space of any kind (a
+// result line splits at each) and no slash (which separates the name's
+// parts).
+func benchNameOK(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // the URL is in our message already
-		}
-		return nil, fmt.Errorf("URL %q: %w", redact(raw), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q: scheme must be http or https", u.Redacted())
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("URL %q: no host", u.Redacted())
-	}
-	// url.Parse takes any digits for a port, and none at all after a colon.
-	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("URL %q: port %q: must be 1 to 65535", u.Redacted(), port)
+	for _, r := range name {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == '/' {
+			return false
 		}
 	}
-	return u, nil
+	return true
 }
 
-// redact hides any userinfo of an argument that may be a URL, for
-// messages: a password typed on the command line is never printed.
-func redact(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		scheme, rest = "", s
-	} else {
-		scheme += "://"
+// parseTarget parses the URL to load. Like siege, it reads a URL without a
+// scheme as http. No message it returns prints a secret (see
+// load.ParseURL).
+func parseTarget(raw string) (*url.URL, error) {
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
 	}
-	host, _, _ := strings.Cut(rest, "/")
-	if at := strings.LastIndexByte(host, '@'); at >= 0 {
-		return scheme + "xxxxx" + rest[at:]
-	}
-	return s
+	return load.ParseURL(raw)
 }
 
 func redactAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = redact(s)
+		out[i] = load.Redact(s)
 	}
 	return out
 }
 
+// model is the run's model.
+func (o *options) model() load.Model {
+	cfg := o.config()
+	return cfg.Model()
+}
+
 // config is what the run is: the load's configuration for package load.
 func (o *options) config() load.Config {
+	var url string
+	if o.target != nil {
+		url = o.target.String()
+	}
 	return load.Config{
-		URL:            o.target.String(),
+		URL:            url,
 		Users:          o.users,
 		Rate:           o.rate,
 		Duration:       o.duration,
@@ -301,10 +323,10 @@ func (o *options) config() load.Config {
 // starts.
 func (o *options) describe() string {
 	var b strings.Builder
-	if o.rate > 0 {
-		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, o.target.Redacted(), o.users)
+	if o.model() == load.OpenLoop {
+		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, load.Redact(o.target.String()), o.users)
 	} else {
-		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, o.target.Redacted())
+		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, load.Redact(o.target.String()))
 	}
 	if o.duration > 0 {
 		fmt.Fprintf(&b, " for %v", o.duration)

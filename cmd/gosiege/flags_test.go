@@ -30,7 +30,7 @@ func TestParseArgs(t *testing.T) {
 		{
 			name:     "siege's forms",
 			giveArgs: []string{"-b", "-c", "50", "-t", "10S", "http://127.0.0.1:8080/"},
-			want:     options{users: 50, duration: 10 * time.Second, benchmark: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
+			want:     options{users: 50, duration: 10 * time.Second, noDelay: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
@@ -42,7 +42,7 @@ func TestParseArgs(t *testing.T) {
 		{
 			name:     "siege's long names",
 			giveArgs: []string{"-concurrent", "7", "-time", "1H", "-reps", "3", "-benchmark", "-json-output", "http://127.0.0.1:8080/"},
-			want:     options{users: 7, duration: time.Hour, reps: 3, benchmark: true, json: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
+			want:     options{users: 7, duration: time.Hour, reps: 3, noDelay: true, json: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
@@ -60,13 +60,13 @@ func TestParseArgs(t *testing.T) {
 		{
 			name:     "the open loop",
 			giveArgs: []string{"-rate", "2000", "-c", "50", "-t", "10s", "-q", "http://127.0.0.1:8080/"},
-			want:     options{users: 50, rate: 2000, duration: 10 * time.Second, quiet: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
+			want:     options{users: 50, rate: 2000, rateSet: true, duration: 10 * time.Second, quiet: true, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "benchmark lines",
 			giveArgs: []string{"-count", "10", "-bench", "io", "-t", "2s", "-max-header", "2048", "http://127.0.0.1:8080/"},
-			want:     options{users: 25, duration: 2 * time.Second, timeout: 30 * time.Second, maxHeader: 2048, count: 10, bench: "io"},
+			want:     options{users: 25, duration: 2 * time.Second, timeout: 30 * time.Second, maxHeader: 2048, count: 10, benchName: "io"},
 			wantURL:  "http://127.0.0.1:8080/",
 		},
 		{

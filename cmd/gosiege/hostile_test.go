@@ -19,6 +19,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/internal/cli"
+	"github.com/joinall/joinall/internal/nettest"
 )
 
 // TestRunResolverNeverAnswers: refusing a name outside loopback waits for
@@ -26,8 +29,8 @@ import (
 func TestRunResolverNeverAnswers(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	var asked atomic.Int64
-	never := func(e *env) {
-		e.lookup = func(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	never := func(c *command) {
+		c.lookup = func(ctx context.Context, _, _ string) ([]netip.Addr, error) {
 			asked.Add(1)
 			<-ctx.Done()
 			return nil, ctx.Err()
@@ -38,11 +41,33 @@ func TestRunResolverNeverAnswers(t *testing.T) {
 
 	code, stdout, stderr := gosiegeIn(t.Context(), never, args...)
 
-	assert.Equal(t, exitUsage, code, "gosiege %v: exit status", args)
+	assert.Equal(t, cli.StatusUsage, code, "gosiege %v: exit status", args)
 	assert.Empty(t, stdout, "gosiege %v: stdout", args)
 	assert.Equal(t, "gosiege: resolve example.com: context deadline exceeded\n", stderr, "gosiege %v: stderr", args)
 	assert.Equal(t, int64(1), asked.Load(), "gosiege %v: lookups", args)
 	assert.Less(t, time.Since(start), 20*timeout, "gosiege %v: took far longer than its -timeout", args)
+}
+
+// TestRunInterruptedWhileResolving: Ctrl-C while the target's name is
+// being resolved is an interruption, exit status 1, not a mistake on the
+// command line.
+func TestRunInterruptedWhileResolving(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	interrupt := func(c *command) {
+		c.lookup = func(lctx context.Context, _, _ string) ([]netip.Addr, error) {
+			cancel() // Ctrl-C, while the resolver is asked
+			<-lctx.Done()
+			return nil, lctx.Err()
+		}
+	}
+	args := []string{"-r", "1", "http://example.com/"}
+
+	code, stdout, stderr := gosiegeIn(ctx, interrupt, args...)
+
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v, interrupted: exit status", args)
+	assert.Empty(t, stdout, "gosiege %v: stdout", args)
+	assert.Equal(t, "gosiege: interrupted before the run started\n", stderr, "gosiege %v: stderr", args)
 }
 
 // TestRunRedirectElsewhere: a target named loop.test, which the resolver
@@ -54,8 +79,8 @@ func TestRunRedirectElsewhere(t *testing.T) {
 	url, conns := serveCounting(t, http.RedirectHandler("http://some-name.example/next", http.StatusFound))
 	port := strings.TrimSuffix(url[strings.LastIndexByte(url, ':')+1:], "/")
 	var asked []string
-	resolver := func(e *env) {
-		e.lookup = func(_ context.Context, _, host string) ([]netip.Addr, error) {
+	resolver := func(c *command) {
+		c.lookup = func(_ context.Context, _, host string) ([]netip.Addr, error) {
 			asked = append(asked, host)
 			if host == "loop.test" {
 				return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
@@ -67,7 +92,7 @@ func TestRunRedirectElsewhere(t *testing.T) {
 
 	code, stdout, stderr := gosiegeIn(t.Context(), resolver, args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	got := decodeJSON(t, stdout)
 	assert.Equal(t, 10.0, got["transactions"], "gosiege %v: hits, each a 302", args)
 	assert.Equal(t, 10.0, got["failed_other"], "gosiege %v: the redirects' hops, refused", args)
@@ -90,24 +115,74 @@ func TestRunCredentials(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Equal(t, int64(6), authorized.Load(), "gosiege %v: requests with the URL's credentials", args)
-	assert.Contains(t, stderr, "user:xxxxx@", "gosiege %v: stderr names the user, not the password", args)
+	assert.Contains(t, stderr, "http://xxxxx@127.0.0.1:", "gosiege %v: stderr shows where the user information was", args)
 	assert.NotContains(t, stdout+stderr, "s3cret", "gosiege %v: the password printed", args)
+}
+
+// TestRunSecretsNotPrinted: whatever a URL's user information holds, and
+// whether or not the URL parses, no part of a password or of a user name
+// given alone is printed: not in the line before the run, not in the
+// report, not in an error, the standard library's included. A password
+// with '/', '?' or '#' that is not %-escaped ends the host early; such a
+// URL is refused, without quoting it.
+func TestRunSecretsNotPrinted(t *testing.T) {
+	url, _ := serveCounting(t, hello())
+	hostPort := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
+	tests := []struct {
+		name     string
+		giveURL  string
+		wantCode int
+		secrets  []string // none may be printed
+	}{
+		{name: "slash", giveURL: "http://user:hun/ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "hash", giveURL: "http://user:hun#ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "question_mark", giveURL: "http://user:hun?ter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "ter2"}},
+		{name: "at", giveURL: "http://user:hun@ter2@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"hun", "ter2"}},
+		{name: "escaped_slash", giveURL: "http://user:hun%2Fter2@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"hun", "ter2"}},
+		{name: "bad_escape", giveURL: "http://user:hun%zzter2@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"hun", "zz", "ter2"}},
+		{name: "bare_token", giveURL: "http://ghp_t0ken@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bare_token_slash", giveURL: "http://ghp_t0/ken@" + hostPort + "/", wantCode: cli.StatusUsage, secrets: []string{"ghp_", "t0", "ken"}},
+		{name: "bare_token_unreachable", giveURL: "http://ghp_t0ken@" + nettest.RefusedURL(t)[len("http://"):], wantCode: cli.StatusFailed, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bare_token_no_scheme", giveURL: "ghp_t0ken@" + hostPort + "/", wantCode: cli.StatusOK, secrets: []string{"ghp_", "t0ken"}},
+		{name: "bad_host_after_token", giveURL: "http://ghp_t0ken@[::1/", wantCode: cli.StatusUsage, secrets: []string{"ghp_", "t0ken"}},
+	}
+	for _, tt := range tests {
+		for _, layout := range []string{"text", "json"} {
+			t.Run("url="+tt.name+"/layout="+layout, func(t *testing.T) {
+				args := []string{"-c", "1", "-r", "1", tt.giveURL}
+				if layout == "json" {
+					args = append(args, "-j")
+				}
+
+				code, stdout, stderr := gosiege(t.Context(), args...)
+
+				assert.Equal(t, tt.wantCode, code, "exit status; stderr:\n%s", stderr)
+				for _, secret := range tt.secrets {
+					assert.NotContains(t, stdout+stderr, secret, "printed a secret; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+				}
+			})
+		}
+	}
+	args := []string{"-r", "1", "http://ghp_t0ken@127.0.0.1:1/", "http://user:hun/ter2@127.0.0.1:1/"}
+	code, _, stderr := gosiege(t.Context(), args...)
+	assert.Equal(t, cli.StatusUsage, code, "gosiege with two URLs: exit status")
+	assert.Equal(t, "gosiege: one URL only, got 2: http://xxxxx@127.0.0.1:1/ http://xxxxx@127.0.0.1:1/\n", stderr, "gosiege with two URLs: stderr")
 }
 
 // TestRunFileLimit: a -c that the open-file limit cannot carry is refused
 // before anything is sent, with the limit and how to raise it.
 func TestRunFileLimit(t *testing.T) {
 	url, conns := serveCounting(t, hello())
-	limit := func(e *env) { e.fileLimit = func() (uint64, bool) { return 256, true } }
+	limit := func(c *command) { c.fileLimit = func() (uint64, bool) { return 256, true } }
 	tests := []struct {
 		giveUsers string
 		wantCode  int
 		wantErr   string
 	}{
-		{giveUsers: "240", wantCode: exitOK},
-		{giveUsers: "241", wantCode: exitUsage, wantErr: "gosiege: -c 241: the open-file limit (ulimit -n) is 256, too low for 241 users and 16 descriptors of gosiege's own: raise it (ulimit -n 257) or lower -c\n"},
+		{giveUsers: "240", wantCode: cli.StatusOK},
+		{giveUsers: "241", wantCode: cli.StatusUsage, wantErr: "gosiege: -c 241: the open-file limit (ulimit -n) is 256, too low for 241 users and 16 descriptors of gosiege's own: raise it (ulimit -n 257) or lower -c\n"},
 	}
 	for _, tt := range tests {
 		args := []string{"-c", tt.giveUsers, "-r", "1", url}
@@ -140,13 +215,13 @@ func TestRunFDLimitIsNotTheServers(t *testing.T) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
 	var out, errOut strings.Builder
-	e := testEnv(&out, &errOut)
+	s := session{command: testCommand(), stdout: &out, stderr: &errOut}
 
-	rep, err := measure(t.Context(), opts, cfg, e)
+	rep, err := s.measure(t.Context(), opts, cfg)
 	require.NoError(t, err, "measure(%v)", args)
-	code := judge(rep, opts, e)
+	err = s.judge(rep, opts, false)
 
-	assert.Equal(t, exitOK, code, "judge: exit status")
+	assert.NoError(t, err, "judge")
 	assert.Equal(t, 2, rep.Failures.FDLimit, "failures for want of file descriptors")
 	assert.Zero(t, rep.Failures.Other+rep.Failures.Reset+rep.Failures.Refused, "failures blamed on the server: %+v", rep.Failures)
 	assert.Equal(t, "gosiege: warning: 2 transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n",

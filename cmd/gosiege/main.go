@@ -37,90 +37,79 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"runtime"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/internal/loopback"
 	"github.com/joinall/joinall/load"
 )
 
-// Exit statuses.
-const (
-	exitOK = 0
-	// exitFailed: something went wrong that is not a mistake on the
-	// command line: the server cannot be reached, the report could not be
-	// written, or the run was interrupted before it started.
-	exitFailed = 1
-	// exitUsage: a bad flag, URL or report file, a target outside
-	// loopback, or a -c that the open-file limit cannot carry.
-	exitUsage = 2
-)
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first Ctrl-C ends the run and prints the report; once it has
-	// been caught, the signal's default comes back, so that a second one
-	// ends the process even if something hangs.
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	code := run(ctx, os.Args[1:], env{
-		stdout:    os.Stdout,
-		stderr:    os.Stderr,
+	c := command{
 		lookup:    net.DefaultResolver.LookupNetIP,
 		terminal:  isTerminal(os.Stderr),
 		fileLimit: openFileLimit,
-	})
-	stop()
-	os.Exit(code)
+	}
+	cli.Main("gosiege", c.run)
 }
 
-// env is what gosiege takes from its process, given so that tests can give
-// their own.
-type env struct {
+// command is gosiege with what it takes from its process, given so that
+// tests can give their own.
+type command struct {
+	lookup    loopback.Lookup
+	terminal  bool                  // whether stderr is a terminal, for the progress line
+	fileLimit func() (uint64, bool) // the open-file limit, if there is one
+}
+
+// A session is one invocation of gosiege: the command and its output.
+type session struct {
+	command
 	stdout, stderr io.Writer
-	lookup         loopback.Lookup
-	terminal       bool                  // whether stderr is a terminal, for the progress line
-	fileLimit      func() (uint64, bool) // the open-file limit, if there is one
 }
 
-// run is gosiege with its arguments (without the program's name); it
-// returns the exit status. When ctx ends during the run, the run stops and
-// the report covers what completed until then.
-func run(ctx context.Context, args []string, e env) int {
+// run is gosiege with its arguments (without the program's name). When ctx
+// ends during the run, the run stops and the report covers what completed
+// until then. A mistake on the command line is a cli.UsageError: a bad
+// flag, URL or report file, a target outside loopback, or a -c that the
+// open-file limit cannot carry.
+func (c command) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	s := session{command: c, stdout: stdout, stderr: stderr}
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(e.stdout, usage)
-		return exitOK
+		io.WriteString(stdout, usage)
+		return nil
 	}
 	if err != nil {
-		return fail(e.stderr, exitUsage, err)
+		return cli.Usage(err)
 	}
-	if opts.merge != nil {
-		return merge(opts, e)
+	if opts.merge {
+		return s.merge(opts)
 	}
-	if limit, ok := e.fileLimit(); ok && uint64(opts.users)+fdReserve > limit {
-		return fail(e.stderr, exitUsage, fmt.Errorf("-c %d: the open-file limit (ulimit -n) is %d, too low for %d users and %d descriptors of gosiege's own: raise it (ulimit -n %d) or lower -c",
-			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve))
+	if limit, ok := c.fileLimit(); ok && uint64(opts.users)+fdReserve > limit {
+		return cli.Usagef("-c %d: the open-file limit (ulimit -n) is %d, too low for %d users and %d descriptors of gosiege's own: raise it (ulimit -n %d) or lower -c",
+			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve)
 	}
 
 	cfg := opts.config()
+	if err := cfg.Check(); err != nil {
+		return cli.Usage(err) // what parseArgs did not check itself
+	}
 	if !opts.allowRemote {
 		// The target's name, if it is one, is resolved once, now, within
 		// the timeout; every connection of the run goes to what it
 		// resolved to, or to a loopback address.
 		lctx, cancel := context.WithTimeout(ctx, opts.timeout)
-		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), e.lookup)
+		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), c.lookup)
 		cancel()
+		if err != nil && ctx.Err() != nil {
+			return errors.New("interrupted before the run started")
+		}
 		if err != nil {
 			if errors.Is(err, loopback.ErrRemote) {
 				err = fmt.Errorf("%w: give -allow-remote to load it", err)
 			}
-			return fail(e.stderr, exitUsage, err)
+			return cli.Usage(err)
 		}
 		cfg.DialContext = guard.DialContext
 	}
@@ -130,39 +119,40 @@ func run(ctx context.Context, args []string, e env) int {
 	// after the whole duration.
 	if err := load.Reach(ctx, cfg); err != nil {
 		if ctx.Err() != nil {
-			return fail(e.stderr, exitFailed, errors.New("interrupted before the run started"))
+			return errors.New("interrupted before the run started")
 		}
-		return fail(e.stderr, exitFailed, fmt.Errorf("cannot reach %s: %w", opts.target.Redacted(), err))
+		return fmt.Errorf("cannot reach %s: %w", load.Redact(opts.target.String()), err)
 	}
 
-	if opts.bench != "" {
-		return benchmark(ctx, opts, cfg, e)
+	if opts.benchName != "" {
+		return s.bench(ctx, opts, cfg)
 	}
-	fmt.Fprintf(e.stderr, "** gosiege: %s\n", opts.describe())
-	rep, err := measure(ctx, opts, cfg, e)
+	fmt.Fprintf(stderr, "** gosiege: %s\n", opts.describe())
+	rep, err := s.measure(ctx, opts, cfg)
 	if rep == nil {
 		// Only a configuration that parseArgs should have refused gets
 		// here: load.Run returns a report with every error of a run.
-		return fail(e.stderr, exitUsage, err)
+		return cli.Usage(err)
 	}
 	write := rep.WriteText
 	if opts.json {
 		write = rep.WriteJSON
 	}
-	if err := write(e.stdout); err != nil {
-		return fail(e.stderr, exitFailed, fmt.Errorf("write the report: %w", err))
+	if err := write(stdout); err != nil {
+		return fmt.Errorf("write the report: %w", err)
 	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "gosiege: interrupted after %.2f secs: the report covers the run so far\n", rep.Elapsed.Seconds())
+	interrupted := err != nil
+	if interrupted {
+		fmt.Fprintf(stderr, "gosiege: interrupted after %.2f secs: the report covers the run so far\n", rep.Elapsed.Seconds())
 	}
-	return judge(rep, opts, e)
+	return s.judge(rep, opts, interrupted)
 }
 
 // measure runs the load once, with a progress line on a terminal unless
 // -q, and returns load.Run's report and error.
-func measure(ctx context.Context, opts options, cfg load.Config, e env) (*load.Report, error) {
-	if e.terminal && !opts.quiet {
-		line := &progressLine{w: e.stderr}
+func (s session) measure(ctx context.Context, opts options, cfg load.Config) (*load.Report, error) {
+	if s.terminal && !opts.quiet {
+		line := &progressLine{w: s.stderr}
 		cfg.Progress = line.update
 		defer line.clear()
 	}
@@ -170,58 +160,66 @@ func measure(ctx context.Context, opts options, cfg load.Config, e env) (*load.R
 }
 
 // judge warns of what the report shows that is not the server's doing,
-// and returns the exit status.
-func judge(rep *load.Report, opts options, e env) int {
+// and says whether the run failed: whether no transaction reached the
+// server, or none ended before the run did.
+func (s session) judge(rep *load.Report, opts options, interrupted bool) error {
+	if rep.Transactions+rep.Failed == 0 && rep.Cut > 0 {
+		if interrupted {
+			return fmt.Errorf("every transaction (%d) was cut by the interruption: none completed", rep.Cut)
+		}
+		return fmt.Errorf("every transaction (%d) was cut by the end of the run: none completed within -t %v", rep.Cut, opts.duration)
+	}
 	if n := rep.Failures.FDLimit; n > 0 {
-		fmt.Fprintf(e.stderr, "gosiege: warning: %d transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n", n)
+		fmt.Fprintf(s.stderr, "gosiege: warning: %d transactions failed because gosiege ran out of file descriptors: those failures are gosiege's, not the server's; raise ulimit -n or lower -c\n", n)
 	}
 	if allRefused(rep) {
 		// The server answered the pre-flight connection and went away.
-		return fail(e.stderr, exitFailed, fmt.Errorf("cannot reach %s: every connection was refused", opts.target.Redacted()))
+		return fmt.Errorf("cannot reach %s: every connection was refused", load.Redact(opts.target.String()))
 	}
-	return exitOK
+	return nil
 }
 
-// benchmark runs the load -count times and prints each run as a Go
-// benchmark result, after the configuration, so that benchstat can compare
-// two servers, or two versions of one, with p-values.
-func benchmark(ctx context.Context, opts options, cfg load.Config, e env) int {
+// bench runs the load -count times and prints each run as a Go benchmark
+// result, after the configuration, so that benchstat can compare two
+// servers, or two versions of one, with p-values.
+func (s session) bench(ctx context.Context, opts options, cfg load.Config) error {
 	for _, l := range opts.header() {
-		fmt.Fprintln(e.stdout, l)
+		fmt.Fprintln(s.stdout, l)
 	}
-	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.bench, opts.users)
-	if opts.rate > 0 {
-		name += fmt.Sprintf("/rate=%g", opts.rate)
+	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.benchName, opts.users)
+	if cfg.Model() == load.OpenLoop {
+		name += fmt.Sprintf("/rate=%g", cfg.Rate)
 	}
 	if procs := runtime.GOMAXPROCS(0); procs != 1 {
 		name += fmt.Sprintf("-%d", procs) // as go test names a benchmark
 	}
 	for i := range opts.count {
-		fmt.Fprintf(e.stderr, "** gosiege: run %d of %d: %s\n", i+1, opts.count, opts.describe())
-		rep, err := measure(ctx, opts, cfg, e)
+		fmt.Fprintf(s.stderr, "** gosiege: run %d of %d: %s\n", i+1, opts.count, opts.describe())
+		rep, err := s.measure(ctx, opts, cfg)
 		if err != nil {
 			// An interrupted run is not a sample: what ran before it is
 			// printed already.
-			return fail(e.stderr, exitFailed, fmt.Errorf("run %d of %d: %w", i+1, opts.count, err))
+			return fmt.Errorf("run %d of %d: %w", i+1, opts.count, err)
 		}
-		if err := rep.WriteBenchmark(e.stdout, name); err != nil {
-			return fail(e.stderr, exitFailed, fmt.Errorf("write run %d: %w", i+1, err))
+		if err := rep.WriteBenchmark(s.stdout, name); err != nil {
+			return fmt.Errorf("write run %d: %w", i+1, err)
 		}
-		if code := judge(rep, opts, e); code != exitOK {
-			return code
+		if err := s.judge(rep, opts, false); err != nil {
+			return err
 		}
 	}
-	return exitOK
+	return nil
 }
 
 // header is the configuration of a -bench run as key: value lines, which
 // benchstat reads as the configuration of the results that follow: two
 // files compare row by row only where these agree.
 func (o *options) header() []string {
+	cfg := o.config()
 	lines := []string{
 		"goos: " + runtime.GOOS,
 		"goarch: " + runtime.GOARCH,
-		"model: " + map[bool]string{false: "closed loop", true: "open loop"}[o.rate > 0],
+		"model: " + cfg.Model().String(),
 		fmt.Sprintf("keepalive: %t", o.keepAlive),
 		"timeout: " + o.timeout.String(),
 	}
@@ -234,35 +232,32 @@ func (o *options) header() []string {
 	return lines
 }
 
-// merge prints the reports that gosiege -j wrote as the report of one run.
-func merge(opts options, e env) int {
-	var reports []*load.Report
-	for _, name := range opts.merge {
+// merge prints the reports that gosiege -j wrote as the report of one run,
+// after load.Merger has checked that each belongs: it reads them one at a
+// time, so that its memory does not grow with their number.
+func (s session) merge(opts options) error {
+	var m load.Merger
+	for _, name := range opts.reports {
 		r, err := readReport(name)
+		if err == nil {
+			err = m.Add(r)
+		}
 		if err != nil {
-			return fail(e.stderr, exitUsage, fmt.Errorf("-merge %s: %w", name, err))
+			return cli.Usagef("-merge %s: %w", name, err)
 		}
-		if len(reports) > 0 && (r.Rate > 0) != (reports[0].Rate > 0) {
-			return fail(e.stderr, exitUsage, fmt.Errorf("-merge %s: an %s report cannot merge with the %s of %s", name, loopOf(r), loopOf(reports[0]), opts.merge[0]))
-		}
-		reports = append(reports, r)
 	}
-	rep := load.Merge(reports...)
+	rep, err := m.Report()
+	if err != nil {
+		return cli.Usage(err)
+	}
 	write := rep.WriteText
 	if opts.json {
 		write = rep.WriteJSON
 	}
-	if err := write(e.stdout); err != nil {
-		return fail(e.stderr, exitFailed, fmt.Errorf("write the report: %w", err))
+	if err := write(s.stdout); err != nil {
+		return fmt.Errorf("write the report: %w", err)
 	}
-	return exitOK
-}
-
-func loopOf(r *load.Report) string {
-	if r.Rate > 0 {
-		return "open loop"
-	}
-	return "closed loop"
+	return nil
 }
 
 func readReport(name string) (*load.Report, error) {
@@ -272,14 +267,6 @@ func readReport(name string) (*load.Report, error) {
 	}
 	defer f.Close() // read only: its close has nothing to report
 	return load.ReadJSON(f)
-}
-
-// fail prints err on one line, as every command-line mistake is printed,
-// and returns code.
-func fail(stderr io.Writer, code int, err error) int {
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-	fmt.Fprintf(stderr, "gosiege: %s\n", msg)
-	return code
 }
 
 // allRefused reports whether no transaction of the run reached the server:

@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,12 +22,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/internal/nettest"
+	"github.com/joinall/joinall/load"
 )
 
 // TestMain runs the tests; or, when the tests start this binary as
@@ -44,11 +46,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testEnv is what gosiege takes from its process, for a test: stderr is no
-// terminal, no name resolves, and there is no open-file limit.
-func testEnv(stdout, stderr io.Writer) env {
-	return env{
-		stdout: stdout, stderr: stderr,
+// testCommand is gosiege as a test runs it: stderr is no terminal, no name
+// resolves, and there is no open-file limit.
+func testCommand() command {
+	return command{
 		lookup: func(_ context.Context, _, host string) ([]netip.Addr, error) {
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		},
@@ -56,17 +57,18 @@ func testEnv(stdout, stderr io.Writer) env {
 	}
 }
 
-// gosiege runs run with args and returns its exit status and outputs.
+// gosiege runs gosiege with args, as its main does, and returns its exit
+// status and outputs.
 func gosiege(ctx context.Context, args ...string) (code int, stdout, stderr string) {
-	return gosiegeIn(ctx, func(*env) {}, args...)
+	return gosiegeIn(ctx, func(*command) {}, args...)
 }
 
-// gosiegeIn is gosiege in an environment that change changes.
-func gosiegeIn(ctx context.Context, change func(*env), args ...string) (code int, stdout, stderr string) {
+// gosiegeIn is gosiege with what change changes of its process.
+func gosiegeIn(ctx context.Context, change func(*command), args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	e := testEnv(&out, &errOut)
-	change(&e)
-	code = run(ctx, args, e)
+	c := testCommand()
+	change(&c)
+	code = cli.Report(&errOut, "gosiege", c.run(ctx, args, &out, &errOut))
 	return code, out.String(), errOut.String()
 }
 
@@ -147,7 +149,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 			code, stdout, stderr := gosiege(t.Context(), args...)
 
-			require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+			require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 			var got map[string]any
 			require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 			for field, want := range tt.wantFields {
@@ -166,11 +168,29 @@ func TestRunText(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
 	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
+}
+
+// serveInterrupting starts a hello server that takes work to answer and
+// that, on its request number cancelAt, ends the context it returns, as
+// Ctrl-C would end gosiege's.
+func serveInterrupting(tb testing.TB, cancelAt int64, work time.Duration) (context.Context, string) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(tb.Context())
+	tb.Cleanup(cancel)
+	var n atomic.Int64
+	url, _ := serveCounting(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == cancelAt {
+			cancel()
+		}
+		time.Sleep(work)
+		w.Write([]byte("hello world"))
+	}))
+	return ctx, url
 }
 
 // TestRunInterrupted: Ctrl-C (here, the context ending) stops the run and
@@ -180,25 +200,51 @@ func TestRunText(t *testing.T) {
 // the test if the cancellation did not work.
 func TestRunInterrupted(t *testing.T) {
 	const cancelAt = 5
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var n atomic.Int64
-	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == cancelAt {
-			cancel()
-		}
-		w.Write([]byte("hello world"))
-	}))
+	ctx, url := serveInterrupting(t, cancelAt, 0)
 	args := []string{"-c", "2", "-t", "1m", "-j", url}
 
 	code, stdout, stderr := gosiege(ctx, args...)
 
-	require.Equal(t, exitOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
+	require.Equal(t, cli.StatusOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), "gosiege %v printed invalid JSON:\n%s", args, stdout)
 	assert.GreaterOrEqual(t, got["transactions"], float64(cancelAt-2), "gosiege %v, interrupted at request %d: transactions", args, cancelAt)
 	assert.Less(t, got["elapsed_time"], 30.0, "gosiege %v, interrupted: elapsed_time, of a 1m run", args)
 	assert.Contains(t, stderr, "interrupted after", "gosiege %v: stderr", args)
+}
+
+// TestRunOpenInterrupted: Ctrl-C in an open loop that the server cannot
+// keep up with: the report counts as unsent the requests due before the
+// interruption that found no free slot, so that hits, failures, cut and
+// unsent add up to the requests due by then, 1000 a second from the start.
+func TestRunOpenInterrupted(t *testing.T) {
+	ctx, url := serveInterrupting(t, 5, 20*time.Millisecond)
+	args := []string{"-c", "1", "-rate", "1000", "-t", "1m", "-keepalive", "-j", url}
+
+	code, stdout, stderr := gosiege(ctx, args...)
+
+	require.Equal(t, cli.StatusOK, code, "gosiege %v, interrupted: exit status; stderr:\n%s", args, stderr)
+	got, err := load.ReadJSON(strings.NewReader(stdout))
+	require.NoError(t, err, "gosiege %v: read its report", args)
+	due := int((got.Elapsed + time.Millisecond - 1) / time.Millisecond) // request i is due at i ms
+	assert.Positive(t, got.Unsent, "gosiege %v, interrupted: unsent", args)
+	assert.Equal(t, due, got.Transactions+got.Failed+got.Cut+got.Unsent, "gosiege %v, interrupted after %v: hits + failed + cut + unsent", args, got.Elapsed)
+}
+
+// TestRunEveryTransactionCut: a server that holds every connection open
+// until the run ends answers nothing: each user's one transaction is cut.
+// The report says so, and so does the exit status.
+func TestRunEveryTransactionCut(t *testing.T) {
+	url, _ := serveCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	args := []string{"-c", "4", "-t", "300ms", "-j", url}
+
+	code, stdout, stderr := gosiege(t.Context(), args...)
+
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v: exit status", args)
+	got := decodeJSON(t, stdout)
+	assert.Equal(t, 4.0, got["cut"], "gosiege %v: cut", args)
+	assert.Equal(t, 0.0, got["transactions"], "gosiege %v: hits", args)
+	assert.Contains(t, stderr, "gosiege: every transaction (4) was cut by the end of the run: none completed within -t 300ms\n", "gosiege %v: stderr", args)
 }
 
 // TestRunBadInput: every bad flag, bad URL and target outside loopback is
@@ -232,9 +278,25 @@ func TestRunBadInput(t *testing.T) {
 		{name: "too many users", giveArgs: []string{"-c", "10001", "-r", "1", url}, wantErr: "-c 10001: at most 10000 users in one process"},
 		{name: "rate without time", giveArgs: []string{"-rate", "100", "-r", "1", url}, wantErr: "-rate needs -t"},
 		{name: "rate with reps", giveArgs: []string{"-rate", "100", "-t", "1s", "-r", "1", url}, wantErr: "-rate and -r"},
-		{name: "rate negative", giveArgs: []string{"-rate", "-5", "-t", "1s", url}, wantErr: "-rate -5: must be a positive number"},
+		{name: "rate negative", giveArgs: []string{"-rate", "-5", "-t", "1s", url}, wantErr: "-rate -5: out of range: the schedule counts nanoseconds, so the rate is from 1e-09/s"},
+		// 0 is no rate: not the closed loop by another name.
+		{name: "rate zero", giveArgs: []string{"-rate", "0", "-t", "1s", url}, wantErr: "-rate 0: out of range"},
+		// One request in 317 years: the schedule's clock cannot count it.
+		{name: "rate too small", giveArgs: []string{"-rate", "1e-10", "-t", "2s", url}, wantErr: "-rate 1e-10: out of range"},
+		{name: "rate too large", giveArgs: []string{"-rate", "1e10", "-t", "1s", url}, wantErr: "-rate 1e+10: out of range"},
+		{name: "rate not a number", giveArgs: []string{"-rate", "NaN", "-t", "1s", url}, wantErr: "-rate NaN: out of range"},
+		// A run shorter than a millisecond measures the clock, not the
+		// server: one request in 1 ns would be a rate of 10^9 a second.
+		{name: "time below 1ms", giveArgs: []string{"-rate", "1e9", "-t", "1ns", url}, wantErr: "-t 1ns: too short: at least 1ms"},
 		{name: "count without bench", giveArgs: []string{"-count", "3", "-r", "1", url}, wantErr: "-count without -bench"},
-		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name without spaces or slashes`},
+		{name: "bench name with a slash", giveArgs: []string{"-bench", "a/b", "-r", "1", url}, wantErr: `-bench "a/b": a name of printable characters without spaces or slashes`},
+		// benchstat splits a result line at any space, and a control
+		// character breaks the line.
+		{name: "bench name with a control character", giveArgs: []string{"-bench", "a\x01b", "-r", "1", url}, wantErr: `-bench "a\x01b": a name of printable characters`},
+		{name: "bench name with a no-break space", giveArgs: []string{"-bench", "a\u00a0b", "-r", "1", url}, wantErr: `-bench "a\u00a0b": a name of printable characters`},
+		{name: "bench name with an em space", giveArgs: []string{"-bench", "a\u2003b", "-r", "1", url}, wantErr: `-bench "a\u2003b": a name of printable characters`},
+		{name: "bench name with a zero-width space", giveArgs: []string{"-bench", "a\u200bb", "-r", "1", url}, wantErr: `-bench "a\u200bb": a name of printable characters`},
+		{name: "bench name not UTF-8", giveArgs: []string{"-bench", "a\xffb", "-r", "1", url}, wantErr: `-bench "a\xffb": a name of printable characters`},
 		{name: "header bound past 10 MB", giveArgs: []string{"-max-header", "20000000", "-r", "1", url}, wantErr: "-max-header 20000000: must be 1 to 10485760"},
 		{name: "merge without files", giveArgs: []string{"-merge", "-j"}, wantErr: "-merge: no report files"},
 		{name: "merge of a file that is not there", giveArgs: []string{"-merge", "no-such-report.json"}, wantErr: "-merge no-such-report.json: open no-such-report.json: no such file or directory"},
@@ -260,7 +322,7 @@ func TestRunBadInput(t *testing.T) {
 		t.Run("input="+tt.name, func(t *testing.T) {
 			code, stdout, stderr := gosiege(t.Context(), tt.giveArgs...)
 
-			assert.Equal(t, exitUsage, code, "gosiege %q: exit status", tt.giveArgs)
+			assert.Equal(t, cli.StatusUsage, code, "gosiege %q: exit status", tt.giveArgs)
 			assert.Empty(t, stdout, "gosiege %q: stdout", tt.giveArgs)
 			assert.Contains(t, stderr, tt.wantErr, "gosiege %q: stderr", tt.giveArgs)
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "gosiege %q: stderr has one line:\n%s", tt.giveArgs, stderr)
@@ -279,10 +341,43 @@ func TestRunUnreachable(t *testing.T) {
 
 	code, stdout, stderr := gosiege(t.Context(), args...)
 
-	assert.Equal(t, exitFailed, code, "gosiege %v: exit status", args)
+	assert.Equal(t, cli.StatusFailed, code, "gosiege %v: exit status", args)
 	assert.Empty(t, stdout, "gosiege %v: stdout", args)
 	assert.Equal(t, "gosiege: cannot reach "+url+": dial tcp "+strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")+": connect: connection refused\n",
 		stderr, "gosiege %v: stderr", args)
+}
+
+// TestRunResetOnAccept: a server whose every connection is reset as soon
+// as it is accepted is there: each run reports the resets and exits 0,
+// whether the first reset reached the pre-flight connection before its
+// connect returned or after.
+func TestRunResetOnAccept(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err, "listen on a free port")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	args := []string{"-c", "2", "-r", "2", "-j", "http://" + ln.Addr().String() + "/"}
+	var codes []int
+	for range 20 {
+		code, stdout, _ := gosiege(t.Context(), args...)
+		codes = append(codes, code)
+		if code == cli.StatusOK {
+			got := decodeJSON(t, stdout)
+			assert.Equal(t, 4.0, got["failed_reset"], "gosiege %v: resets", args)
+		}
+	}
+	assert.Equal(t, slices.Repeat([]int{cli.StatusOK}, 20), codes, "gosiege %v, 20 times: exit statuses", args)
 }
 
 // TestRunHelp: -h prints the usage on stdout and exits 0, and the usage
@@ -291,7 +386,7 @@ func TestRunHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help", "--help"} {
 		code, stdout, stderr := gosiege(t.Context(), arg)
 
-		assert.Equal(t, exitOK, code, "gosiege %s: exit status", arg)
+		assert.Equal(t, cli.StatusOK, code, "gosiege %s: exit status", arg)
 		assert.Equal(t, usage, stdout, "gosiege %s: stdout", arg)
 		assert.Empty(t, stderr, "gosiege %s: stderr", arg)
 	}

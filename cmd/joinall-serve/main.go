@@ -29,22 +29,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/internal/loopback"
 	"github.com/joinall/joinall/server"
-)
-
-// Exit statuses.
-const (
-	exitOK     = 0
-	exitFailed = 1 // the server failed to start or to stop
-	exitUsage  = 2 // a bad flag
 )
 
 // shutdownGrace bounds how long a stop waits for the requests in flight.
@@ -66,6 +57,9 @@ on stdout, and serves until Ctrl-C.
                free one (default 127.0.0.1:0)
   -workers N   the pool's workers (default 10, as the benchmarks')
   -wait D      the io workload's wait (default 10ms, as the benchmarks')
+
+Exit status: 0 once stopped by Ctrl-C; 2 for a bad flag (one line on
+stderr says which); 1 when the server fails to start or to stop.
 `
 
 // options is one invocation of joinall-serve, parsed and checked.
@@ -78,29 +72,23 @@ type options struct {
 
 var works = []string{"hello", "io", "cpu"}
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main("joinall-serve", run) }
 
-// run serves as args say until ctx ends, and returns the exit status. The
-// URL goes to stdout once the server listens; everything else to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run serves as args say until ctx ends. The URL goes to stdout once the
+// server listens; everything else to stderr. A bad flag is a
+// cli.UsageError.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "joinall-serve: %v\n", err)
-		return exitUsage
+		return cli.Usage(err)
 	}
 	s, err := start(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "joinall-serve: %v\n", err)
-		return exitFailed
+		return err
 	}
 	fmt.Fprintf(stderr, "joinall-serve: %s server, %s workload; Ctrl-C stops it\n", s.Name(), opts.work)
 	fmt.Fprintln(stdout, s.URL()+"/")
@@ -109,10 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := s.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "joinall-serve: shutdown: %v\n", err)
-		return exitFailed
+		return fmt.Errorf("shutdown: %w", err)
 	}
-	return exitOK
+	return nil
 }
 
 // newFlagSet defines joinall-serve's flags on o, with their defaults.

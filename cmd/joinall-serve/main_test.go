@@ -20,10 +20,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/server"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// status runs joinall-serve as its main does, and returns its exit status.
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return cli.Report(stderr, "joinall-serve", run(ctx, args, stdout, stderr))
+}
 
 // TestRunServes: every shape with every workload prints its URL, answers
 // hello world there, and exits 0 once stopped.
@@ -38,7 +44,7 @@ func TestRunServes(t *testing.T) {
 				var stderr bytes.Buffer
 				code := make(chan int, 1)
 				go func() {
-					code <- run(ctx, args, outW, &stderr)
+					code <- status(ctx, args, outW, &stderr)
 					outW.Close() // a run that failed before its URL ends the read below
 				}()
 
@@ -50,7 +56,7 @@ func TestRunServes(t *testing.T) {
 
 				assert.Equal(t, http.StatusOK, status, "GET %s from joinall-serve %v", url, args)
 				assert.Equal(t, "hello world", body, "GET %s from joinall-serve %v", url, args)
-				assert.Equal(t, exitOK, <-code, "joinall-serve %v: exit status; stderr:\n%s", args, stderr.String())
+				assert.Equal(t, cli.StatusOK, <-code, "joinall-serve %v: exit status; stderr:\n%s", args, stderr.String())
 			})
 		}
 	}
@@ -92,9 +98,9 @@ func TestRunBadFlags(t *testing.T) {
 		t.Run("flags="+tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 
-			code := run(t.Context(), tt.giveArgs, &stdout, &stderr)
+			code := status(t.Context(), tt.giveArgs, &stdout, &stderr)
 
-			assert.Equal(t, exitUsage, code, "joinall-serve %q: exit status", tt.giveArgs)
+			assert.Equal(t, cli.StatusUsage, code, "joinall-serve %q: exit status", tt.giveArgs)
 			assert.Empty(t, stdout.String(), "joinall-serve %q: stdout", tt.giveArgs)
 			assert.Equal(t, "joinall-serve: "+tt.wantErr, firstLine(stderr.String()), "joinall-serve %q: stderr", tt.giveArgs)
 			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "joinall-serve %q: stderr has one line:\n%s", tt.giveArgs, stderr.String())
@@ -110,9 +116,9 @@ func TestRunAddressInUse(t *testing.T) {
 	args := []string{"-addr", ln.Addr().String()}
 	var stdout, stderr bytes.Buffer
 
-	code := run(t.Context(), args, &stdout, &stderr)
+	code := status(t.Context(), args, &stdout, &stderr)
 
-	assert.Equal(t, exitFailed, code, "joinall-serve %v: exit status", args)
+	assert.Equal(t, cli.StatusFailed, code, "joinall-serve %v: exit status", args)
 	assert.Empty(t, stdout.String(), "joinall-serve %v: stdout", args)
 	assert.Contains(t, stderr.String(), "address already in use", "joinall-serve %v: stderr", args)
 }
@@ -128,9 +134,9 @@ func firstLine(s string) string {
 func TestRunHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 
-	code := run(t.Context(), []string{"-h"}, &stdout, &stderr)
+	code := status(t.Context(), []string{"-h"}, &stdout, &stderr)
 
-	assert.Equal(t, exitOK, code, "joinall-serve -h: exit status")
+	assert.Equal(t, cli.StatusOK, code, "joinall-serve -h: exit status")
 	assert.Equal(t, usage, stdout.String(), "joinall-serve -h: stdout")
 	var o options
 	newFlagSet(&o).VisitAll(func(f *flag.Flag) {
