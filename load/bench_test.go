@@ -5,9 +5,8 @@
 //	go test -run '^$' -bench Run -benchtime 2s -count 6 ./load | go tool benchstat -col /keepalive -
 //
 // Client and server share this machine's cores, so trans/s is a floor for
-// the driver, not its ceiling. BenchmarkDriver, at the module's root, sets
-// it beside wrk against the same server; cmd/gosiege/sidebyside.sh does so
-// with the server in another process.
+// the driver, not its ceiling. cmd/gosiege's BenchmarkInstrument sets it
+// beside wrk and others with the server in a process of its own.
 package load_test
 
 import (
