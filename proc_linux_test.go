@@ -165,7 +165,9 @@ func groupUsage(pgid int) (usage, error) {
 // a failure of its run, which names the process, and nothing of it is
 // left running after stop.
 func TestStopEndsTheGroup(t *testing.T) {
-	const script = `(trap '' TERM; exec sleep 60) & echo 1; trap 'exit 0' TERM; while :; do sleep 0.1; done`
+	// The child that ignores SIGTERM says it is ready (the line a server
+	// prints first) only once it ignores it.
+	const script = `trap 'exit 0' TERM; (trap '' TERM; echo 1; exec sleep 60) & while :; do sleep 0.1; done`
 	srv, err := startServer(t.Context(), side{name: "sh", argv: []string{"/bin/sh", "-c", script}})
 	require.NoError(t, err, "start %q", script)
 	procs, err := groupProcs(srv.pid)
