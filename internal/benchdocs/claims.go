@@ -1,184 +1,155 @@
 package benchdocs
 
-// The sentences that the docs state about benchmark results are made
-// from the results themselves, and each is checked against what it
-// asserts, so that a change in the data that breaks a claim fails a test
-// instead of leaving a false sentence behind.
+// A claim is a result that a page states in words, as data: the figures
+// under it and what they must show. The words are the page's own, a block
+// of its template:
+//
+//	{{with claim "three"}}Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}}).{{end}}
 //
 // A claim is about a benchstat table: the one that
 //
 //	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
 //
-// prints for one unit. A comparison claim sets two of its columns side
-// by side in every row that has both (Other against Base) and asserts
-// three things: the direction, a band for how many times Other is Base,
-// and a difference that benchstat's Mann-Whitney U-test finds
-// significant (p < 0.05) at the number of runs recorded. A range claim
-// places one column's median between two bounds. The sentence is written
-// from the figures by a text/template, so it can only say what the data
-// say.
+// prints for one unit. A comparison sets two of its columns side by side
+// in every row that has both (Other against Base) and holds when, in each
+// row, Other/Base is inside Want, which lies on one side of 1 (a
+// direction and a size), and benchstat's Mann-Whitney U-test finds the
+// difference significant (p < 0.05) at the recorded n. A range claim
+// holds when Other's median is inside Want.
 //
-// A claim the page depends on fails loudly when the data stop bearing it
-// out. A claim the page can do without (it has an Else) is replaced by
-// its Else, which states the U-test's verdict instead: "no significant
-// difference (p=0.912 n=10)". Either way no ratio is ever stated as a
-// finding when p >= 0.05: the figures that state one are blanked.
+// A page that depends on the claim writes the block above: where the data
+// stop bearing it out, the page says so in its place, and Render reports
+// it with the sentence it would have said, which fails the tests. A page
+// that can do without it writes what the data say otherwise too:
+//
+//	{{with claim "crowd-p99"}}{{if .Held}}...{{.Factor}} lower ({{.P}}).{{else}}...: {{.Verdict}}.{{end}}{{end}}
+//
+// and that branch must state .Verdict: "no significant difference
+// (p=0.912 n=10)". No ratio is ever a finding when p >= 0.05: Factor is
+// empty then.
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
-// A Claim is one sentence of the docs about results, with what it asserts.
+// A Claim is a result, as data; its sentence is in its page.
 type Claim struct {
-	ID     string // names the claim in page templates and failures
+	ID     string // names the claim in its page: {{with claim "ID"}}
 	Filter string // a benchstat -filter selecting the rows: ".name:Sleep /tasks:3"
 	Col    string // the benchstat -col that makes the columns: "/variant"
 	// Ignore is a benchstat -ignore, for a claim across files that
 	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
 	Ignore string
-	// Inputs are the runs the claim is about, by run suffix as a
-	// Table's; nil means the main run alone. A claim about two runs
-	// sets them side by side with Col ".file", whose columns are the
-	// files' names (RawFile).
+	// Inputs are the files, relative to the module's root; nil means the
+	// experiment's main run.
 	Inputs []string
-	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
+	Unit   string // as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
-	// BaseUnit, when set, compares Other's Unit against Base's BaseUnit
-	// in the same rows: corrected against service time.
+	// BaseUnit, when set, compares Other's Unit with Base's BaseUnit in
+	// the same rows: a corrected p99 against a service p99.
 	BaseUnit string
 	Other    string // the column the claim is about
-	// Want is what the claim asserts of every row. For a comparison it
-	// bounds Other/Base on one side of 1: a direction and a size.
-	Want Want
-	Say  string // the sentence: a text/template over Figures
-	// Else, when set, makes the claim one the page can do without: where
-	// the data do not bear it out, the page says Else instead, and must
-	// state .Verdict in it. Where a column is missing (a tool that is not
-	// installed), the claim says nothing, and Render notes why.
-	Else string
+	Want     Want
 }
 
-// Want bounds a figure: for a comparison claim, the ratio of Other's
-// median to Base's; for a range claim, Other's median, in the unit's base
-// (seconds for sec/op, bytes for peak-B).
+// Want bounds a comparison's ratio, Other/Base, or a range claim's
+// median of Other, in the unit's base (seconds for sec/op).
 type Want struct{ Min, Max float64 }
 
-// Times asserts that Other is between lo and hi times Base.
-func Times(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
+var inf = math.Inf(1)
 
-// AtLeastTimes asserts that Other is at least lo times Base.
-func AtLeastTimes(lo float64) Want { return Want{Min: lo, Max: math.Inf(1)} }
+// More wants Other to be lo to hi times Base.
+func More(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 
-// TimesLess asserts that Base is between lo and hi times Other: Other is
-// "lo to hi times faster" when the unit is time.
-func TimesLess(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
+// Less wants Base to be lo to hi times Other: Other is "lo to hi times
+// faster" when the unit is time.
+func Less(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
 
-// Between asserts that Other's median is between lo and hi.
+// Between wants Other's median between lo and hi.
 func Between(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 
-// Figures are what a claim's sentence is written from.
-type Figures struct {
-	Row          // the first row's figures, for claims about one row
-	Rows  []Row  // every row's figures
-	Times string // the range of Times over the rows: "3.0x", or "2.9x to 3.1x"; empty unless every row is significant
+func (w Want) String() string {
+	switch {
+	case math.IsInf(w.Max, 1):
+		return fmt.Sprintf("at least %.3g", w.Min)
+	case w.Min <= 0:
+		return fmt.Sprintf("at most %.3g", w.Max)
+	}
+	return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max)
 }
 
-// Row is one table row's figures.
+// An Outcome is a claim evaluated on data: what its page's block is
+// written from.
+type Outcome struct {
+	Row        // the first row, for the claims about one
+	Rows []Row // every row
+	// Factor is the range of the rows' factors, from the nearest 1 to the
+	// farthest: "3.0x", or "2.9x to 3.1x"; empty unless every row's
+	// difference is significant.
+	Factor string
+	Held   bool   // whether the data bear the claim out
+	Why    string // where they do not, why: the rows that break it
+}
+
+// A Row is one row of a claim's table.
 type Row struct {
-	Name  string // the row's label: "Sleep/tasks=3/workers=2-2"
-	Base  string // Base's median with its unit: "32.7 ms"
-	Other string // Other's median with its unit: "10.9 ms"
-	// BaseNum and OtherNum are the medians without a unit, for units
-	// that read badly in prose: "10013" peak-goroutines.
+	Name        string // "Sleep/tasks=3/workers=2-2"
+	Base, Other string // the medians with their unit: "32.7 ms", "10.9 ms"
+	// BaseNum and OtherNum are the medians without a unit, for units that
+	// read badly in prose: "10013" peak-goroutines.
 	BaseNum, OtherNum string
-	// BaseValue and OtherValue are the medians in the unit's base
-	// (seconds for sec/op), as benchstat -format csv prints them.
+	// BaseValue and OtherValue are the medians in the unit's base, as
+	// benchstat -format csv prints them.
 	BaseValue, OtherValue float64
-	Ratio                 float64
-	// Times is how many times more or less Other is: "3.0x"; empty when
-	// the difference is not significant.
-	Times string
-	Lower bool   // whether Other's median is below Base's
-	P     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
-	// Verdict is what the data say, whatever the claim asserts: "1.2x
-	// lower (p=0.001 n=10)", or "no significant difference (p=0.912
-	// n=10)"; for a range claim, Other.
+	Ratio                 float64 // OtherValue / BaseValue
+	// Factor is how many times more or less Other is than Base, "3.0x";
+	// empty when the difference is not significant.
+	Factor string
+	P      string // the U-test, as benchstat prints it: "p=0.002 n=6"
+	// Verdict is what the data say, whatever the claim wants: "1.2x lower
+	// (p=0.001 n=10)", "no significant difference (p=0.912 n=10)"; for a
+	// range claim, Other.
 	Verdict string
 
 	significant bool
 }
 
-// An Outcome is a claim evaluated on data: the sentence, and Err when the
-// data no longer bear out a claim that the page depends on.
-type Outcome struct {
-	Text string
-	Figures
-	Err error
-	// Held says whether the data bear the claim out; when they do not,
-	// Text is the claim's Else, or says that the claim fails.
-	Held bool
-	// Unsaid, when set, is why an optional claim says nothing.
-	Unsaid string
-}
+// errUnmeasured is a claim's column that the data lack: a tool that was
+// not installed.
+var errUnmeasured = errors.New("not measured")
 
-// Eval computes the claim's figures and sentence from inputs and checks
-// them against Want. It returns an error, and no Outcome, only when the
-// claim cannot be evaluated at all: a claim the page depends on has no
-// row with its columns, or the claim is malformed.
+// Eval evaluates the claim on inputs. It fails only where the claim cannot
+// be evaluated: it is malformed, or the data lack its columns
+// (errUnmeasured).
 func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 	if c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
-		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison asserts a direction", c.ID, c.Want)
+		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison wants a direction", c.ID, c.Want)
 	}
 	rows, err := c.rows(inputs)
-	if errors.Is(err, errUnmeasured) && c.Else != "" {
-		return &Outcome{Unsaid: err.Error()}, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	out := &Outcome{Held: true}
-	var failures []string
+	var why []string
 	for _, row := range rows {
 		if f := c.check(row); f != "" {
-			failures = append(failures, f)
-			out.Held = false
+			why = append(why, f)
 		}
 	}
-	// A ratio is a finding only where the U-test finds a difference.
-	for i := range rows {
-		if c.Base != "" && !rows[i].significant {
-			rows[i].Times = ""
-		}
-	}
-	out.Rows, out.Row = rows, rows[0]
+	o := &Outcome{Row: rows[0], Rows: rows, Held: len(why) == 0, Why: strings.Join(why, "; ")}
 	if c.Base != "" {
-		out.Figures.Times = span(rows)
+		o.Factor = span(rows)
 	}
-	say := c.Say
-	if !out.Held && c.Else != "" {
-		say = c.Else
-	}
-	if out.Text, err = execute(c.ID, say, out.Figures); err != nil {
-		return nil, err
-	}
-	switch {
-	case out.Held:
-	case c.Else != "" && !strings.Contains(out.Text, out.Verdict):
-		return nil, fmt.Errorf("claim %s: its Else must state .Verdict (%q): %q", c.ID, out.Verdict, out.Text)
-	case c.Else == "":
-		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tits sentence would say: %s", c.ID, strings.Join(failures, "; "), out.Text)
-		out.Text = fmt.Sprintf("**Claim %s does not hold on this run: %s.**", c.ID, strings.Join(failures, "; "))
-	}
-	return out, nil
+	return o, nil
 }
 
-// rows are the claim's rows of figures in the inputs.
+// rows are the claim's rows in the inputs.
 func (c *Claim) rows(inputs []Input) ([]Row, error) {
 	tables, err := stat(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
 	if err != nil {
@@ -200,31 +171,27 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 		return nil, fmt.Errorf("%w: %s has no column %q or %q", errUnmeasured, c.Col, c.Base, c.Other)
 	}
 	var rows []Row
-	for _, rowKey := range table.rows {
-		o, ok := table.cells[cellKey{rowKey, other}]
+	for _, key := range table.rows {
+		o, ok := table.cells[cellKey{key, other}]
 		if !ok {
 			continue
 		}
-		row := Row{
-			Name:  rowKey.StringValues(),
-			Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center,
-		}
+		row := Row{Name: key.StringValues(), Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center}
 		row.Verdict = row.Other
 		if c.Base != "" {
-			b, ok := baseTable.cells[cellKey{rowKey, base}]
+			b, ok := baseTable.cells[cellKey{key, base}]
 			if !ok {
 				continue
 			}
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
 			row.Ratio = o.summary.Center / b.summary.Center
-			row.Lower = row.Ratio < 1
-			row.Times = times(row.Ratio)
-			row.P = test.String()
-			row.significant = test.P < test.Alpha
+			row.P, row.significant = test.String(), test.P < test.Alpha
 			row.Verdict = "no significant difference (" + row.P + ")"
 			if row.significant {
-				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Times, map[bool]string{true: "lower", false: "higher"}[row.Lower], row.P)
+				// A ratio is a finding only where the U-test finds a difference.
+				row.Factor = factor(row.Ratio)
+				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Factor, direction(row.Ratio, "lower", "higher"), row.P)
 			}
 		}
 		rows = append(rows, row)
@@ -234,10 +201,6 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 	}
 	return rows, nil
 }
-
-// errUnmeasured is a claim's column that the data lack: a tool that was
-// not installed.
-var errUnmeasured = errors.New("not measured")
 
 // check returns why row breaks the claim, or "".
 func (c *Claim) check(row Row) string {
@@ -250,8 +213,8 @@ func (c *Claim) check(row Row) string {
 	}
 	var why []string
 	if row.Ratio < c.Want.Min || row.Ratio > c.Want.Max {
-		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio, row.Times,
-			map[bool]string{true: "less", false: "more"}[row.Lower], c.Want))
+		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio,
+			factor(row.Ratio), direction(row.Ratio, "less", "more"), c.Want))
 	}
 	if !row.significant {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
@@ -262,32 +225,16 @@ func (c *Claim) check(row Row) string {
 	return row.Name + ": " + strings.Join(why, ", ")
 }
 
-// execute writes a claim's sentence from its figures.
-func execute(id, say string, f Figures) (string, error) {
-	var text bytes.Buffer
-	tmpl, err := template.New(id).Option("missingkey=error").Parse(say)
-	if err == nil {
-		err = tmpl.Execute(&text, f)
+func direction(ratio float64, lower, higher string) string {
+	if ratio < 1 {
+		return lower
 	}
-	if err != nil {
-		return "", fmt.Errorf("claim %s: %w", id, err)
-	}
-	return strings.TrimSpace(text.String()), nil
+	return higher
 }
 
-func (w Want) String() string {
-	switch {
-	case math.IsInf(w.Max, 1):
-		return fmt.Sprintf("at least %.3g", w.Min)
-	case w.Min <= 0:
-		return fmt.Sprintf("at most %.3g", w.Max)
-	}
-	return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max)
-}
-
-// times formats how many times larger or smaller a ratio is, to two
+// factor formats how many times larger or smaller a ratio is, to two
 // significant figures: 0.333 and 3.0 are both "3.0x".
-func times(ratio float64) string {
+func factor(ratio float64) string {
 	if ratio < 1 {
 		ratio = 1 / ratio
 	}
@@ -297,12 +244,12 @@ func times(ratio float64) string {
 	return fmt.Sprintf("%.1fx", ratio)
 }
 
-// span is the range of the rows' Times, from the ratio nearest 1 to the
+// span is the range of the rows' factors, from the ratio nearest 1 to the
 // farthest; empty when a row's difference is not significant.
 func span(rows []Row) string {
 	lo, hi := rows[0], rows[0]
 	for _, r := range rows {
-		if r.Times == "" {
+		if r.Factor == "" {
 			return ""
 		}
 		if math.Abs(math.Log(r.Ratio)) < math.Abs(math.Log(lo.Ratio)) {
@@ -312,10 +259,10 @@ func span(rows []Row) string {
 			hi = r
 		}
 	}
-	if lo.Times == hi.Times {
-		return lo.Times
+	if lo.Factor == hi.Factor {
+		return lo.Factor
 	}
-	return strings.TrimSuffix(lo.Times, "x") + "x to " + hi.Times
+	return strings.TrimSuffix(lo.Factor, "x") + "x to " + hi.Factor
 }
 
 // quantity formats a value of a benchstat (tidied) unit for prose, to
@@ -375,4 +322,124 @@ func number(v float64) string {
 		return fmt.Sprintf("%.2f", v)
 	}
 	return fmt.Sprintf("%.3g", v)
+}
+
+// A block is a {{with claim "ID"}} of a page. Where its only content is
+// {{if .Held}}...{{else}}...{{end}}, the else-branch is what the page says
+// where the data do not bear the claim out; otherwise the page depends on
+// the claim.
+type block struct {
+	id        string
+	with      *parse.WithNode
+	otherwise *parse.ListNode // nil where the page depends on the claim
+}
+
+// blocks appends the claim blocks under n to bs, in the page's order.
+func blocks(n parse.Node, bs []block) []block {
+	var branch *parse.BranchNode
+	switch n := n.(type) {
+	case *parse.ListNode:
+		for _, child := range n.Nodes {
+			bs = blocks(child, bs)
+		}
+		return bs
+	case *parse.IfNode:
+		branch = &n.BranchNode
+	case *parse.RangeNode:
+		branch = &n.BranchNode
+	case *parse.WithNode:
+		branch = &n.BranchNode
+		cmds := n.Pipe.Cmds
+		if len(n.Pipe.Decl) > 0 || len(cmds) != 1 || len(cmds[0].Args) != 2 || cmds[0].Args[0].String() != "claim" {
+			break
+		}
+		id, ok := cmds[0].Args[1].(*parse.StringNode)
+		if !ok {
+			break
+		}
+		b := block{id: id.Text, with: n}
+		if len(n.List.Nodes) == 1 {
+			if f, ok := n.List.Nodes[0].(*parse.IfNode); ok && f.Pipe.String() == ".Held" {
+				b.otherwise = f.ElseList
+			}
+		}
+		bs = append(bs, b)
+	default:
+		return bs
+	}
+	bs = blocks(branch.List, bs)
+	if branch.ElseList != nil {
+		bs = blocks(branch.ElseList, bs)
+	}
+	return bs
+}
+
+// claims evaluates the experiment's claims for its page, tmpl, into
+// outcomes. Every claim must have a block on the page, and every
+// else-branch must state the verdict. A claim that the page depends on and
+// that the data do not bear out goes into out.Broken with the sentence it
+// would have said, and the page says so in its place; an optional claim
+// whose columns were not measured says nothing, and out.Notes says why.
+func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome, out *Output) error {
+	bs := blocks(tmpl.Tree.Root, nil)
+	for _, b := range bs {
+		if !slices.ContainsFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == b.id }) {
+			return fmt.Errorf("no claim %q", b.id)
+		}
+	}
+	// What a block says, on the outcome given.
+	say := func(list *parse.ListNode, o *Outcome) (string, error) {
+		t, err := tmpl.AddParseTree("block", &parse.Tree{Name: "block", Root: list})
+		var text strings.Builder
+		if err == nil {
+			err = t.Execute(&text, o)
+		}
+		return text.String(), err
+	}
+	for _, cl := range c.e.Claims {
+		mine := slices.DeleteFunc(slices.Clone(bs), func(b block) bool { return b.id != cl.ID })
+		if len(mine) == 0 {
+			return fmt.Errorf("claim %s is on no page: write {{with claim %q}} where it is said", cl.ID, cl.ID)
+		}
+		dependent := slices.IndexFunc(mine, func(b block) bool { return b.otherwise == nil })
+		inputs, err := c.inputs(cl.Inputs)
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", cl.ID, err)
+		}
+		o, err := cl.Eval(inputs...)
+		if errors.Is(err, errUnmeasured) && dependent < 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, cl.ID, err))
+			outcomes[cl.ID] = nil
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, b := range mine {
+			if b.otherwise == nil {
+				continue
+			}
+			if text, err := say(b.otherwise, o); err != nil || !strings.Contains(text, o.Verdict) {
+				return fmt.Errorf("claim %s: its {{else}} must state {{.Verdict}} (%q): %q %v", cl.ID, o.Verdict, text, err)
+			}
+		}
+		if !o.Held && dependent >= 0 {
+			sentence, err := say(mine[dependent].with.List, o)
+			if err != nil {
+				return err
+			}
+			out.Broken = append(out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, cl.ID, o.Why, sentence))
+			// The page says so in the sentence's place: {{with}} takes its
+			// else-branch where the claim is nil.
+			marker := &parse.TextNode{NodeType: parse.NodeText, Text: fmt.Appendf(nil, "**Claim %s does not hold on this run: %s.**", cl.ID, o.Why)}
+			for _, b := range mine {
+				if b.otherwise == nil {
+					b.with.ElseList = &parse.ListNode{NodeType: parse.NodeList, Nodes: []parse.Node{marker}}
+				}
+			}
+			o = nil
+		}
+		outcomes[cl.ID] = o
+	}
+	return nil
 }

@@ -1,12 +1,12 @@
 // Package benchdocs renders docs/ from the benchmark runs committed under
 // testdata/bench/: a page per experiment with benchstat's tables, SVG
-// plots, the sentences the docs state about results (made from the data
-// and checked, see Claim), the environment the run was measured in, and
-// the article's figures beside ours.
+// plots, the sentences it states about results (written in the page,
+// shown only where the data bear them out, see Claim), the environment the
+// run was measured in, and the article's figures beside ours.
 //
 // Everything an experiment needs is one entry of Experiments (in
 // experiments.go) and its page's template (pages/NAME.md). Rendering
-// reads only testdata/ and the README, runs no benchmark and nothing but
+// reads only testdata/, runs no benchmark and nothing but
 // the benchstat that go.mod pins (for its tables' text), and returns the
 // same bytes on every machine. cmd/benchdocs measures the runs it reads.
 package benchdocs
@@ -68,8 +68,8 @@ type Line struct{ Key, Value string }
 type Table struct {
 	ID   string
 	Args Args
-	// Inputs are the files, by run suffix, "" for the main run; nil
-	// means the main run alone.
+	// Inputs are the files, relative to the module's root; nil means
+	// the main run.
 	Inputs []string
 }
 
