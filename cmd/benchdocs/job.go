@@ -33,16 +33,9 @@ type job struct {
 	count  int      // its -count
 	file   string   // NAME.txt or NAME-SUFFIX.txt
 	header []benchdocs.Line
-	expect []expected // the results expected, in order; nil when not known
+	expect []string // the benchmarks its committed run has, as resultName gives them; nil when none is
 
 	seen map[string]bool // the results' names, once run
-}
-
-// An expected result: the benchmark's name without its -GOMAXPROCS
-// suffix, and about how long it takes.
-type expected struct {
-	name string
-	est  time.Duration
 }
 
 // plan makes a job of each run of each experiment, with what the
@@ -96,7 +89,7 @@ func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, d
 			}
 			if o.bench == "" {
 				path := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir), file)
-				if j.expect, err = expect(path, r.Benchmarks, count, o.benchtime); err != nil {
+				if j.expect, err = expect(path, r.Benchmarks); err != nil {
 					return nil, err
 				}
 			}
@@ -118,7 +111,9 @@ func measure(ctx context.Context, root string, jobs []*job, p *progress) error {
 		if err != nil {
 			return err
 		}
-		err = j.run(ctx, f, p)
+		p.begin(i)
+		err = j.exec(ctx, f, p)
+		p.end()
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("%s: %w", j.label, cerr)
 		}
@@ -129,10 +124,10 @@ func measure(ctx context.Context, root string, jobs []*job, p *progress) error {
 	return nil
 }
 
-// run writes the job's header and go test's standard output to w, and
+// exec writes the job's header and go test's standard output to w, and
 // tells p of each result. go test and the test binary are interrupted
 // when ctx ends.
-func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
+func (j *job) exec(ctx context.Context, w io.Writer, p *progress) error {
 	for _, l := range j.header {
 		if _, err := fmt.Fprintf(w, "%s: %s\n", l.Key, l.Value); err != nil {
 			return fmt.Errorf("%s: %w", j.label, err)
@@ -154,7 +149,6 @@ func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", strings.Join(j.argv, " "), err)
 	}
-	p.begin(j)
 	j.seen = map[string]bool{}
 	out := io.TeeReader(stdout, w)
 	rd := benchfmt.NewReader(out, j.file)
@@ -168,7 +162,6 @@ func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
 	_, copyErr := io.Copy(io.Discard, out)
 	waitErr := cmd.Wait()
 	exited()
-	p.end(j)
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %w", j.label, context.Cause(ctx))
@@ -185,8 +178,8 @@ func (j *job) run(ctx context.Context, w io.Writer, p *progress) error {
 func (j *job) missing() []string {
 	var names []string
 	for _, x := range j.expect {
-		if !j.seen[x.name] && !slices.Contains(names, "Benchmark"+x.name) {
-			names = append(names, "Benchmark"+x.name)
+		if !j.seen[x] {
+			names = append(names, "Benchmark"+x)
 		}
 	}
 	return names
@@ -202,47 +195,22 @@ func resultName(n benchfmt.Name) string {
 	return string(base) + string(bytes.Join(parts, nil))
 }
 
-// expect returns the results that a run of the functions is expected to
-// print, in go test's order, from their committed run at path: each of
-// its benchmarks count times in a row, each taking about what it took
-// then, and at least -benchtime; nil when nothing is committed.
-func expect(path string, funcs []string, count int, benchtime string) ([]expected, error) {
+// expect returns the benchmarks of the functions in their committed run
+// at path, in go test's order; nil when nothing is committed.
+func expect(path string, funcs []string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	least, iterations, err := parseBenchtime(benchtime)
-	if err != nil {
-		return nil, err
-	}
 	var names []string
-	perOp := map[string]float64{}
 	rd := benchfmt.NewReader(bytes.NewReader(data), path)
 	for rd.Scan() {
 		res, ok := rd.Result().(*benchfmt.Result)
-		if !ok || !slices.Contains(funcs, "Benchmark"+string(res.Name.Base())) {
-			continue
-		}
-		n := resultName(res.Name)
-		if _, seen := perOp[n]; !seen {
-			names = append(names, n)
-		}
-		perOp[n], _ = res.Value("sec/op") // the last run's is as good a guess as any
-	}
-	var rows []expected
-	for _, n := range names {
-		est := time.Duration(max(least.Seconds(), perOp[n]) * float64(time.Second))
-		if iterations > 0 {
-			est = time.Duration(float64(iterations) * perOp[n] * float64(time.Second))
-		}
-		for range count {
-			rows = append(rows, expected{name: n, est: est})
+		if ok && slices.Contains(funcs, "Benchmark"+string(res.Name.Base())) && !slices.Contains(names, resultName(res.Name)) {
+			names = append(names, resultName(res.Name))
 		}
 	}
-	return rows, rd.Err()
+	return names, errors.Join(err, rd.Err())
 }
 
 // environment returns the header lines that say where and how a run was

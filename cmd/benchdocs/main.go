@@ -7,20 +7,18 @@
 //	go run ./cmd/benchdocs -write -bench '^(BenchmarkFetch)$'   # the same, into testdata/bench; then docs/
 //	go run ./cmd/benchdocs -render          # docs/ from testdata/ alone (go generate)
 //
-// For each run of each experiment (internal/benchdocs.Experiments) it runs
+// Each run of each experiment (internal/benchdocs.Experiments) is one
 //
 //	go test -run '^$' -bench PATTERN -count N -timeout 60m [FLAGS] PKG
 //
-// with progress on standard error, into bench-out/NAME.txt, which starts
-// with the environment as key: value lines (benchstat reads them as
-// configuration). Only a full run (no -bench, -quick, -count or
-// -benchtime), or one given -write, then moves the files into
-// testdata/bench and renders docs/ from them, once every run has
-// succeeded. An experiment whose run lacks a benchmark that its committed
-// run has (the Python rows without python3, or wrk's without wrk) is left
-// as committed, unless -write says otherwise. A run that fails or is
-// interrupted leaves testdata/ and docs/ as they were; bench-out/ keeps
-// what it measured.
+// into bench-out/NAME.txt, after the environment as key: value lines
+// (benchstat reads them as configuration), with progress on standard
+// error. A full run (no -bench, -quick, -count or -benchtime), or one
+// given -write, then moves the files into testdata/bench and renders
+// docs/ from them, once every run has succeeded. An experiment whose run
+// lacks a benchmark that its committed run has (the Python rows without
+// python3) is left as committed, unless -write. A run that fails or is
+// interrupted leaves testdata/ and docs/ as they were.
 package main
 
 import (
@@ -61,8 +59,8 @@ func main() {
 // A usageError is a mistake on the command line: exit status 2.
 type usageError struct{ error }
 
-// scratch is where runs are written, under the module's root, before a
-// full run moves them into testdata/bench.
+// scratch is where runs are written, under the module's root, before
+// they are kept in testdata/bench.
 const scratch = "bench-out"
 
 const defaultCount = 10
@@ -71,8 +69,8 @@ type options struct {
 	count     int
 	benchtime string
 	bench     string
-	write     bool // into testdata/bench, then docs/
-	force     bool // even an experiment that lacks benchmarks of its committed run
+	write     bool // -write: keep the runs, even partial ones
+	full      bool // every benchmark, -count 10, the default -benchtime: kept without -write
 	render    bool
 	root      string
 }
@@ -85,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.bench, "bench", "", "run only the benchmarks that this go test -bench `pattern` selects")
 	quick := fs.Bool("quick", false, "a short pass to try the pipeline: -count 6 and -benchtime 100ms, where not given")
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime: a `duration`, or a count of iterations (100x); when empty, go test's 1s")
-	fs.BoolVar(&o.force, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
+	fs.BoolVar(&o.write, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
 		"even for an experiment that lacks benchmarks of its committed run; a full run does so without it")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
 	fs.StringVar(&o.root, "root", "", "the module's root `directory`; when empty, the nearest one up with a go.mod")
@@ -115,16 +113,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.count < 1 {
 		return nil, usageError{fmt.Errorf("-count %d: must be at least 1", o.count)}
 	}
-	if _, _, err := parseBenchtime(o.benchtime); err != nil {
-		return nil, usageError{err}
+	if !validBenchtime(o.benchtime) {
+		return nil, usageError{fmt.Errorf("-benchtime %q: not a duration or a count of iterations", o.benchtime)}
 	}
 	if _, err := regexp.Compile(o.bench); err != nil {
 		return nil, usageError{fmt.Errorf("-bench %q: %w", o.bench, err)}
 	}
-	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick || o.force) {
+	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick || o.write) {
 		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime, -quick or -write")}
 	}
-	o.write = o.force || (o.bench == "" && o.count == defaultCount && o.benchtime == "")
+	o.full = o.bench == "" && o.count == defaultCount && o.benchtime == ""
 	return o, nil
 }
 
@@ -160,18 +158,9 @@ func measureAndKeep(ctx context.Context, o *options, experiments []benchdocs.Exp
 	if err := os.MkdirAll(filepath.Join(o.root, scratch), 0o755); err != nil {
 		return err
 	}
-	p := newProgress(stderr, jobs)
-	err = measure(ctx, o.root, jobs, p)
-	p.stop()
-	if err != nil {
+	if err := measure(ctx, o.root, jobs, newProgress(stderr, jobs)); err != nil {
 		return fmt.Errorf("%w\ntestdata/ and docs/ are as they were%s", err, where(jobs, scratch))
 	}
-	return keep(o, experiments, jobs, stderr, start)
-}
-
-// keep says what became of each experiment's run, moves those that are
-// to be kept into testdata/bench, and renders docs/ from them.
-func keep(o *options, experiments []benchdocs.Experiment, jobs []*job, stderr io.Writer, start time.Time) error {
 	var kept, left []*job
 	for i := range experiments {
 		e := &experiments[i]
@@ -186,7 +175,7 @@ func keep(o *options, experiments []benchdocs.Experiment, jobs []*job, stderr io
 		case len(mine) == 0:
 		case results == 0:
 			fmt.Fprintf(stderr, "%s: no results: skipped\n", e.Name)
-		case len(missing) > 0 && !o.force:
+		case len(missing) > 0 && !o.write:
 			n := len(missing)
 			if n > 3 {
 				missing = append(missing[:3], "...")
@@ -194,7 +183,7 @@ func keep(o *options, experiments []benchdocs.Experiment, jobs []*job, stderr io
 			fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (%s); it is left as committed, unless -write\n",
 				e.Name, n, strings.Join(missing, ", "))
 			left = append(left, mine...)
-		case o.write:
+		case o.write || o.full:
 			kept = append(kept, mine...)
 		default:
 			left = append(left, mine...)
@@ -250,7 +239,7 @@ func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) e
 	fmt.Fprintf(stderr, "benchdocs: rendered %d files under %s\n", len(out.Files), filepath.Join(root, benchdocs.DocsDir))
 	if len(out.Broken) > 0 {
 		return fmt.Errorf("docs/ are written, but %d checks fail, and so will the tests, until the data bear out "+
-			"what internal/benchdocs/experiments.go asserts or the code is fixed:\n%w",
+			"what the pages say (pages/*.md, and the claims in internal/benchdocs/experiments.go) or the code is fixed:\n%w",
 			len(out.Broken), errors.Join(out.Broken...))
 	}
 	return nil
@@ -275,15 +264,13 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// parseBenchtime reads -benchtime: a duration, or a number of iterations
-// ("100x"); empty is go test's default, 1s.
-func parseBenchtime(s string) (time.Duration, int, error) {
+// validBenchtime says whether s is a -benchtime that go test takes: a
+// duration, or a number of iterations ("100x"); empty is its default.
+func validBenchtime(s string) bool {
 	if n, ok := strings.CutSuffix(s, "x"); ok {
-		if i, err := strconv.Atoi(n); err == nil && i > 0 {
-			return 0, i, nil
-		}
-	} else if d, err := time.ParseDuration(cmp.Or(s, "1s")); err == nil {
-		return d, 0, nil
+		i, err := strconv.Atoi(n)
+		return err == nil && i > 0
 	}
-	return 0, 0, fmt.Errorf("-benchtime %q: not a duration or a count of iterations", s)
+	_, err := time.ParseDuration(cmp.Or(s, "1s"))
+	return err == nil
 }

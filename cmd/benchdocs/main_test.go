@@ -49,13 +49,13 @@ func TestFlags(t *testing.T) {
 		wantErr string
 	}{
 		// Only a full run writes testdata/ and docs/, unless -write.
-		{give: nil, want: &options{count: 10, write: true}},
-		{give: []string{"-count", "10"}, want: &options{count: 10, write: true}},
+		{give: nil, want: &options{count: 10, full: true}},
+		{give: []string{"-count", "10"}, want: &options{count: 10, full: true}},
 		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
 		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
-		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true, force: true}},
-		{give: []string{"-render"}, want: &options{count: 10, write: true, render: true}},
+		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true}},
+		{give: []string{"-render"}, want: &options{count: 10, full: true, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
 		{give: []string{"-bench", "Sleep/("}, wantErr: `-bench "Sleep/(": error parsing regexp: missing closing )`},
@@ -107,67 +107,52 @@ BenchmarkA/variant=x-2	10	2000000000 ns/op
 BenchmarkA/variant=y-2	1000	1000000 ns/op
 BenchmarkB-2	1000	1000000 ns/op
 `)
-	x := expected{name: "A/variant=x", est: 2 * time.Second} // one op takes longer than -benchtime
-	y := expected{name: "A/variant=y", est: time.Second}
-	b := expected{name: "B", est: time.Second}
 	tests := []struct {
-		name      string
-		funcs     []string
-		count     int
-		benchtime string
-		want      []expected
+		name  string
+		funcs []string
+		want  []string
 	}{
-		{name: "every_benchmark_count_times", funcs: []string{"BenchmarkA", "BenchmarkB"}, count: 2, want: []expected{x, x, y, y, b, b}},
-		{name: "the_functions_given", funcs: []string{"BenchmarkA"}, count: 1, want: []expected{x, y}},
-		{
-			name: "iterations", funcs: []string{"BenchmarkA"}, count: 1, benchtime: "10x",
-			want: []expected{{name: x.name, est: 20 * time.Second}, {name: y.name, est: 10 * time.Millisecond}},
-		},
+		{name: "every_benchmark_once", funcs: []string{"BenchmarkA", "BenchmarkB"}, want: []string{"A/variant=x", "A/variant=y", "B"}},
+		{name: "the_functions_given", funcs: []string{"BenchmarkB"}, want: []string{"B"}},
 	}
 	for _, tt := range tests {
-		got, err := expect(committed, tt.funcs, tt.count, tt.benchtime)
+		got, err := expect(committed, tt.funcs)
 		require.NoError(t, err, "case %s", tt.name)
 		assert.Equal(t, tt.want, got, "case %s", tt.name)
 	}
-	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"}, 1, "")
+	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"})
 	require.NoError(t, err)
 	assert.Nil(t, got, "nothing committed: nothing known to expect")
 }
 
-// TestProgress: a line per result says which job and benchmark, which of
-// its runs, how many results of how many, the time so far, and the time
-// left: the estimates left, scaled by how those so far compared with the
-// time they took.
+// TestProgress: a line per result says how many results of how many are
+// in, which job and benchmark, which of its runs, and the time so far.
 func TestProgress(t *testing.T) {
-	a := &job{label: "a", argv: []string{"go", "test", "."}, count: 2, expect: []expected{
-		{name: "A/x", est: 2 * time.Second}, {name: "A/x", est: 2 * time.Second},
-	}}
-	b := &job{label: "b -cpu 1", argv: []string{"go", "test", "-cpu", "1", "."}, count: 1, expect: []expected{
-		{name: "B", est: 4 * time.Second},
-	}}
+	a := &job{label: "a", argv: []string{"go", "test", "."}, count: 2, expect: []string{"A/x"}}
+	b := &job{label: "b -cpu 1", argv: []string{"go", "test", "-cpu", "1", "."}, count: 1, expect: []string{"B"}}
 	var out bytes.Buffer
 	p := newProgress(&out, []*job{a, b})
 	clock := p.start
 	p.now = func() time.Time { return clock }
 
-	p.begin(a)
-	clock = clock.Add(4 * time.Second) // twice its estimate: the rest will take twice theirs
+	p.begin(0)
+	clock = clock.Add(4 * time.Second)
 	p.result("A/x")
 	clock = clock.Add(4 * time.Second)
 	p.result("A/x")
-	p.end(a)
-	p.begin(b)
+	p.end()
+	p.begin(1)
 	clock = clock.Add(10 * time.Second)
 	p.result("B")
-	p.end(b)
+	p.end()
 
 	assert.Equal(t, []string{
 		"a: go test .",
-		"[1/3 33%] a · A/x 1/2 · 4s elapsed · ~12s left",
-		"[2/3 66%] a · A/x 2/2 · 8s elapsed · ~8s left",
+		"[1/3 33%] a · A/x 1/2 · 4s elapsed",
+		"[2/3 66%] a · A/x 2/2 · 8s elapsed",
 		"a: 2 results, 8s so far",
 		"b -cpu 1: go test -cpu 1 .",
-		"[3/3 100%] b -cpu 1 · B 1/1 · 18s elapsed · ~0s left",
+		"[3/3 100%] b -cpu 1 · B 1/1 · 18s elapsed",
 		"b -cpu 1: 1 results, 18s so far",
 	}, strings.Split(strings.TrimSpace(out.String()), "\n"))
 }
@@ -216,8 +201,8 @@ func TestMeasurePart(t *testing.T) {
 		wantKept   bool
 	}{
 		{name: "part", give: options{bench: "A/variant=x"}, wantStderr: "in bench-out/: a.txt"},
-		{name: "lacking", give: options{write: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
-		{name: "lacking_forced", give: options{write: true, force: true}, wantKept: true},
+		{name: "lacking", give: options{full: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
+		{name: "lacking_written", give: options{full: true, write: true}, wantKept: true},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
@@ -258,7 +243,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := measureAndKeep(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true, force: true}, exps, stderr)
+	err := measureAndKeep(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true}, exps, stderr)
 
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorContains(t, err, "testdata/ and docs/ are as they were; in bench-out/: a.txt, a-cpu1.txt")
