@@ -238,22 +238,27 @@ func rootElement(tb testing.TB, content []byte) string {
 	}
 }
 
-// TestRenderWithoutRuns: with nothing measured, every page is left out
-// with a note that says how to measure it, the index says so, and
-// nothing fails.
+// TestRenderWithoutRuns: with nothing measured, every experiment's page
+// is left out with a note that says how to measure it, the index says
+// so, the recipes say what they lack, and nothing fails.
 func TestRenderWithoutRuns(t *testing.T) {
 	dir := t.TempDir()
 
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 
 	require.NoError(t, err)
-	assert.Len(t, out.Notes, len(benchdocs.Experiments), "a note per experiment")
-	assert.Equal(t, []string{"docs/README.md"}, slices.Collect(maps.Keys(out.Files)), "the index alone")
+	assert.Equal(t, []string{"docs/README.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the index and the recipes alone")
+	measured := 0
 	for _, e := range benchdocs.Experiments {
-		assert.Contains(t, string(out.Files["docs/README.md"]), "| "+e.Title+" | not yet |", "the index on %s", e.Name)
+		if len(e.Runs) > 0 {
+			measured++
+			assert.Contains(t, string(out.Files["docs/README.md"]), "| "+e.Title+" | not yet |", "the index on %s", e.Name)
+		}
 	}
+	assert.Len(t, out.Notes, measured, "a note per experiment with runs")
 	assert.Contains(t, out.Notes, "gevent-vs-go: testdata/bench/gevent-vs-go.txt is not committed yet; "+
 		"run go run ./cmd/benchdocs -write -bench '^(BenchmarkArticle|BenchmarkFanout)$' to measure it")
+	assert.Contains(t, string(out.Files["docs/recipes.md"]), "*Not measured yet: testdata/recipes/serial.txt is not committed.*")
 }
 
 func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
@@ -267,7 +272,7 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 
 	stale, err := benchdocs.Stale(dir, out)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/img/gone.svg"}, stale, "Stale before Write")
+	assert.Equal(t, []string{"docs/README.md", "docs/recipes.md", "docs/img/gone.svg"}, stale, "Stale before Write")
 	require.NoError(t, benchdocs.Write(dir, out))
 
 	assert.NoFileExists(t, gone, "a generated file that Render no longer makes")

@@ -223,6 +223,20 @@ var Experiments = []Experiment{
 			{ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B", Base: "gevent", Other: "go", Want: Less(1.2, 10)},
 		},
 	},
+	{
+		// No runs of its own: benchstat over the other pages' runs, and
+		// over files kept for it under testdata/recipes.
+		Name:  "recipes",
+		Title: "Recipes: benchstat over committed runs, and gosiege against your server",
+		Tables: []Table{
+			{ID: "variants", Args: Args{Filter: ".name:Sleep /tasks:3 .unit:sec/op", Col: "/variant"}, Inputs: []string{RawFile("sleep", "")}},
+			{ID: "rerun", Args: Args{Filter: ".name:Sleep /tasks:3 .unit:sec/op", Ignore: "date,kernel"},
+				Inputs: []string{RawFile("sleep", ""), "testdata/recipes/sleep-2026-11-25.txt"}},
+			{ID: "gomaxprocs", Args: Args{Filter: ".name:Server /server:goroutine /work:io .unit:trans/s", Ignore: "gomaxprocs,/gomaxprocs"},
+				Inputs: []string{RawFile("serving", "cpu1"), RawFile("serving", "")}},
+			{ID: "servers", Args: Args{Filter: ".unit:(trans/s OR p99-ms OR avail-%)"}, Inputs: []string{"testdata/recipes/serial.txt", "testdata/recipes/goroutine.txt"}},
+		},
+	},
 }
 
 // instrumentClaims set gosiege beside each other tool, on its CPU time per

@@ -196,7 +196,7 @@ func (c *committed) inputs(paths []string) ([]Input, error) {
 	for _, p := range paths {
 		in, err := c.input(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not committed yet", p)
+			return nil, fmt.Errorf("%s is not committed", p)
 		}
 		if err != nil {
 			return nil, err
