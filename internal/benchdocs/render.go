@@ -28,14 +28,14 @@ const (
 	BenchDir = "testdata/bench"
 )
 
-// pages are the templates of the pages, pages/NAME.md, and of their
-// index, pages/index.md.
+// pages are the pages' templates, pages/NAME.md, and the index's,
+// pages/index.md.
 //
 //go:embed pages/*.md
 var pages embed.FS
 
-// RawFile is where an experiment's run is committed, with suffix "" for
-// the main run or another run's suffix.
+// RawFile is where an experiment's run is committed: suffix "" for the
+// main run, or another run's suffix.
 func RawFile(name, suffix string) string {
 	if suffix != "" {
 		name += "-" + suffix
@@ -43,23 +43,15 @@ func RawFile(name, suffix string) string {
 	return BenchDir + "/" + name + ".txt"
 }
 
-// measureCommand says how to measure the experiment into testdata/.
-func (e *Experiment) measureCommand() string {
-	return fmt.Sprintf("go run ./cmd/benchdocs -write -bench '%s'", Bench(e.Benchmarks()))
-}
-
 // Output is what Render makes.
 type Output struct {
-	// Files are the generated files' contents by path relative to the
-	// module's root, slash-separated.
-	Files map[string][]byte
+	Files map[string][]byte // by path relative to the module's root, slash-separated
 	// Notes say what was left out, and why: pages whose run is not
-	// committed yet, and claims about what was not measured.
+	// committed yet, claims about what was not measured.
 	Notes []string
-	// Broken are the claims that the pages depend on and that the
-	// committed data no longer bear out, each with the sentence it would
-	// have said, and the benchmarks with fewer or more results than their
-	// experiment's runs make. The tests fail on any.
+	// Broken are the claims that pages depend on and that the committed
+	// data no longer bear out, each with the sentence it would have said,
+	// and the benchmarks with fewer or more results than their runs make.
 	Broken []error
 }
 
@@ -73,7 +65,8 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		e := &experiments[i]
 		c, err := readCommitted(root, e)
 		if errors.Is(err, fs.ErrNotExist) {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run %s to measure it", e.Name, RawFile(e.Name, ""), e.measureCommand()))
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -write -bench '%s' to measure it",
+				e.Name, RawFile(e.Name, ""), Bench(e.Benchmarks())))
 			continue
 		}
 		if err == nil {
@@ -100,46 +93,31 @@ func Stale(root string, out *Output) ([]string, error) {
 // root/docs that an earlier Render made and this one did not.
 func Write(root string, out *Output) error {
 	changed, gone, err := diff(root, out)
-	if err != nil {
-		return err
-	}
 	for _, name := range gone {
-		if err := os.Remove(filepath.Join(root, filepath.FromSlash(name))); err != nil {
-			return err
-		}
+		err = errors.Join(err, os.Remove(filepath.Join(root, name)))
 	}
 	for _, name := range changed {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, out.Files[name], 0o644); err != nil {
-			return err
-		}
+		p := filepath.Join(root, name)
+		err = errors.Join(err, os.MkdirAll(filepath.Dir(p), 0o755), os.WriteFile(p, out.Files[name], 0o644))
 	}
-	return nil
+	return err
 }
 
 // diff returns the files of out that differ from those under root, and
 // the files under root/docs that start with Marker and that out lacks.
 func diff(root string, out *Output) (changed, gone []string, err error) {
 	for _, name := range slices.Sorted(maps.Keys(out.Files)) {
-		old, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if err != nil || !bytes.Equal(old, out.Files[name]) {
+		if old, err := os.ReadFile(filepath.Join(root, name)); err != nil || !bytes.Equal(old, out.Files[name]) {
 			changed = append(changed, name)
 		}
 	}
-	err = filepath.WalkDir(filepath.Join(root, DocsDir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	err = fs.WalkDir(os.DirFS(root), DocsDir, func(name string, d fs.DirEntry, err error) error {
+		if _, made := out.Files[name]; err != nil || d.IsDir() || made {
 			return err
 		}
-		rel, err := filepath.Rel(root, p)
-		if _, made := out.Files[filepath.ToSlash(rel)]; err != nil || made {
-			return err
-		}
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(filepath.Join(root, name))
 		if bytes.HasPrefix(b, []byte(Marker)) {
-			gone = append(gone, filepath.ToSlash(rel))
+			gone = append(gone, name)
 		}
 		return err
 	})
@@ -155,22 +133,20 @@ type committed struct {
 	root  string
 	e     *Experiment
 	files map[string]Input // read so far, by path relative to root
+	main  Input            // the main run; none for a page of recipes
 	env   []Line           // the main run's file-level configuration
 	n     string           // the results of each benchmark, as samples says
 }
 
-// readCommitted reads the experiment's main run; a page of recipes, an
-// experiment without runs, has none.
 func readCommitted(root string, e *Experiment) (*committed, error) {
 	c := &committed{root: root, e: e, files: map[string]Input{}}
 	if len(e.Runs) == 0 {
 		return c, nil
 	}
-	main, err := c.input(RawFile(e.Name, ""))
-	if err != nil {
-		return nil, err
+	var err error
+	if c.main, err = c.input(RawFile(e.Name, "")); err == nil {
+		c.env, err = config(c.main)
 	}
-	c.env, err = config(main)
 	return c, err
 }
 
@@ -179,7 +155,7 @@ func (c *committed) input(path string) (Input, error) {
 	if in, ok := c.files[path]; ok {
 		return in, nil
 	}
-	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(path)))
+	data, err := os.ReadFile(filepath.Join(c.root, path))
 	if err != nil {
 		return Input{}, err
 	}
@@ -190,7 +166,7 @@ func (c *committed) input(path string) (Input, error) {
 // inputs are the committed files at paths; nil means the main run.
 func (c *committed) inputs(paths []string) ([]Input, error) {
 	if paths == nil {
-		paths = []string{RawFile(c.e.Name, "")}
+		return []Input{c.main}, nil
 	}
 	var inputs []Input
 	for _, p := range paths {
@@ -207,8 +183,8 @@ func (c *committed) inputs(paths []string) ([]Input, error) {
 }
 
 // config returns the file-level configuration of the input's first
-// result, in the order the file gives it: the environment that
-// cmd/benchdocs and go test recorded.
+// result, in the file's order: the environment that cmd/benchdocs and go
+// test recorded.
 func config(in Input) ([]Line, error) {
 	rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
 	for rd.Scan() {
@@ -225,10 +201,7 @@ func config(in Input) ([]Line, error) {
 			return lines, nil
 		}
 	}
-	if err := rd.Err(); err != nil {
-		return nil, err
-	}
-	return nil, fmt.Errorf("%s: no benchmark results", in.Name)
+	return nil, errors.Join(rd.Err(), fmt.Errorf("%s: no benchmark results", in.Name))
 }
 
 func envValue(env []Line, key string) string {
@@ -261,11 +234,7 @@ func (c *committed) page(out *Output) error {
 			if i < 0 {
 				return "", fmt.Errorf("no plot %q", id)
 			}
-			main, err := c.inputs(nil)
-			if err != nil {
-				return "", err
-			}
-			svg, err := c.e.Plots[i].svg(main[0])
+			svg, err := c.e.Plots[i].svg(c.main)
 			if err != nil {
 				return "", fmt.Errorf("plot %s: %w", id, err)
 			}
@@ -287,11 +256,7 @@ func (c *committed) page(out *Output) error {
 		// measured says whether the main run has a result that filter
 		// selects: a tool that was not installed has none.
 		"measured": func(filter string) (bool, error) {
-			main, err := c.inputs(nil)
-			if err != nil {
-				return false, err
-			}
-			tables, err := stat(Args{Filter: filter}, main...)
+			tables, err := stat(Args{Filter: filter}, c.main)
 			return len(tables) > 0, err
 		},
 		"env": func() string { return envTable(c.env, c.n) },
@@ -299,25 +264,20 @@ func (c *committed) page(out *Output) error {
 			if v := envValue(c.env, key); v != "" {
 				return v, nil
 			}
-			return "", fmt.Errorf("%s has no %s: line", RawFile(c.e.Name, ""), key)
+			return "", fmt.Errorf("%s has no %s: line", c.main.Name, key)
 		},
 		"bench": func() string { return Bench(c.e.Benchmarks()) },
 	}
 	tmpl, err := template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	if err == nil {
+		err = c.claims(tmpl, outcomes, out)
+	}
 	if err != nil {
 		return err
 	}
-	if err := c.claims(tmpl, outcomes, out); err != nil {
-		return err
-	}
-	var errs []error
-	c.n, errs = c.samples()
-	for _, err := range errs {
-		out.Broken = append(out.Broken, fmt.Errorf("%s: %w", c.e.Name, err))
-	}
-	var b bytes.Buffer
-	b.WriteString(Marker + "\n\n")
-	if err := tmpl.Execute(&b, c.e); err != nil {
+	c.n = c.samples(out)
+	b := bytes.NewBufferString(Marker + "\n\n")
+	if err := tmpl.Execute(b, c.e); err != nil {
 		return err
 	}
 	out.Files[DocsDir+"/"+c.e.Name+".md"] = b.Bytes()
@@ -336,18 +296,18 @@ func (c *committed) benchstat(id string) (string, error) {
 	if err != nil {
 		return fmt.Sprintf("*Not measured yet: %v.*", err), nil
 	}
-	tables, err := stat(t.Args, inputs...)
-	if err != nil {
-		return "", fmt.Errorf("table %s: %w", id, err)
-	}
-	if len(tables) == 0 {
-		return "", fmt.Errorf("table %s: no results match %q", id, t.Args.Filter)
-	}
 	var names []string
 	for _, in := range inputs {
 		names = append(names, in.Name)
 	}
-	text, err := benchstat(c.root, t.Args, names...)
+	tables, err := stat(t.Args, inputs...)
+	if err == nil && len(tables) == 0 {
+		err = fmt.Errorf("no results match %q", t.Args.Filter)
+	}
+	text := ""
+	if err == nil {
+		text, err = benchstat(c.root, t.Args, names...)
+	}
 	if err != nil {
 		return "", fmt.Errorf("table %s: %w", id, err)
 	}
@@ -355,19 +315,18 @@ func (c *committed) benchstat(id string) (string, error) {
 }
 
 // samples checks that each benchmark has as many results in its file as
-// the experiment's runs make: -count, or fewer where a run sets Count, for
-// each run that writes the file. It says how many that is, as the page
+// the experiment's runs make (-count, or fewer where a run sets Count, for
+// each run that writes the file), and says how many that is, as the page
 // and the index show it: "10", or "10; BenchmarkFanout: 3" where the
 // functions differ.
-func (c *committed) samples() (string, []error) {
-	var errs []error
+func (c *committed) samples(out *Output) string {
 	var funcs []string
 	perFunc := map[string]int{}
-	var suffixes []string
+	suffixes := map[string]bool{}
 	for _, r := range c.e.Runs {
-		suffixes = append(suffixes, r.Suffix)
+		suffixes[r.Suffix] = true
 	}
-	for _, suffix := range slices.Compact(slices.Sorted(slices.Values(suffixes))) {
+	for _, suffix := range slices.Sorted(maps.Keys(suffixes)) {
 		in, err := c.input(RawFile(c.e.Name, suffix))
 		if err != nil {
 			continue // a table that needs it says so
@@ -375,20 +334,17 @@ func (c *committed) samples() (string, []error) {
 		results := map[string]int{} // by name: "Fanout/tasks=1000000/runtime=go"
 		var names []string
 		count := 0 // the file's first -count
-		rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
-		for rd.Scan() {
-			res, ok := rd.Result().(*benchfmt.Result)
-			if !ok {
-				continue
+		for rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name); rd.Scan(); {
+			if res, ok := rd.Result().(*benchfmt.Result); ok {
+				if count == 0 {
+					count, _ = strconv.Atoi(res.GetConfig("count"))
+				}
+				name := string(res.Name.Full())
+				if results[name] == 0 {
+					names = append(names, name)
+				}
+				results[name]++
 			}
-			if count == 0 {
-				count, _ = strconv.Atoi(res.GetConfig("count"))
-			}
-			name := string(res.Name.Full())
-			if results[name] == 0 {
-				names = append(names, name)
-			}
-			results[name]++
 		}
 		for _, name := range names {
 			f := "Benchmark" + string(benchfmt.Name(name).Base())
@@ -399,7 +355,7 @@ func (c *committed) samples() (string, []error) {
 				}
 			}
 			if want > 0 && results[name] != want {
-				errs = append(errs, fmt.Errorf("%s: Benchmark%s has %d results, want %d", in.Name, name, results[name], want))
+				out.Broken = append(out.Broken, fmt.Errorf("%s: %s: Benchmark%s has %d results, want %d", c.e.Name, in.Name, name, results[name], want))
 			}
 			if _, ok := perFunc[f]; !ok {
 				funcs = append(funcs, f)
@@ -407,37 +363,32 @@ func (c *committed) samples() (string, []error) {
 			perFunc[f] = results[name]
 		}
 	}
-	if len(funcs) == 0 {
-		return "", errs
-	}
-	parts := []string{strconv.Itoa(perFunc[funcs[0]])}
-	for _, f := range funcs[1:] {
-		if perFunc[f] != perFunc[funcs[0]] {
+	var parts []string
+	for i, f := range funcs {
+		if i == 0 {
+			parts = append(parts, strconv.Itoa(perFunc[f]))
+		} else if perFunc[f] != perFunc[funcs[0]] {
 			parts = append(parts, fmt.Sprintf("%s: %d", f, perFunc[f]))
 		}
 	}
-	return strings.Join(parts, "; "), errs
+	return strings.Join(parts, "; ")
 }
 
 // median is the median of unit of the one benchmark that filter selects
 // in the main run.
 func (c *committed) median(filter, unit string) (float64, error) {
-	main, err := c.inputs(nil)
-	if err != nil {
-		return 0, err
+	t, err := statUnit(Args{Filter: filter}, unit, c.main)
+	if err == nil && (len(t.rows) != 1 || len(t.cols) != 1) {
+		err = fmt.Errorf("%d benchmarks match, want 1", len(t.rows))
 	}
-	t, err := statUnit(Args{Filter: filter}, unit, main...)
 	if err != nil {
-		return 0, fmt.Errorf("median %q: %w", filter, err)
-	}
-	if len(t.rows) != 1 || len(t.cols) != 1 {
-		return 0, fmt.Errorf("median %q %s: %d benchmarks match, want 1", filter, unit, len(t.rows))
+		return 0, fmt.Errorf("median %q %s: %w", filter, unit, err)
 	}
 	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
 }
 
 // envLabels explain the keys of a run's header, in the order shown.
-var envLabels = []struct{ key, label string }{
+var envLabels = [][2]string{
 	{"cpu", "CPU"},
 	{"cores", "cores (runtime.NumCPU)"},
 	{"gomaxprocs", "GOMAXPROCS"},
@@ -469,9 +420,9 @@ func envTable(env []Line, n string) string {
 	}
 	row("results of each benchmark (n), whose medians the page gives", n)
 	for _, l := range envLabels {
-		if v := envValue(env, l.key); v != "" {
-			row(l.label, v)
-			shown[l.key] = true
+		if v := envValue(env, l[0]); v != "" {
+			row(l[1], v)
+			shown[l[0]] = true
 		}
 	}
 	for _, l := range env {
@@ -493,8 +444,7 @@ func renderIndex(experiments []Experiment, measured map[string]*committed) ([]by
 		}
 		l := line{Name: e.Name, Title: e.Title, Summary: e.Summary}
 		if c, ok := measured[e.Name]; ok {
-			l.Measured = fmt.Sprintf("%s, %s, n=%s", strings.SplitN(envValue(c.env, "date"), "T", 2)[0],
-				cmp.Or(envValue(c.env, "cpu"), "unknown"), c.n)
+			l.Measured = fmt.Sprintf("%s, %s, n=%s", strings.SplitN(envValue(c.env, "date"), "T", 2)[0], cmp.Or(envValue(c.env, "cpu"), "unknown"), c.n)
 		}
 		lines = append(lines, l)
 	}
@@ -502,8 +452,7 @@ func renderIndex(experiments []Experiment, measured map[string]*committed) ([]by
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.WriteString(Marker + "\n\n")
-	err = tmpl.Execute(&b, lines)
+	b := bytes.NewBufferString(Marker + "\n\n")
+	err = tmpl.Execute(b, lines)
 	return b.Bytes(), err
 }
