@@ -26,20 +26,16 @@ import (
 // one file after the header. Jobs with the same file write it in turn.
 type job struct {
 	e      *benchdocs.Experiment
-	label  string   // in progress lines: "serving -cpu 1"
-	dir    string   // where go test runs: the module's root
+	label  string   // "serving -cpu 1"
 	argv   []string // go test's command line
 	env    []string // what it adds to the environment: "NAME=value"
-	count  int      // its -count
 	file   string   // NAME.txt or NAME-SUFFIX.txt
 	header []benchdocs.Line
-	expect []string // the benchmarks its committed run has, as resultName gives them; nil when none is
-
-	seen map[string]bool // the results' names, once run
+	expect []string        // the benchmarks of its committed run, as resultName gives them; nil when none is
+	seen   map[string]bool // the results' names, once run
 }
 
-// plan makes a job of each run of each experiment, with what the
-// committed run says to expect of it when it runs whole.
+// plan makes a job of each run of each experiment.
 func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, date time.Time) ([]*job, error) {
 	env, err := environment(ctx, o.root, date)
 	if err != nil {
@@ -80,16 +76,19 @@ func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, d
 			// full run may take on a slow machine; an hour still ends a
 			// hung benchmark.
 			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), e.Pkg)
-			file := filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))
-			j := &job{
-				e: e, label: strings.Join(append([]string{e.Name}, r.Args...), " "), dir: o.root, argv: argv, env: r.Env, count: count, file: file,
-				header: with(env, append([]benchdocs.Line{
-					{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")},
-				}, r.Header...)...),
+			j := &job{e: e, label: strings.Join(append([]string{e.Name}, r.Args...), " "), argv: argv, env: r.Env,
+				file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
+			// The run's own settings replace the environment's.
+			for _, l := range append(slices.Clone(env), append([]benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)},
+				{Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")}}, r.Header...)...) {
+				if i := slices.IndexFunc(j.header, func(h benchdocs.Line) bool { return h.Key == l.Key }); i >= 0 {
+					j.header[i] = l
+				} else {
+					j.header = append(j.header, l)
+				}
 			}
 			if o.bench == "" {
-				path := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir), file)
-				if j.expect, err = expect(path, r.Benchmarks); err != nil {
+				if j.expect, err = expect(filepath.Join(o.root, benchdocs.BenchDir, j.file), r.Benchmarks); err != nil {
 					return nil, err
 				}
 			}
@@ -100,8 +99,10 @@ func plan(ctx context.Context, o *options, experiments []benchdocs.Experiment, d
 }
 
 // measure runs the jobs in order, each into its file under root's
-// scratch directory, and stops at the first that fails.
-func measure(ctx context.Context, root string, jobs []*job, p *progress) error {
+// scratch directory, with go test's output on stderr as it comes, and
+// stops at the first that fails.
+func measure(ctx context.Context, root string, jobs []*job, stderr io.Writer) error {
+	start := time.Now()
 	for i, j := range jobs {
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		if slices.ContainsFunc(jobs[:i], func(k *job) bool { return k.file == j.file }) {
@@ -111,67 +112,52 @@ func measure(ctx context.Context, root string, jobs []*job, p *progress) error {
 		if err != nil {
 			return err
 		}
-		p.begin(i)
-		err = j.exec(ctx, f, p)
-		p.end()
+		fmt.Fprintf(stderr, "[%d/%d] %s: %s\n", i+1, len(jobs), j.label, strings.Join(j.argv, " "))
+		err = j.exec(ctx, root, f, stderr)
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("%s: %w", j.label, cerr)
 		}
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(stderr, "%s: %d benchmarks, %s so far\n", j.label, len(j.seen), time.Since(start).Round(time.Second))
 	}
 	return nil
 }
 
 // exec writes the job's header and go test's standard output to w, and
-// tells p of each result. go test and the test binary are interrupted
-// when ctx ends.
-func (j *job) exec(ctx context.Context, w io.Writer, p *progress) error {
+// notes the names of its results. go test and the test binary are
+// interrupted when ctx ends.
+func (j *job) exec(ctx context.Context, dir string, w, progress io.Writer) error {
 	for _, l := range j.header {
 		if _, err := fmt.Fprintf(w, "%s: %s\n", l.Key, l.Value); err != nil {
 			return fmt.Errorf("%s: %w", j.label, err)
 		}
 	}
+	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, j.argv[0], j.argv[1:]...)
-	cmd.Dir = j.dir
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, io.MultiWriter(w, &stdout, progress), &stderr
 	if len(j.env) > 0 {
 		cmd.Env = append(os.Environ(), j.env...)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
 	exited := interruptGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("%s: %w", strings.Join(j.argv, " "), err)
-	}
-	j.seen = map[string]bool{}
-	out := io.TeeReader(stdout, w)
-	rd := benchfmt.NewReader(out, j.file)
-	for rd.Scan() {
-		if res, ok := rd.Result().(*benchfmt.Result); ok {
-			j.seen[resultName(res.Name)] = true
-			p.result(resultName(res.Name))
-		}
-	}
-	// What the reader left, if it stopped early, still goes to w.
-	_, copyErr := io.Copy(io.Discard, out)
-	waitErr := cmd.Wait()
+	err := cmd.Run()
 	exited()
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %w", j.label, context.Cause(ctx))
-	case waitErr != nil:
-		return fmt.Errorf("%s: %s: %w\n%s", j.label, strings.Join(j.argv, " "), waitErr, strings.TrimSpace(stderr.String()))
+	case err != nil:
+		return fmt.Errorf("%s: %s: %w\n%s", j.label, strings.Join(j.argv, " "), err, strings.TrimSpace(stderr.String()))
 	}
-	if err := errors.Join(rd.Err(), copyErr); err != nil {
-		return fmt.Errorf("%s: %w", j.label, err)
+	j.seen = map[string]bool{}
+	rd := benchfmt.NewReader(&stdout, j.file)
+	for rd.Scan() {
+		if res, ok := rd.Result().(*benchfmt.Result); ok {
+			j.seen[resultName(res.Name)] = true
+		}
 	}
-	return nil
+	return rd.Err()
 }
 
 // missing are the expected benchmarks that gave no result.
@@ -217,10 +203,9 @@ func expect(path string, funcs []string) ([]string, error) {
 // measured: the date, the Go version (of the go command in dir), the
 // kernel, the cores, GOMAXPROCS and the listen backlog limit
 // (net.core.somaxconn, which caps a Go listener's backlog on Linux). go
-// test adds goos, goarch, pkg and cpu (the CPU model) itself.
-//
-// Every file of one run gets the same date, so that a pair of files that
-// differ in one setting differ in nothing else that benchstat reads.
+// test adds goos, goarch, pkg and cpu (the CPU model) itself. Every file
+// of one run gets the same date, so that a pair of files that differ in
+// one setting differ in nothing else that benchstat reads.
 func environment(ctx context.Context, dir string, date time.Time) ([]benchdocs.Line, error) {
 	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
 	cmd.Dir = dir
@@ -250,18 +235,4 @@ func sysctl(name string) string {
 		return s
 	}
 	return "unknown"
-}
-
-// with returns lines with the values of the keys in set replaced, and
-// the keys that lines lack appended, in the order given.
-func with(lines []benchdocs.Line, set ...benchdocs.Line) []benchdocs.Line {
-	out := slices.Clone(lines)
-	for _, s := range set {
-		if i := slices.IndexFunc(out, func(l benchdocs.Line) bool { return l.Key == s.Key }); i >= 0 {
-			out[i].Value = s.Value
-		} else {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -12,8 +12,8 @@
 //	go test -run '^$' -bench PATTERN -count N -timeout 60m [FLAGS] PKG
 //
 // into bench-out/NAME.txt, after the environment as key: value lines
-// (benchstat reads them as configuration), with progress on standard
-// error. A full run (no -bench, -quick, -count or -benchtime), or one
+// (benchstat reads them as configuration), its results shown on standard
+// error as they come. A full run (no -bench, -quick, -count or -benchtime), or one
 // given -write, then moves the files into testdata/bench and renders
 // docs/ from them, once every run has succeeded. An experiment whose run
 // lacks a benchmark that its committed run has (the Python rows without
@@ -158,7 +158,7 @@ func measureAndKeep(ctx context.Context, o *options, experiments []benchdocs.Exp
 	if err := os.MkdirAll(filepath.Join(o.root, scratch), 0o755); err != nil {
 		return err
 	}
-	if err := measure(ctx, o.root, jobs, newProgress(stderr, jobs)); err != nil {
+	if err := measure(ctx, o.root, jobs, stderr); err != nil {
 		return fmt.Errorf("%w\ntestdata/ and docs/ are as they were%s", err, where(jobs, scratch))
 	}
 	var kept, left []*job

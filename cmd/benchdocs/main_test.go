@@ -90,15 +90,6 @@ func TestResultName(t *testing.T) {
 	}
 }
 
-func TestWith(t *testing.T) {
-	lines := []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "2"}}
-
-	got := with(lines, benchdocs.Line{Key: "gomaxprocs", Value: "1"}, benchdocs.Line{Key: "x", Value: "y"})
-
-	assert.Equal(t, []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "1"}, {Key: "x", Value: "y"}}, got)
-	assert.Equal(t, "2", lines[1].Value, "with leaves its argument as it was")
-}
-
 func TestExpect(t *testing.T) {
 	committed := filepath.Join(t.TempDir(), "a.txt")
 	write(t, committed, `goos: linux
@@ -123,38 +114,6 @@ BenchmarkB-2	1000	1000000 ns/op
 	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"})
 	require.NoError(t, err)
 	assert.Nil(t, got, "nothing committed: nothing known to expect")
-}
-
-// TestProgress: a line per result says how many results of how many are
-// in, which job and benchmark, which of its runs, and the time so far.
-func TestProgress(t *testing.T) {
-	a := &job{label: "a", argv: []string{"go", "test", "."}, count: 2, expect: []string{"A/x"}}
-	b := &job{label: "b -cpu 1", argv: []string{"go", "test", "-cpu", "1", "."}, count: 1, expect: []string{"B"}}
-	var out bytes.Buffer
-	p := newProgress(&out, []*job{a, b})
-	clock := p.start
-	p.now = func() time.Time { return clock }
-
-	p.begin(0)
-	clock = clock.Add(4 * time.Second)
-	p.result("A/x")
-	clock = clock.Add(4 * time.Second)
-	p.result("A/x")
-	p.end()
-	p.begin(1)
-	clock = clock.Add(10 * time.Second)
-	p.result("B")
-	p.end()
-
-	assert.Equal(t, []string{
-		"a: go test .",
-		"[1/3 33%] a · A/x 1/2 · 4s elapsed",
-		"[2/3 66%] a · A/x 2/2 · 8s elapsed",
-		"a: 2 results, 8s so far",
-		"b -cpu 1: go test -cpu 1 .",
-		"[3/3 100%] b -cpu 1 · B 1/1 · 18s elapsed",
-		"b -cpu 1: 1 results, 18s so far",
-	}, strings.Split(strings.TrimSpace(out.String()), "\n"))
 }
 
 // TestMeasure runs an experiment into testdata/bench: its main run, a
@@ -184,7 +143,8 @@ func TestMeasure(t *testing.T) {
 	assert.Equal(t, strings.SplitN(main, "\n", 2)[0], strings.SplitN(cpu1, "\n", 2)[0], "the pair has one date")
 	page := read(t, filepath.Join(dir, "docs", "a.md"))
 	assert.Contains(t, page, "$ go tool benchstat -col /variant testdata/bench/a.txt\n")
-	assert.Contains(t, stderr.String(), "[1/?] a · A/variant=x 1/2", "nothing committed: no count to go by")
+	assert.Contains(t, stderr.String(), "[1/4] a: go test -run ^$ -bench ^(BenchmarkA)$ -count 2", "a line per job")
+	assert.Contains(t, stderr.String(), "\nBenchmarkA/variant=x-", "go test's results, as they come")
 	assert.Contains(t, stderr.String(), "missing: no results: skipped")
 	assert.NoFileExists(t, filepath.Join(dir, scratch, "a.txt"), "moved into testdata/bench")
 }
