@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/joinall/joinall/server"
 )
 
@@ -293,24 +295,16 @@ func language(server string) string {
 // that the latency sets: in order, pages x latency; spawned, one latency;
 // a pool, one latency for each round of workers.
 func fetchLimits(m *Medians) ([]Series, error) {
-	series := m.Series(1)
 	order := Series{Name: "pages x latency", Guide: true}
 	rounds := Series{Name: "latency x rounds of workers", Guide: true}
 	one := Series{Name: "one latency", Guide: true}
 	for _, row := range m.Rows {
-		latency, err := keyNumber(row.Keys["/latency"])
-		if err != nil {
-			return nil, fmt.Errorf("/latency=%s: %w", row.Keys["/latency"], err)
-		}
-		workers, err := keyNumber(row.Keys["/workers"])
-		if err != nil {
-			return nil, fmt.Errorf("/workers=%s: %w", row.Keys["/workers"], err)
-		}
-		order.Points = append(order.Points, Point{X: row.X, Y: row.X * latency})
-		rounds.Points = append(rounds.Points, Point{X: row.X, Y: math.Ceil(row.X/workers) * latency})
-		one.Points = append(one.Points, Point{X: row.X, Y: latency})
+		latency := row.Keys["/latency"]
+		order.Points = append(order.Points, plotter.XY{X: row.X, Y: row.X * latency})
+		rounds.Points = append(rounds.Points, plotter.XY{X: row.X, Y: math.Ceil(row.X/row.Keys["/workers"]) * latency})
+		one.Points = append(one.Points, plotter.XY{X: row.X, Y: latency})
 	}
-	return append(series, order, rounds, one), nil
+	return append(m.Series(1), order, rounds, one), nil
 }
 
 // offeredLimits draws each server's p99 against the rate offered it, and
@@ -324,13 +318,12 @@ func offeredLimits(m *Medians) ([]Series, error) {
 			lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
 		}
 	}
-	s := server.IOWait.Seconds()
+	s, n := server.IOWait.Seconds(), float64(server.DefaultWorkers)
 	first, last := m.Rows[0].X, m.Rows[len(m.Rows)-1].X
 	return append(series,
-		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: []Point{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
-		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
-		Series{Name: "pool's capacity, 10/S", Guide: true,
-			Points: []Point{{X: server.DefaultWorkers / s, Y: lo}, {X: server.DefaultWorkers / s, Y: hi}}},
+		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: plotter.XYs{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
+		Series{Name: "serial's capacity, 1/S", Guide: true, Points: plotter.XYs{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
+		Series{Name: "pool's capacity, 10/S", Guide: true, Points: plotter.XYs{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
 	), nil
 }
 
@@ -349,22 +342,17 @@ func sleepSpeedup(m *Medians) ([]Series, error) {
 	if t1 == 0 {
 		return nil, fmt.Errorf("no variant=sequential to measure one sleep by")
 	}
-	var series []Series
-	for _, s := range m.Series(1) {
+	series := m.Series(1)
+	for _, s := range series {
 		for i, p := range s.Points {
 			s.Points[i].Y = p.X * t1 / p.Y
 		}
-		series = append(series, s)
 	}
 	all := Series{Name: "all at once: speedup = tasks", Guide: true}
 	pool := Series{Name: "at most workers at once", Guide: true}
 	for _, row := range m.Rows {
-		all.Points = append(all.Points, Point{X: row.X, Y: row.X})
-		workers, err := keyNumber(row.Keys["/workers"])
-		if err != nil {
-			return nil, fmt.Errorf("/workers=%s: %w", row.Keys["/workers"], err)
-		}
-		pool.Points = append(pool.Points, Point{X: row.X, Y: math.Min(row.X, workers)})
+		all.Points = append(all.Points, plotter.XY{X: row.X, Y: row.X})
+		pool.Points = append(pool.Points, plotter.XY{X: row.X, Y: math.Min(row.X, row.Keys["/workers"])})
 	}
 	return append(series, all, pool), nil
 }

@@ -2,8 +2,8 @@ package benchdocs
 
 // Plots are the medians of a run drawn in SVG with gonum.org/v1/plot,
 // the same bytes on every machine: text is laid out with the Liberation
-// fonts that gonum embeds in the binary, not with the fonts of the
-// machine, and coordinates are printed to five significant figures.
+// fonts that gonum embeds, and coordinates are printed to five
+// significant figures.
 //
 // A chart is read for values: every axis has labelled ticks in the unit
 // of the table beside it, on a logarithmic scale only where the values
@@ -30,28 +30,25 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// A Series is one line of a chart, its points joined in the order of X.
+// A Series is one line of a chart, its points joined in the order given.
+// A guide is drawn thin, grey and dashed, without markers: a line of
+// reference, such as "perfect overlap", rather than data.
 type Series struct {
 	Name   string
-	Points []Point
-	// Guide draws the series as a thin dashed line without markers: a
-	// line of reference, such as "perfect overlap", rather than data.
-	Guide bool
+	Points plotter.XYs
+	Guide  bool
 }
 
-// A Point is one point of a series.
-type Point struct{ X, Y float64 }
-
-// Medians are the medians of a plot's unit by X and column.
+// Medians are the medians of a plot's unit by row and column.
 type Medians struct {
 	Cols []string
 	Rows []MedianRow // in order of X
 }
 
-// A MedianRow is one X of a plot.
+// A MedianRow is one row of a plot: X is its first key.
 type MedianRow struct {
 	X    float64
-	Keys map[string]string  // the row's keys: "/tasks": "100", "/workers": "10"
+	Keys map[string]float64 // the row's keys, as numbers: "/tasks": 100, "/latency": 0.01
 	Y    map[string]float64 // the median by column
 }
 
@@ -62,7 +59,7 @@ func (m *Medians) Series(scale float64) []Series {
 		s := Series{Name: col}
 		for _, row := range m.Rows {
 			if y, ok := row.Y[col]; ok {
-				s.Points = append(s.Points, Point{X: row.X, Y: y * scale})
+				s.Points = append(s.Points, plotter.XY{X: row.X, Y: y * scale})
 			}
 		}
 		series = append(series, s)
@@ -70,7 +67,8 @@ func (m *Medians) Series(scale float64) []Series {
 	return series
 }
 
-// medians are the plot's medians in the input.
+// medians are the plot's medians in the input. A line chart's keys are
+// numbers, or durations in seconds ("10ms").
 func medians(p *Plot, in Input) (*Medians, error) {
 	t, err := statUnit(Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, p.Unit, in)
 	if err != nil {
@@ -81,15 +79,22 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		m.Cols = append(m.Cols, c.StringValues())
 	}
 	for _, rk := range t.rows {
-		row := MedianRow{Keys: map[string]string{}, Y: map[string]float64{}}
+		row := MedianRow{Keys: map[string]float64{}, Y: map[string]float64{}}
 		for i, f := range rk.Projection().FlattenedFields() {
-			row.Keys[f.Name] = rk.Get(f)
-			if i == 0 && !p.Bars {
-				x, err := keyNumber(rk.Get(f))
-				if err != nil {
-					return nil, fmt.Errorf("%s=%s: %w", f.Name, rk.Get(f), err)
+			if p.Bars {
+				break
+			}
+			v, err := strconv.ParseFloat(rk.Get(f), 64)
+			if err != nil {
+				d, derr := time.ParseDuration(rk.Get(f))
+				if derr != nil {
+					return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
 				}
-				row.X = x
+				v = d.Seconds()
+			}
+			row.Keys[f.Name] = v
+			if i == 0 {
+				row.X = v
 			}
 		}
 		for _, ck := range t.cols {
@@ -103,20 +108,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 	return m, nil
 }
 
-// keyNumber reads a key's value as a number: "100", or a duration in
-// seconds: "10ms".
-func keyNumber(s string) (float64, error) {
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return v, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("neither a number nor a duration")
-	}
-	return d.Seconds(), nil
-}
-
-// svg draws the plot of the run's main input.
+// svg draws the plot of the input.
 func (p *Plot) svg(in Input) ([]byte, error) {
 	m, err := medians(p, in)
 	if err != nil {
@@ -146,8 +138,7 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 	return barChart(p, bars)
 }
 
-// guideStyles tell guides apart from data, and from each other: grey and
-// dashed, darker and dotted.
+// guideStyles tell guides apart from data, and from each other.
 var guideStyles = []struct {
 	color  color.Color
 	dashes []vg.Length
@@ -157,8 +148,8 @@ var guideStyles = []struct {
 	{color.Gray{Y: 0xa0}, []vg.Length{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)}},
 }
 
-// lineChart draws the series as a line chart with the plot's title and
-// labels: the data in colours with markers, the guides in grey.
+// lineChart draws the series: the data in colours with markers, the
+// guides in grey.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
 	p := newPlot(c.Title, c.Y)
 	p.X.Label.Text = c.X
@@ -171,38 +162,27 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	logX, logY := setScale(&p.X, xs, false), setScale(&p.Y, ys, true)
 	data, guides := 0, 0
 	for _, s := range series {
-		xys := make(plotter.XYs, 0, len(s.Points))
-		for _, pt := range s.Points {
-			// A logarithmic axis has no place for zero or less.
-			if (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
-				continue
-			}
-			xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
-		}
+		// A logarithmic axis has no place for zero or less.
+		xys := slices.DeleteFunc(slices.Clone(s.Points), func(pt plotter.XY) bool {
+			return (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y)
+		})
 		if len(xys) == 0 {
-			continue
-		}
-		if s.Guide {
-			l, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", s.Name, err)
-			}
-			style := guideStyles[guides%len(guideStyles)]
-			l.Color = style.color
-			l.Dashes = style.dashes
-			p.Add(l)
-			p.Legend.Add(s.Name, l)
-			guides++
 			continue
 		}
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
-		l.Color = plotutil.Color(data)
-		l.Width = vg.Points(1.5)
-		pts.Color = plotutil.Color(data)
-		pts.Shape = plotutil.Shape(data)
+		if s.Guide {
+			style := guideStyles[guides%len(guideStyles)]
+			l.Color, l.Dashes = style.color, style.dashes
+			p.Add(l)
+			p.Legend.Add(s.Name, l)
+			guides++
+			continue
+		}
+		l.Color, l.Width = plotutil.Color(data), vg.Points(1.5)
+		pts.Color, pts.Shape = plotutil.Color(data), plotutil.Shape(data)
 		p.Add(l, pts)
 		p.Legend.Add(s.Name, l, pts)
 		data++
@@ -225,8 +205,7 @@ func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
 		}
 	}
 	if lo > 0 && hi/lo > 20 {
-		a.Scale = plot.LogScale{}
-		a.Tick.Marker = ticks{log: true}
+		a.Scale, a.Tick.Marker = plot.LogScale{}, ticks{log: true}
 		a.Min, a.Max = lo/1.15, hi*1.15
 		return true
 	}
@@ -256,15 +235,13 @@ func (t ticks) Ticks(lo, hi float64) []plot.Tick {
 	dense := hi/lo < 1000
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for m := 1.0; m < 10; m++ {
-			v := m * math.Pow(10, e)
-			if v < lo || v > hi {
-				continue
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				label := ""
+				if m == 1 || dense && (m == 2 || m == 5) {
+					label = tickLabel(v)
+				}
+				out = append(out, plot.Tick{Value: v, Label: label})
 			}
-			label := ""
-			if m == 1 || dense && (m == 2 || m == 5) {
-				label = tickLabel(v)
-			}
-			out = append(out, plot.Tick{Value: v, Label: label})
 		}
 	}
 	return out
@@ -277,7 +254,7 @@ func niceStep(raw float64) float64 {
 		return 1
 	}
 	pow := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 2, 5} {
 		if m*pow >= raw*(1-1e-9) {
 			return m * pow
 		}
@@ -285,24 +262,18 @@ func niceStep(raw float64) float64 {
 	return 10 * pow
 }
 
-// tickLabel writes a tick's value as benchstat writes its figures, with
-// a metric prefix from a thousand up: "0.2", "500", "2k", "10k", "1M".
+// tickLabel writes a tick's value as benchstat writes its figures, with a
+// metric prefix from a thousand up, and without float noise
+// (0.30000000000000004 is 0.3): "0.2", "500", "2k", "10k", "1M".
 func tickLabel(v float64) string {
-	for _, p := range []struct {
-		factor float64
-		prefix string
-	}{{1e6, "M"}, {1e3, "k"}} {
-		if math.Abs(v) >= p.factor {
-			return strconv.FormatFloat(round(v/p.factor), 'f', -1, 64) + p.prefix
-		}
+	prefix := ""
+	if math.Abs(v) >= 1e6 {
+		v, prefix = v/1e6, "M"
+	} else if math.Abs(v) >= 1e3 {
+		v, prefix = v/1e3, "k"
 	}
-	return strconv.FormatFloat(round(v), 'f', -1, 64)
-}
-
-// round drops the float noise of a computed tick: 0.30000000000000004 is 0.3.
-func round(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
-	return f
+	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return strconv.FormatFloat(v, 'f', -1, 64) + prefix
 }
 
 // A bar is one bar of a bar chart; bars of a group share a colour.
@@ -339,10 +310,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
-		chart.Horizontal = true
-		chart.XMin = float64(len(bars) - 1 - i)
-		chart.Color = plotutil.Color(g)
-		chart.LineStyle.Width = 0
+		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, float64(len(bars)-1-i), plotutil.Color(g), 0
 		p.Add(chart)
 		if !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
@@ -360,15 +328,13 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 		return nil, err
 	}
 	for i := range text.TextStyle {
-		text.TextStyle[i].Font.Variant = "Sans"
-		text.TextStyle[i].YAlign = draw.YCenter
+		text.TextStyle[i].Font.Variant, text.TextStyle[i].YAlign = "Sans", draw.YCenter
 	}
 	text.Offset = vg.Point{X: vg.Points(4)}
 	p.Add(text)
 	p.NominalY(labels...)
 	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
-	// Room past the longest bar for its value.
-	setScale(&p.X, []float64{0, highest * 1.25}, true)
+	setScale(&p.X, []float64{0, highest * 1.25}, true) // room past the longest bar for its value
 	// Room at the left for the labels' shift (newPlot).
 	widest := vg.Length(0)
 	for _, l := range labels {
@@ -381,21 +347,18 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 // Liberation Sans, whose widths are Arial's and Helvetica's.
 func newPlot(title, y string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
-	p.Title.Padding = vg.Points(8)
-	p.Y.Label.Text = y
-	p.Y.Label.Padding = vg.Points(8)
+	p.Title.Text, p.Title.Padding = title, vg.Points(8)
+	p.Y.Label.Text, p.Y.Label.Padding = y, vg.Points(8)
 	p.Add(plotter.NewGrid())
 	for _, s := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
 		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
 		s.Font.Variant = "Sans"
 	}
-	// Set a little left of right-aligned, so that a wider fallback font
-	// does not run into the axis.
+	// A little left of right-aligned, so that a wider fallback font does
+	// not run into the axis.
 	p.Y.Tick.Label.XAlign = -1.15
 	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.TextStyle.Font.Size = vg.Points(10)
-	p.Legend.Padding = vg.Points(3)
+	p.Legend.TextStyle.Font.Size, p.Legend.Padding = vg.Points(10), vg.Points(3)
 	return p
 }
 
@@ -405,8 +368,8 @@ func newPlot(title, y string) *plot.Plot {
 // comment on its first line.
 func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
 	canvas := vgsvg.New(7*vg.Inch, height)
-	// Margins: room above the title and at the right for the label of the
-	// last tick, centred on the edge of the plot.
+	// Room above the title, and at the right for the label of the last
+	// tick, centred on the edge of the plot.
 	c := draw.Crop(draw.New(canvas), vg.Points(6)+left, -vg.Points(14), vg.Points(4), -vg.Points(10))
 	legend := p.Legend
 	p.Legend = plot.NewLegend()
@@ -418,9 +381,9 @@ func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
 		c = draw.Crop(c, 0, -width-vg.Points(8), 0, 0)
 	}
 	// gonum centres an axis's label on the middle of the axis's values,
-	// which on a logarithmic axis is near its end, and shrinks the plot
-	// to make room there: the labels are drawn here instead, centred on
-	// the data, in the room that a blank label of the same height keeps.
+	// which on a logarithmic axis is near its end, and shrinks the plot to
+	// make room there: the labels are drawn here instead, centred on the
+	// data, in the room that a blank label of the same height keeps.
 	xLabel, yLabel := p.X.Label.Text, p.Y.Label.Text
 	p.X.Label.Text, p.Y.Label.Text = blank(xLabel), blank(yLabel)
 	p.Draw(c)

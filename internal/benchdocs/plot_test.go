@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 )
 
 func TestLineChart(t *testing.T) {
 	p := &Plot{Title: "speedup", X: "tasks", Y: "speedup"}
 	series := []Series{
-		{Name: "goroutines", Points: []Point{{X: 3, Y: 3}, {X: 100, Y: 98}, {X: 0, Y: 5}}},
-		{Name: "all at once", Guide: true, Points: []Point{{X: 3, Y: 3}, {X: 100, Y: 100}}},
+		{Name: "goroutines", Points: plotter.XYs{{X: 3, Y: 3}, {X: 100, Y: 98}, {X: 0, Y: 5}}},
+		{Name: "all at once", Guide: true, Points: plotter.XYs{{X: 3, Y: 3}, {X: 100, Y: 100}}},
 	}
 	first, err := lineChart(p, series)
 	require.NoError(t, err)
@@ -33,7 +34,7 @@ func TestLineChart(t *testing.T) {
 func TestLineChartWithoutData(t *testing.T) {
 	p := &Plot{Title: "empty"}
 
-	_, err := lineChart(p, []Series{{Name: "only a guide", Guide: true, Points: []Point{{X: 1, Y: 1}, {X: 2, Y: 2}}}})
+	_, err := lineChart(p, []Series{{Name: "only a guide", Guide: true, Points: plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 2}}}})
 
 	assert.ErrorContains(t, err, `chart "empty": no data to draw`)
 }
