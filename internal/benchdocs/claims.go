@@ -1,32 +1,25 @@
 package benchdocs
 
-// A claim is a result that a page states in words, as data: the figures
-// under it and what they must show. The words are the page's own, a block
-// of its template:
+// A claim is a result that a page states, as data: the figures under it
+// and what they must show. Its words are the page's, in a block:
 //
 //	{{with claim "three"}}Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}}).{{end}}
 //
-// A claim is about a benchstat table: the one that
-//
-//	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
-//
-// prints for one unit. A comparison sets two of its columns side by side
-// in every row that has both (Other against Base) and holds when, in each
-// row, Other/Base is inside Want, which lies on one side of 1 (a
-// direction and a size), and benchstat's Mann-Whitney U-test finds the
-// difference significant (p < 0.05) at the recorded n. A range claim
+// The figures are those of the table that go tool benchstat -filter
+// Filter -col Col [-ignore Ignore] prints for Unit. A comparison holds
+// when, in every row with both columns, Other/Base is inside Want, which
+// lies on one side of 1 (a direction and a size), and the U-test finds
+// the difference significant (p < 0.05) at the recorded n. A range claim
 // holds when Other's median is inside Want.
 //
-// A page that depends on the claim writes the block above: where the data
-// stop bearing it out, the page says so in its place, and Render reports
-// it with the sentence it would have said, which fails the tests. A page
-// that can do without it writes what the data say otherwise too:
+// Where the data stop bearing out a claim that the page depends on, as
+// above, the page says so in the sentence's place, and Render reports the
+// sentence it would have said in Output.Broken, which fails the tests. A
+// page that can do without the claim says what the data say instead, and
+// that branch must state the verdict ("no significant difference (p=0.912
+// n=10)"):
 //
 //	{{with claim "crowd-p99"}}{{if .Held}}...{{.Factor}} lower ({{.P}}).{{else}}...: {{.Verdict}}.{{end}}{{end}}
-//
-// and that branch must state .Verdict: "no significant difference
-// (p=0.912 n=10)". No ratio is ever a finding when p >= 0.05: Factor is
-// empty then.
 
 import (
 	"cmp"
@@ -41,21 +34,17 @@ import (
 
 // A Claim is a result, as data; its sentence is in its page.
 type Claim struct {
-	ID     string // names the claim in its page: {{with claim "ID"}}
-	Filter string // a benchstat -filter selecting the rows: ".name:Sleep /tasks:3"
-	Col    string // the benchstat -col that makes the columns: "/variant"
-	// Ignore is a benchstat -ignore, for a claim across files that
-	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
-	Ignore string
-	// Inputs are the files, relative to the module's root; nil means the
-	// experiment's main run.
+	ID     string // {{with claim "ID"}}
+	Filter string // ".name:Sleep /tasks:3"
+	Col    string // "/variant"
+	Ignore string // for files that differ in a setting: "gomaxprocs,/gomaxprocs"
 	Inputs []string
 	Unit   string // as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	// BaseUnit, when set, compares Other's Unit with Base's BaseUnit in
 	// the same rows: a corrected p99 against a service p99.
 	BaseUnit string
-	Other    string // the column the claim is about
+	Other    string
 	Want     Want
 }
 
@@ -100,15 +89,11 @@ type Outcome struct {
 
 // A Row is one row of a claim's table.
 type Row struct {
-	Name        string // "Sleep/tasks=3/workers=2-2"
-	Base, Other string // the medians with their unit: "32.7 ms", "10.9 ms"
-	// BaseNum and OtherNum are the medians without a unit, for units that
-	// read badly in prose: "10013" peak-goroutines.
-	BaseNum, OtherNum string
-	// BaseValue and OtherValue are the medians in the unit's base, as
-	// benchstat -format csv prints them.
-	BaseValue, OtherValue float64
-	Ratio                 float64 // OtherValue / BaseValue
+	Name                  string  // "Sleep/tasks=3/workers=2-2"
+	Base, Other           string  // the medians with their unit: "32.7 ms"
+	BaseNum, OtherNum     string  // without it, for units that read badly in prose: "10013"
+	BaseValue, OtherValue float64 // in the unit's base, as benchstat -format csv prints them
+	Ratio                 float64 // Other/Base
 	// Factor is how many times more or less Other is than Base, "3.0x";
 	// empty when the difference is not significant.
 	Factor string
@@ -116,8 +101,7 @@ type Row struct {
 	// Verdict is what the data say, whatever the claim wants: "1.2x lower
 	// (p=0.001 n=10)", "no significant difference (p=0.912 n=10)"; for a
 	// range claim, Other.
-	Verdict string
-
+	Verdict     string
 	significant bool
 }
 

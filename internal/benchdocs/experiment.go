@@ -18,83 +18,63 @@ import (
 )
 
 // An Experiment is one page of docs/ and the benchmarks it is made from.
+// One without runs is a page of recipes over other experiments' files.
 type Experiment struct {
 	Name    string // the page docs/NAME.md, its template pages/NAME.md, its run testdata/bench/NAME.txt
-	Title   string // the page's title
+	Title   string
 	Summary string // what the index says of it
-
-	Pkg string // the package the benchmarks are in: "."
-	// Runs are the go test runs that make the experiment's files, in
-	// order: the main run, and runs of the same benchmarks that differ
-	// from it in one setting, each saved beside it, so that
-	// go tool benchstat MAIN OTHER compares the two. Each benchmark
-	// function of Pkg belongs to the runs of one experiment: a run
-	// narrowed by cmd/benchdocs -bench skips the functions of the
-	// package's other runs, and would run one that none names in each.
-	Runs []Run
-
-	// Page is the page's template; empty means pages/NAME.md, embedded.
-	Page   string
+	Pkg     string // the package of the benchmarks: "."
+	// Runs are the go test runs that make the experiment's files: the
+	// main run, and runs of the same benchmarks that differ from it in one
+	// setting, saved beside it. Each benchmark function of Pkg belongs to
+	// one experiment's runs: cmd/benchdocs -bench skips the others'.
+	Runs   []Run
+	Page   string // the page's template; empty means pages/NAME.md
 	Tables []Table
 	Plots  []Plot
 	Claims []Claim
 }
 
-// A Run is one go test -bench run of an experiment's benchmarks. Runs
-// with the same Suffix write one file, one after another.
+// A Run is one go test -bench run. Runs with the same Suffix write one
+// file, one after another.
 type Run struct {
-	// Suffix names the file: testdata/bench/NAME.txt when empty,
-	// NAME-SUFFIX.txt when set ("cpu1").
-	Suffix     string
-	Benchmarks []string // the benchmark functions it runs: "BenchmarkSleep"
-	// Sub, when set, is a go test -bench pattern below the functions'
-	// names that selects part of them, when the whole is more than the
-	// time allows: "^server=goroutine$".
-	Sub   string
-	Args  []string // more go test flags: "-cpu", "1"
-	Env   []string // what the run adds to its environment: "NAME=value"
-	Count int      // when set, the most runs of each benchmark, whatever -count says
-	// Header are the lines of the file's header that differ from the
-	// environment the run records: gomaxprocs: 1.
-	Header []Line
+	Suffix     string   // the file is NAME-SUFFIX.txt ("cpu1"); NAME.txt when empty
+	Benchmarks []string // "BenchmarkSleep"
+	Sub        string   // a -bench pattern below the functions, for part of them: "^server=goroutine$"
+	Args       []string // more go test flags: "-cpu", "1"
+	Env        []string // "NAME=value"
+	Count      int      // when set, the most runs of each benchmark, whatever -count says
+	Header     []Line   // where the file's header differs from the environment: gomaxprocs: 1
 }
 
 // A Line is one key: value line of a raw file's header, which benchstat
 // reads as configuration.
 type Line struct{ Key, Value string }
 
-// A Table is a benchstat command over the experiment's files, shown with
-// its output.
+// A Table is a benchstat command over committed files, shown with its
+// output.
 type Table struct {
-	ID   string
-	Args Args
-	// Inputs are the files, relative to the module's root; nil means
-	// the main run.
-	Inputs []string
+	ID     string
+	Args   Args
+	Inputs []string // relative to the module's root; nil means the main run
 }
 
-// A Plot is a line chart of medians: one line per value of Col, X from
-// the first key of Row (a number, or a duration in seconds), Y the
-// median of Unit, for the results that Filter selects. An axis is
-// logarithmic where its values span more than a factor of 20.
+// A Plot is a chart of medians of Unit for the results that Filter
+// selects: a line per value of Col, X from the first key of Row (a number,
+// or a duration in seconds); or, with Bars, a bar per value of Col for the
+// one row, coloured by Group.
 type Plot struct {
 	ID     string // the file docs/img/NAME-ID.svg
 	Title  string
 	X, Y   string // the axes' labels, with the unit of the table beside the chart
-	Filter string // a benchstat -filter
-	Row    string // a benchstat -row: the X key first, then keys that go with it ("/tasks,/workers")
-	Col    string // a benchstat -col: the series
-	Unit   string // the unit of Y, as benchstat shows it (tidied): "sec/op", "peak-B"
-	Scale  float64
-	// Lines, when set, turns the medians into the lines to draw, such as
-	// a speedup computed from times, or lines of reference. By default
-	// each column is a line of Y times Scale (1 when 0).
-	Lines func(m *Medians) ([]Series, error)
-	// Bars draws a bar per column instead, of Y times Scale, for the one
-	// row that Filter selects, Y along the bars; X is unused. Group, when
-	// set, names each column's group, which gives it its colour.
-	Bars  bool
-	Group func(col string) string
+	Filter string
+	Row    string // the X key first, then keys that go with it: "/tasks,/workers"
+	Col    string
+	Unit   string                             // "sec/op", "peak-B"
+	Scale  float64                            // what the medians are multiplied by; 0 means 1
+	Lines  func(m *Medians) ([]Series, error) // when set, the lines to draw: a speedup from times, limits beside the data
+	Bars   bool
+	Group  func(col string) string
 }
 
 // Benchmarks are the benchmark functions of the experiment's runs, in
