@@ -72,7 +72,7 @@ type Plot struct {
 	Col    string
 	Unit   string                             // "sec/op", "peak-B"
 	Scale  float64                            // what the medians are multiplied by; 0 means 1
-	Lines  func(m *Medians) ([]Series, error) // when set, the lines to draw: a speedup from times, limits beside the data
+	Draw   func(m *Medians) ([]Series, error) // when set, the series to draw: a speedup from times, limits beside the data
 	Bars   bool
 	Group  func(col string) string
 }

@@ -25,7 +25,7 @@ var Experiments = []Experiment{
 		},
 		Plots: []Plot{
 			{ID: "speedup", Title: "Sleeps of 10 ms: speedup over one at a time", X: "tasks", Y: "speedup over one at a time",
-				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op", Lines: sleepSpeedup},
+				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op", Draw: sleepSpeedup},
 			{ID: "memory", Title: "Sleeps of 10 ms: memory held at the peak", X: "tasks", Y: "peak memory (MiB)",
 				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1.0 / (1 << 20)},
 		},
@@ -58,7 +58,7 @@ var Experiments = []Experiment{
 		},
 		Plots: []Plot{
 			{ID: "time", Title: "Fetching pages: time for the batch", X: "pages fetched", Y: "time for the batch (s)",
-				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op", Lines: fetchLimits},
+				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op", Draw: fetchLimits},
 			{ID: "rate", Title: "Fetching pages: pages per second", X: "pages fetched", Y: "pages/s",
 				Filter: ".name:Fetch", Row: "/urls", Col: "/variant", Unit: "pages/s"},
 		},
@@ -126,7 +126,7 @@ var Experiments = []Experiment{
 		},
 		Plots: []Plot{
 			{ID: "latency", Title: "io, S = 10 ms: p99 against the rate offered", X: "offered rate (requests/s)", Y: "p99-ms, from the intended send",
-				Filter: ".name:Offered", Row: "/rate", Col: "/server", Unit: "p99-ms", Lines: offeredLimits},
+				Filter: ".name:Offered", Row: "/rate", Col: "/server", Unit: "p99-ms", Draw: offeredLimits},
 			{ID: "stall", Title: "A server that stalls 100 ms a second: p99", Y: "p99-ms", Bars: true,
 				Filter: ".name:Stall", Row: "/work", Col: "/model", Unit: "p99-ms"},
 		},

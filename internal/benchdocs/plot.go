@@ -117,8 +117,8 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 	scale := cmp.Or(p.Scale, 1)
 	if !p.Bars {
 		series := m.Series(scale)
-		if p.Lines != nil {
-			if series, err = p.Lines(m); err != nil {
+		if p.Draw != nil {
+			if series, err = p.Draw(m); err != nil {
 				return nil, err
 			}
 		}
