@@ -247,8 +247,7 @@ func experiments() []benchdocs.Experiment {
 					Args: []string{"-cpu", "1"}, Header: []benchdocs.Line{{Key: "gomaxprocs", Value: "1"}},
 				},
 			},
-			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
-			Tables: []benchdocs.Table{{ID: "t", Args: benchdocs.Args{Col: "/variant"}}},
+			Page: "# A\n\n{{benchstat \"-col\" \"/variant\"}}\n\n{{env}}\n",
 		},
 		{Name: "missing", Title: "Missing", Pkg: ".", Runs: []benchdocs.Run{{Benchmarks: []string{"BenchmarkMissing"}}}},
 	}

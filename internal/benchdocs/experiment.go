@@ -30,7 +30,6 @@ type Experiment struct {
 	// one experiment's runs: cmd/benchdocs -bench skips the others'.
 	Runs   []Run
 	Page   string // the page's template; empty means pages/NAME.md
-	Tables []Table
 	Plots  []Plot
 	Claims []Claim
 }
@@ -50,14 +49,6 @@ type Run struct {
 // A Line is one key: value line of a raw file's header, which benchstat
 // reads as configuration.
 type Line struct{ Key, Value string }
-
-// A Table is a benchstat command over committed files, shown with its
-// output.
-type Table struct {
-	ID     string
-	Args   Args
-	Inputs []string // relative to the module's root; nil means the main run
-}
 
 // A Plot is a chart of medians of Unit for the results that Filter
 // selects: a line per value of Col, X from the first key of Row (a number,

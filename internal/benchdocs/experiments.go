@@ -19,10 +19,6 @@ var Experiments = []Experiment{
 		Summary: "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
-		Tables: []Table{
-			{ID: "sleep", Args: Args{Filter: ".name:Sleep .unit:(ns/op OR peak-MB OR peak-goroutines)", Col: "/variant"}},
-			{ID: "spawn", Args: Args{Filter: ".name:Spawn .unit:(ns/task OR allocs/op)", Col: "/variant"}},
-		},
 		Plots: []Plot{
 			{ID: "speedup", Title: "Sleeps of 10 ms: speedup over one at a time", X: "tasks", Y: "speedup over one at a time",
 				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op", Draw: sleepSpeedup},
@@ -53,9 +49,6 @@ var Experiments = []Experiment{
 		Summary: "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
-		Tables: []Table{
-			{ID: "fetch", Args: Args{Filter: ".name:Fetch .unit:(ns/op OR pages/s)", Col: "/variant"}},
-		},
 		Plots: []Plot{
 			{ID: "time", Title: "Fetching pages: time for the batch", X: "pages fetched", Y: "time for the batch (s)",
 				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op", Draw: fetchLimits},
@@ -83,14 +76,6 @@ var Experiments = []Experiment{
 			// question is about, and all the time allows.
 			{Suffix: "cpu1", Benchmarks: []string{"BenchmarkServer"}, Sub: "^server=goroutine$",
 				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}}},
-		},
-		Tables: []Table{
-			{ID: "io", Args: Args{Filter: ".name:Server /work:io .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
-			{ID: "hello", Args: Args{Filter: ".name:Server /work:hello .unit:(trans/s OR avail-% OR p99-ms OR failed)", Col: "/server"}},
-			{ID: "cpu", Args: Args{Filter: ".name:Server /work:cpu .unit:(trans/s OR avail-% OR p99-ms)", Col: "/server"}},
-			{ID: "driver", Args: Args{Filter: ".name:Driver .unit:trans/s", Col: "/driver"}},
-			{ID: "gomaxprocs", Args: Args{Filter: ".name:Server /server:goroutine .unit:(trans/s OR p99-ms)", Ignore: "gomaxprocs,/gomaxprocs"},
-				Inputs: []string{RawFile("serving", "cpu1"), RawFile("serving", "")}},
 		},
 		Plots: servingPlots(),
 		Claims: []Claim{
@@ -120,10 +105,6 @@ var Experiments = []Experiment{
 		Summary: "the three servers under an open loop at fixed rates (flat, a knee at capacity, a wall), and a stall that a closed loop cannot see",
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkOffered", "BenchmarkStall"}}},
-		Tables: []Table{
-			{ID: "offered", Args: Args{Filter: ".name:Offered .unit:(p99-ms OR svc-p99-ms OR avail-% OR trans/s OR unsent)"}},
-			{ID: "stall", Args: Args{Filter: ".name:Stall .unit:(p99-ms OR longest-ms OR trans/s)", Col: "/model"}},
-		},
 		Plots: []Plot{
 			{ID: "latency", Title: "io, S = 10 ms: p99 against the rate offered", X: "offered rate (requests/s)", Y: "p99-ms, from the intended send",
 				Filter: ".name:Offered", Row: "/rate", Col: "/server", Unit: "p99-ms", Draw: offeredLimits},
@@ -161,11 +142,6 @@ var Experiments = []Experiment{
 		// would run each tool five times in a row instead. A round is
 		// about 30 s; bombardier and vegeta come from the module proxy.
 		Runs: slices.Repeat([]Run{{Benchmarks: []string{"BenchmarkInstrument"}, Count: 1, Env: []string{"JOINALL_BUILD_TOOLS=1"}}}, 5),
-		Tables: []Table{
-			{ID: "tools", Args: Args{Filter: ".fullname:/tool=/ .unit:(trans/s OR cpu-us/trans)", Col: "/tool"}},
-			{ID: "memory", Args: Args{Filter: ".fullname:/memory/", Col: "/secs"}},
-			{ID: "schedule", Args: Args{Filter: ".fullname:/schedule/"}},
-		},
 		Plots: []Plot{
 			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: gosiegeOrNot,
 				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans"},
@@ -185,12 +161,6 @@ var Experiments = []Experiment{
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
-		Tables: []Table{
-			{ID: "hello", Args: Args{Filter: ".name:Article /work:hello /timeout:900ms .unit:(trans/s OR avail-% OR resp-ms OR p99-ms)", Col: "/server"}},
-			{ID: "io", Args: Args{Filter: ".name:Article /work:io .unit:(trans/s OR avail-% OR p99-ms OR failed OR timeouts)", Col: "/server"}},
-			{ID: "timeout", Args: Args{Filter: ".name:Article /work:hello /server:(flask OR gevent) .unit:(trans/s OR srv-cpu-% OR longest-ms)", Col: "/timeout", Ignore: "/run"}},
-			{ID: "fanout", Args: Args{Filter: ".name:Fanout", Col: "/runtime"}},
-		},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s"},
@@ -230,14 +200,6 @@ var Experiments = []Experiment{
 		// over files kept for it under testdata/recipes.
 		Name:  "recipes",
 		Title: "Recipes: benchstat over committed runs, and gosiege against your server",
-		Tables: []Table{
-			{ID: "variants", Args: Args{Filter: ".name:Sleep /tasks:3 .unit:sec/op", Col: "/variant"}, Inputs: []string{RawFile("sleep", "")}},
-			{ID: "rerun", Args: Args{Filter: ".name:Sleep /tasks:3 .unit:sec/op", Ignore: "date,kernel"},
-				Inputs: []string{RawFile("sleep", ""), "testdata/recipes/sleep-2026-11-25.txt"}},
-			{ID: "gomaxprocs", Args: Args{Filter: ".name:Server /server:goroutine /work:io .unit:trans/s", Ignore: "gomaxprocs,/gomaxprocs"},
-				Inputs: []string{RawFile("serving", "cpu1"), RawFile("serving", "")}},
-			{ID: "servers", Args: Args{Filter: ".unit:(trans/s OR p99-ms OR avail-%)"}, Inputs: []string{"testdata/recipes/serial.txt", "testdata/recipes/goroutine.txt"}},
-		},
 	},
 }
 

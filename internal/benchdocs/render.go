@@ -5,7 +5,9 @@ import (
 	"cmp"
 	"embed"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -163,9 +165,9 @@ func (c *committed) input(path string) (Input, error) {
 	return c.files[path], nil
 }
 
-// inputs are the committed files at paths; nil means the main run.
+// inputs are the committed files at paths; none means the main run.
 func (c *committed) inputs(paths []string) ([]Input, error) {
-	if paths == nil {
+	if len(paths) == 0 {
 		return []Input{c.main}, nil
 	}
 	var inputs []Input
@@ -284,15 +286,21 @@ func (c *committed) page(out *Output) error {
 	return nil
 }
 
-// benchstat renders the table's benchstat command and its output as a
-// code block.
-func (c *committed) benchstat(id string) (string, error) {
-	i := slices.IndexFunc(c.e.Tables, func(t Table) bool { return t.ID == id })
-	if i < 0 {
-		return "", fmt.Errorf("no table %q", id)
+// benchstat is go tool benchstat's output for the flags and files that a
+// page gives it, {{benchstat "-filter" ".name:Fetch" "-col" "/variant"}},
+// as a code block under the command that prints it. No file means the
+// main run.
+func (c *committed) benchstat(args ...string) (string, error) {
+	var a Args
+	fs := flag.NewFlagSet("benchstat", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for name, v := range map[string]*string{"filter": &a.Filter, "row": &a.Row, "col": &a.Col, "ignore": &a.Ignore} {
+		fs.StringVar(v, name, "", "")
 	}
-	t := &c.e.Tables[i]
-	inputs, err := c.inputs(t.Inputs)
+	if err := fs.Parse(args); err != nil {
+		return "", fmt.Errorf("benchstat %q: %w", args, err)
+	}
+	inputs, err := c.inputs(fs.Args())
 	if err != nil {
 		return fmt.Sprintf("*Not measured yet: %v.*", err), nil
 	}
@@ -300,18 +308,18 @@ func (c *committed) benchstat(id string) (string, error) {
 	for _, in := range inputs {
 		names = append(names, in.Name)
 	}
-	tables, err := stat(t.Args, inputs...)
+	tables, err := stat(a, inputs...)
 	if err == nil && len(tables) == 0 {
-		err = fmt.Errorf("no results match %q", t.Args.Filter)
+		err = fmt.Errorf("no results match %q", a.Filter)
 	}
 	text := ""
 	if err == nil {
-		text, err = benchstat(c.root, t.Args, names...)
+		text, err = benchstat(c.root, a, names...)
 	}
 	if err != nil {
-		return "", fmt.Errorf("table %s: %w", id, err)
+		return "", fmt.Errorf("%s: %w", a.command(names...), err)
 	}
-	return "```\n$ " + t.Args.command(names...) + "\n" + text + "```", nil
+	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
 }
 
 // samples checks that each benchmark has as many results in its file as
