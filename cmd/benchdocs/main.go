@@ -13,30 +13,37 @@
 //
 // into bench-out/NAME.txt, after the environment as key: value lines
 // (benchstat reads them as configuration), its results shown on standard
-// error as they come. A full run (no -bench, -quick, -count or -benchtime), or one
-// given -write, then moves the files into testdata/bench and renders
-// docs/ from them, once every run has succeeded. An experiment whose run
-// lacks a benchmark that its committed run has (the Python rows without
-// python3) is left as committed, unless -write. A run that fails or is
-// interrupted leaves testdata/ and docs/ as they were.
+// error as they come. A full run (no -bench, -quick, -count or
+// -benchtime), or one given -write, then moves the files into
+// testdata/bench and renders docs/ from them, once every run has
+// succeeded. An experiment whose run lacks a benchmark that its committed
+// run has (the Python rows without python3) is left as committed, unless
+// -write. A run that fails or is interrupted leaves testdata/ and docs/ as
+// they were.
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/benchdocs"
 )
@@ -63,30 +70,27 @@ type usageError struct{ error }
 // they are kept in testdata/bench.
 const scratch = "bench-out"
 
-const defaultCount = 10
-
 type options struct {
+	root      string
+	bench     string
 	count     int
 	benchtime string
-	bench     string
-	write     bool // -write: keep the runs, even partial ones
-	full      bool // every benchmark, -count 10, the default -benchtime: kept without -write
+	write     bool // keep the runs, even partial ones
+	full      bool // every benchmark, -count 10, go test's -benchtime: kept without -write
 	render    bool
-	root      string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("benchdocs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.count, "count", defaultCount, "runs of each benchmark, unless its experiment sets fewer")
+	fs.IntVar(&o.count, "count", 10, "runs of each benchmark, unless its experiment sets fewer")
 	fs.StringVar(&o.bench, "bench", "", "run only the benchmarks that this go test -bench `pattern` selects")
 	quick := fs.Bool("quick", false, "a short pass to try the pipeline: -count 6 and -benchtime 100ms, where not given")
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime: a `duration`, or a count of iterations (100x); when empty, go test's 1s")
 	fs.BoolVar(&o.write, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
 		"even for an experiment that lacks benchmarks of its committed run; a full run does so without it")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
-	fs.StringVar(&o.root, "root", "", "the module's root `directory`; when empty, the nearest one up with a go.mod")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
 			"Runs the experiments' benchmarks into %s/. A full run (-count 10, no -bench, -quick or -benchtime),\n"+
@@ -99,9 +103,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 		return nil, usageError{err}
 	}
-	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick && !set["count"] {
@@ -110,19 +111,23 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if *quick && !set["benchtime"] {
 		o.benchtime = "100ms"
 	}
-	if o.count < 1 {
+	iters, isCount := strings.CutSuffix(o.benchtime, "x")
+	n, errCount := strconv.Atoi(iters)
+	_, errTime := time.ParseDuration(cmp.Or(o.benchtime, "1s"))
+	_, errBench := regexp.Compile(o.bench)
+	switch {
+	case fs.NArg() > 0:
+		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	case o.count < 1:
 		return nil, usageError{fmt.Errorf("-count %d: must be at least 1", o.count)}
-	}
-	if !validBenchtime(o.benchtime) {
+	case isCount && (errCount != nil || n < 1), !isCount && errTime != nil:
 		return nil, usageError{fmt.Errorf("-benchtime %q: not a duration or a count of iterations", o.benchtime)}
-	}
-	if _, err := regexp.Compile(o.bench); err != nil {
-		return nil, usageError{fmt.Errorf("-bench %q: %w", o.bench, err)}
-	}
-	if o.render && (set["bench"] || set["count"] || set["benchtime"] || *quick || o.write) {
+	case errBench != nil:
+		return nil, usageError{fmt.Errorf("-bench %q: %w", o.bench, errBench)}
+	case o.render && (len(set) > 1 || *quick):
 		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime, -quick or -write")}
 	}
-	o.full = o.bench == "" && o.count == defaultCount && o.benchtime == ""
+	o.full = o.bench == "" && o.count == 10 && o.benchtime == ""
 	return o, nil
 }
 
@@ -136,93 +141,263 @@ func run(ctx context.Context, args []string, stderr io.Writer, experiments []ben
 	if err != nil {
 		return err
 	}
-	if o.root == "" {
-		if o.root, err = moduleRoot(); err != nil {
-			return err
-		}
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	path := strings.TrimSpace(string(gomod))
+	if err != nil || path == "" || path == os.DevNull {
+		return errors.Join(err, errors.New("no go.mod here or above: run benchdocs inside the module"))
 	}
-	if o.render {
-		return render(o.root, experiments, stderr)
+	o.root = filepath.Dir(path)
+	if !o.render {
+		return measure(ctx, o, experiments, stderr)
 	}
-	return measureAndKeep(ctx, o, experiments, stderr)
+	return render(o.root, experiments, stderr)
 }
 
-// measureAndKeep runs the experiments as o says, and keeps what they
-// measured where o says.
-func measureAndKeep(ctx context.Context, o *options, experiments []benchdocs.Experiment, stderr io.Writer) error {
+// A job is one run of an experiment: one go test, whose output goes to
+// one file after the header. Jobs with the same file write it in turn.
+type job struct {
+	e      *benchdocs.Experiment
+	argv   []string // go test's command line
+	env    []string // what it adds to the environment: "NAME=value"
+	file   string   // NAME.txt or NAME-SUFFIX.txt
+	header []benchdocs.Line
+}
+
+// plan makes a job of each run of each experiment.
+func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) []*job {
+	var jobs []*job
+	for i := range experiments {
+		e := &experiments[i]
+		for _, r := range e.Runs {
+			count := min(o.count, cmp.Or(r.Count, o.count))
+			bench := benchdocs.Bench(r.Benchmarks)
+			if r.Sub != "" {
+				bench += "/" + r.Sub
+			}
+			argv := []string{"go", "test", "-run", "^$"}
+			if o.bench != "" {
+				// What the pattern asks for, in every run, but for the
+				// benchmarks of the package's other runs.
+				var others []string
+				for _, e2 := range experiments {
+					for _, f := range e2.Benchmarks() {
+						if e2.Pkg == e.Pkg && !slices.Contains(r.Benchmarks, f) {
+							others = append(others, f)
+						}
+					}
+				}
+				bench = o.bench
+				argv = append(argv, "-skip", benchdocs.Bench(others))
+			}
+			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count))
+			if o.benchtime != "" {
+				argv = append(argv, "-benchtime", o.benchtime)
+			}
+			// go test's default timeout of 10 minutes is shorter than a
+			// full run may take on a slow machine; an hour still ends a
+			// hung benchmark.
+			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), e.Pkg)
+			j := &job{e: e, argv: argv, env: r.Env, file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
+			// The run's own settings replace the environment's.
+			for _, l := range slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)},
+				{Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")}}, r.Header) {
+				if i := slices.IndexFunc(j.header, func(h benchdocs.Line) bool { return h.Key == l.Key }); i >= 0 {
+					j.header[i] = l
+				} else {
+					j.header = append(j.header, l)
+				}
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
+// measure runs the experiments as o says, each job into its file under
+// bench-out/, with go test's output on stderr as it comes, and keeps what
+// they measured where o says.
+func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, stderr io.Writer) error {
 	start := time.Now()
-	jobs, err := plan(ctx, o, experiments, start)
+	env, err := environment(ctx, o.root, start)
 	if err != nil {
 		return err
 	}
+	jobs := plan(o, experiments, env)
 	if err := os.MkdirAll(filepath.Join(o.root, scratch), 0o755); err != nil {
 		return err
 	}
-	if err := measure(ctx, o.root, jobs, stderr); err != nil {
-		return fmt.Errorf("%w\ntestdata/ and docs/ are as they were%s", err, where(jobs, scratch))
+	var files []string // written so far, in bench-out/
+	for i, j := range jobs {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if slices.Contains(files, j.file) {
+			flags = os.O_WRONLY | os.O_APPEND
+		} else {
+			files = append(files, j.file)
+		}
+		fmt.Fprintf(stderr, "[%d/%d] %s: %s\n", i+1, len(jobs), j.e.Name, strings.Join(j.argv, " "))
+		if err := j.exec(ctx, o.root, flags, stderr); err != nil {
+			return fmt.Errorf("%w\ntestdata/ and docs/ are as they were; in %s/: %s", err, scratch, strings.Join(files, ", "))
+		}
 	}
-	var kept, left []*job
+	var kept, left []string
 	for i := range experiments {
 		e := &experiments[i]
-		mine := slices.DeleteFunc(slices.Clone(jobs), func(j *job) bool { return j.e != e })
-		var results int
-		var missing []string
-		for _, j := range mine {
-			results += len(j.seen)
-			missing = append(missing, j.missing()...)
-		}
-		switch {
-		case len(mine) == 0:
-		case results == 0:
-			fmt.Fprintf(stderr, "%s: no results: skipped\n", e.Name)
-		case len(missing) > 0 && !o.write:
-			n := len(missing)
-			if n > 3 {
-				missing = append(missing[:3], "...")
+		var mine []string
+		for _, j := range jobs {
+			if j.e == e && !slices.Contains(mine, j.file) {
+				mine = append(mine, j.file)
 			}
-			fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (%s); it is left as committed, unless -write\n",
-				e.Name, n, strings.Join(missing, ", "))
-			left = append(left, mine...)
-		case o.write || o.full:
-			kept = append(kept, mine...)
-		default:
-			left = append(left, mine...)
 		}
+		k, l, err := keep(o, e, mine, stderr)
+		if err != nil {
+			return err
+		}
+		kept, left = append(kept, k...), append(left, l...)
 	}
 	dest := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir))
-	for _, name := range names(kept) {
-		if err := os.MkdirAll(dest, 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(o.root, scratch, name), filepath.Join(dest, name)); err != nil {
+	for _, name := range kept {
+		if err := errors.Join(os.MkdirAll(dest, 0o755), os.Rename(filepath.Join(o.root, scratch, name), filepath.Join(dest, name))); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "benchdocs: measured in %s%s%s\n", time.Since(start).Round(time.Second),
-		where(kept, benchdocs.BenchDir), where(left, scratch))
+	fmt.Fprintf(stderr, "benchdocs: measured in %s; in %s/: %s; in %s/: %s\n", time.Since(start).Round(time.Second),
+		benchdocs.BenchDir, cmp.Or(strings.Join(kept, ", "), "none"), scratch, cmp.Or(strings.Join(left, ", "), "none"))
 	if len(kept) == 0 {
 		return nil
 	}
 	return render(o.root, experiments, stderr)
 }
 
-// names are the files of the jobs that have results.
-func names(jobs []*job) []string {
-	var names []string
-	for _, j := range jobs {
-		if len(j.seen) > 0 && !slices.Contains(names, j.file) {
-			names = append(names, j.file)
+// keep says which of the experiment's fresh files replace its committed
+// ones and which stay in bench-out/: all are kept after a full run or
+// -write, unless, without -write, they lack a benchmark that their
+// committed files have; files without results are removed.
+func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer) (kept, left []string, err error) {
+	var results int
+	var lacking []string
+	for _, f := range files {
+		fresh, err := benchmarks(filepath.Join(o.root, scratch, f))
+		if err != nil {
+			return nil, nil, err
+		}
+		committed, err := benchmarks(filepath.Join(o.root, benchdocs.BenchDir, f))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, err
+		}
+		results += len(fresh)
+		for _, name := range committed {
+			if !slices.Contains(fresh, name) {
+				lacking = append(lacking, "Benchmark"+name)
+			}
 		}
 	}
-	return names
+	switch {
+	case len(files) > 0 && results == 0:
+		fmt.Fprintf(stderr, "%s: no results: skipped\n", e.Name)
+		for _, f := range files {
+			err = errors.Join(err, os.Remove(filepath.Join(o.root, scratch, f)))
+		}
+		return nil, nil, err
+	case o.write:
+		return files, nil, nil
+	case !o.full:
+		return nil, files, nil
+	case len(lacking) > 0:
+		fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (%s); it is left as committed, unless -write\n",
+			e.Name, len(lacking), strings.Join(lacking[:min(3, len(lacking))], ", "))
+		return nil, files, nil
+	}
+	return files, nil, nil
 }
 
-// where says where the files of the jobs that have results are: in dir.
-func where(jobs []*job, dir string) string {
-	if len(names(jobs)) == 0 {
-		return ""
+// benchmarks are the names of the benchmarks in the file, in order,
+// without their -GOMAXPROCS suffix: "Sleep/tasks=3".
+func benchmarks(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	var names []string
+	rd := benchfmt.NewReader(bytes.NewReader(data), path)
+	for err == nil && rd.Scan() {
+		if res, ok := rd.Result().(*benchfmt.Result); ok {
+			base, parts := res.Name.Parts()
+			if len(parts) > 0 && parts[len(parts)-1][0] == '-' {
+				parts = parts[:len(parts)-1]
+			}
+			if name := string(base) + string(bytes.Join(parts, nil)); !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
 	}
-	return fmt.Sprintf("; in %s/: %s", dir, strings.Join(names(jobs), ", "))
+	return names, errors.Join(err, rd.Err())
+}
+
+// exec writes the job's header and go test's standard output to its file
+// under root's bench-out/, opened with flags, and shows the output on
+// progress. go test and the test binary are interrupted when ctx ends.
+func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writer) error {
+	var head bytes.Buffer
+	for _, l := range j.header {
+		fmt.Fprintf(&head, "%s: %s\n", l.Key, l.Value)
+	}
+	f, err := os.OpenFile(filepath.Join(root, scratch, j.file), flags, 0o644)
+	if err == nil {
+		_, err = f.Write(head.Bytes())
+	}
+	if err != nil {
+		return errors.Join(err, f.Close())
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, j.argv[0], j.argv[1:]...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, io.MultiWriter(f, progress), &stderr
+	cmd.Env = append(os.Environ(), j.env...)
+	cmd.WaitDelay = 10 * time.Second
+	disarm := interruptGroup(cmd)
+	err = cmd.Run()
+	disarm()
+	switch {
+	case ctx.Err() != nil:
+		err = fmt.Errorf("%s: %w", j.e.Name, context.Cause(ctx))
+	case err != nil:
+		err = fmt.Errorf("%s: %s: %w\n%s", j.e.Name, strings.Join(j.argv, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return errors.Join(err, f.Close())
+}
+
+// environment returns the header lines that say where and how a run was
+// measured: the date, the Go version (of the go command in dir), the
+// kernel, the cores, GOMAXPROCS and the listen backlog limit
+// (net.core.somaxconn, which caps a Go listener's backlog on Linux). go
+// test adds goos, goarch, pkg and cpu (the CPU model) itself. Every file
+// of one run gets the same date, so that a pair of files that differ in
+// one setting differ in nothing else that benchstat reads.
+func environment(ctx context.Context, dir string, date time.Time) ([]benchdocs.Line, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	kernel := runtime.GOOS
+	if name := sysctl("kernel/ostype"); name != "unknown" {
+		kernel = name + " " + sysctl("kernel/osrelease")
+	}
+	return []benchdocs.Line{
+		{Key: "date", Value: date.UTC().Format("2006-01-02T15:04Z")},
+		{Key: "go", Value: strings.TrimSpace(string(out))},
+		{Key: "kernel", Value: kernel},
+		{Key: "cores", Value: strconv.Itoa(runtime.NumCPU())},
+		{Key: "gomaxprocs", Value: strconv.Itoa(runtime.GOMAXPROCS(0))},
+		{Key: "net.core.somaxconn", Value: sysctl("net/core/somaxconn")},
+	}, nil
+}
+
+// sysctl reads a one-line file under /proc/sys, or says "unknown" where
+// there is none (not Linux).
+func sysctl(name string) string {
+	b, err := os.ReadFile("/proc/sys/" + name)
+	if s := strings.TrimSpace(string(b)); err == nil && s != "" {
+		return s
+	}
+	return "unknown"
 }
 
 func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) error {
@@ -243,34 +418,4 @@ func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) e
 			len(out.Broken), errors.Join(out.Broken...))
 	}
 	return nil
-}
-
-// moduleRoot returns the nearest directory, from the working directory
-// up, that holds a go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod here or above: run benchdocs inside the module, or give -root")
-		}
-		dir = parent
-	}
-}
-
-// validBenchtime says whether s is a -benchtime that go test takes: a
-// duration, or a number of iterations ("100x"); empty is its default.
-func validBenchtime(s string) bool {
-	if n, ok := strings.CutSuffix(s, "x"); ok {
-		i, err := strconv.Atoi(n)
-		return err == nil && i > 0
-	}
-	_, err := time.ParseDuration(cmp.Or(s, "1s"))
-	return err == nil
 }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/benchdocs"
 )
@@ -35,7 +35,7 @@ func TestUsage(t *testing.T) {
 	_, err := parseFlags([]string{"-h"}, &out)
 
 	assert.ErrorIs(t, err, flag.ErrHelp)
-	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-quick", "-render", "-root directory", "-write"} {
+	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-quick", "-render", "-write"} {
 		assert.Contains(t, out.String(), "  "+f+"\n", "-h names %s", f)
 	}
 	assert.NotContains(t, out.String(), "(default:", "only the flag package writes (default ...)")
@@ -54,10 +54,12 @@ func TestFlags(t *testing.T) {
 		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
 		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
+		{give: []string{"-benchtime", "100x"}, want: &options{count: 10, benchtime: "100x"}},
 		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true}},
 		{give: []string{"-render"}, want: &options{count: 10, full: true, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
+		{give: []string{"-benchtime", "0x"}, wantErr: `-benchtime "0x": not a duration or a count of iterations`},
 		{give: []string{"-bench", "Sleep/("}, wantErr: `-bench "Sleep/(": error parsing regexp: missing closing )`},
 		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-render", "-write"}, wantErr: "-render runs no benchmark"},
@@ -77,43 +79,24 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestResultName(t *testing.T) {
-	tests := []struct{ give, want string }{
-		{give: "Sleep/tasks=3-2", want: "Sleep/tasks=3"},
-		{give: "Sleep/tasks=3-16", want: "Sleep/tasks=3"},
-		{give: "Sleep/tasks=3", want: "Sleep/tasks=3"}, // GOMAXPROCS=1: no suffix
-		{give: "Sleep-2", want: "Sleep"},
-		{give: "Sleep/variant=a-b", want: "Sleep/variant=a-b"},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, resultName(benchfmt.Name(tt.give)), "resultName(%q)", tt.give)
-	}
-}
-
-func TestExpect(t *testing.T) {
-	committed := filepath.Join(t.TempDir(), "a.txt")
-	write(t, committed, `goos: linux
+// TestBenchmarks: a file's benchmarks, once each, in order, without the
+// -GOMAXPROCS suffix that differs between machines.
+func TestBenchmarks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.txt")
+	write(t, path, `goos: linux
 BenchmarkA/variant=x-2	10	2000000000 ns/op
 BenchmarkA/variant=x-2	10	2000000000 ns/op
-BenchmarkA/variant=y-2	1000	1000000 ns/op
+BenchmarkA/variant=a-b-16	1000	1000000 ns/op
+BenchmarkA/tasks=3	1000	1000000 ns/op
 BenchmarkB-2	1000	1000000 ns/op
 `)
-	tests := []struct {
-		name  string
-		funcs []string
-		want  []string
-	}{
-		{name: "every_benchmark_once", funcs: []string{"BenchmarkA", "BenchmarkB"}, want: []string{"A/variant=x", "A/variant=y", "B"}},
-		{name: "the_functions_given", funcs: []string{"BenchmarkB"}, want: []string{"B"}},
-	}
-	for _, tt := range tests {
-		got, err := expect(committed, tt.funcs)
-		require.NoError(t, err, "case %s", tt.name)
-		assert.Equal(t, tt.want, got, "case %s", tt.name)
-	}
-	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"})
+
+	got, err := benchmarks(path)
+
 	require.NoError(t, err)
-	assert.Nil(t, got, "nothing committed: nothing known to expect")
+	assert.Equal(t, []string{"A/variant=x", "A/variant=a-b", "A/tasks=3", "B"}, got)
+	_, err = benchmarks(filepath.Join(t.TempDir(), "none.txt"))
+	assert.ErrorIs(t, err, fs.ErrNotExist, "nothing committed")
 }
 
 // TestMeasure runs an experiment into testdata/bench: its main run, a
@@ -125,7 +108,7 @@ func TestMeasure(t *testing.T) {
 	var stderr bytes.Buffer
 	o := &options{root: dir, count: 2, benchtime: "1x", write: true}
 
-	err := measureAndKeep(t.Context(), o, experiments(), &stderr)
+	err := measure(t.Context(), o, experiments(), &stderr)
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	main := read(t, filepath.Join(dir, "testdata", "bench", "a.txt"))
@@ -160,9 +143,9 @@ func TestMeasurePart(t *testing.T) {
 		wantStderr string
 		wantKept   bool
 	}{
-		{name: "part", give: options{bench: "A/variant=x"}, wantStderr: "in bench-out/: a.txt"},
-		{name: "lacking", give: options{full: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
-		{name: "lacking_written", give: options{full: true, write: true}, wantKept: true},
+		{name: "part", give: options{bench: "A/variant=x", count: 1, benchtime: "1x"}, wantStderr: "in bench-out/: a.txt, a-cpu1.txt"},
+		{name: "lacking", give: options{count: 1, benchtime: "1x", full: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
+		{name: "lacking_written", give: options{count: 1, benchtime: "1x", full: true, write: true}, wantKept: true},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
@@ -171,9 +154,9 @@ func TestMeasurePart(t *testing.T) {
 			write(t, path, committed)
 			var stderr bytes.Buffer
 			o := tt.give
-			o.root, o.count, o.benchtime = dir, 1, "1x"
+			o.root = dir
 
-			err := measureAndKeep(t.Context(), &o, experiments()[:1], &stderr)
+			err := measure(t.Context(), &o, experiments()[:1], &stderr)
 
 			require.NoError(t, err, "benchdocs: %s", stderr.String())
 			assert.Contains(t, stderr.String(), tt.wantStderr)
@@ -203,7 +186,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := measureAndKeep(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true}, exps, stderr)
+	err := measure(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true}, exps, stderr)
 
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorContains(t, err, "testdata/ and docs/ are as they were; in bench-out/: a.txt, a-cpu1.txt")

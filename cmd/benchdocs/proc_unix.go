@@ -4,7 +4,6 @@ package main
 
 import (
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -15,32 +14,17 @@ import (
 // benchmarks running. The go command may finish a build it was
 // interrupted in and start the test binary after all, so whatever is left
 // of the group a few seconds later is killed. The returned func, called
-// once cmd.Wait has returned, disarms that kill.
-func interruptGroup(cmd *exec.Cmd) (done func()) {
+// once cmd.Wait has returned (and with it Cancel), disarms that kill.
+func interruptGroup(cmd *exec.Cmd) (disarm func()) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var mu sync.Mutex
 	var kill *time.Timer
-	exited := false
 	cmd.Cancel = func() error {
 		pgid := cmd.Process.Pid
-		mu.Lock()
-		defer mu.Unlock()
-		if !exited {
-			kill = time.AfterFunc(3*time.Second, func() {
-				mu.Lock()
-				defer mu.Unlock()
-				if !exited {
-					// ESRCH means nothing of the group is left to kill.
-					_ = syscall.Kill(-pgid, syscall.SIGKILL)
-				}
-			})
-		}
+		// ESRCH means nothing of the group is left to kill.
+		kill = time.AfterFunc(3*time.Second, func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
 		return syscall.Kill(-pgid, syscall.SIGINT)
 	}
 	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		exited = true
 		if kill != nil {
 			kill.Stop()
 		}
