@@ -2,14 +2,10 @@ package benchdocs
 
 // Plots are the medians of a run drawn in SVG with gonum.org/v1/plot,
 // the same bytes on every machine: text is laid out with the Liberation
-// fonts that gonum embeds, and coordinates are printed to five
-// significant figures.
-//
-// A chart is read for values: every axis has labelled ticks in the unit
-// of the table beside it, on a logarithmic scale only where the values
+// fonts that gonum embeds. Every axis has labelled ticks in the unit of
+// the table beside the chart, on a logarithmic scale only where the values
 // span more than a factor of 20; bars carry their values; the legend sits
-// to the right of the data; and text has room for a viewer whose fallback
-// font is wider than the one it was laid out with.
+// to the right of the data.
 
 import (
 	"bytes"
@@ -19,6 +15,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -85,12 +82,11 @@ func medians(p *Plot, in Input) (*Medians, error) {
 				break
 			}
 			v, err := strconv.ParseFloat(rk.Get(f), 64)
+			if d, derr := time.ParseDuration(rk.Get(f)); err != nil && derr == nil {
+				v, err = d.Seconds(), nil
+			}
 			if err != nil {
-				d, derr := time.ParseDuration(rk.Get(f))
-				if derr != nil {
-					return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
-				}
-				v = d.Seconds()
+				return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
 			}
 			row.Keys[f.Name] = v
 			if i == 0 {
@@ -138,18 +134,8 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 	return barChart(p, bars)
 }
 
-// guideStyles tell guides apart from data, and from each other.
-var guideStyles = []struct {
-	color  color.Color
-	dashes []vg.Length
-}{
-	{color.Gray{Y: 0x80}, []vg.Length{vg.Points(5), vg.Points(3)}},
-	{color.Gray{Y: 0x30}, []vg.Length{vg.Points(1.5), vg.Points(2.5)}},
-	{color.Gray{Y: 0xa0}, []vg.Length{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)}},
-}
-
 // lineChart draws the series: the data in colours with markers, the
-// guides in grey.
+// guides in shades of grey, each dashed its own way.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
 	p := newPlot(c.Title, c.Y)
 	p.X.Label.Text = c.X
@@ -174,8 +160,8 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
 		if s.Guide {
-			style := guideStyles[guides%len(guideStyles)]
-			l.Color, l.Dashes = style.color, style.dashes
+			l.Color = color.Gray{Y: uint8(0x80 - 0x28*(guides%3))}
+			l.Dashes = []vg.Length{vg.Points(float64(6 - 2*(guides%3))), vg.Points(3)}
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
 			guides++
@@ -190,76 +176,60 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	if data == 0 {
 		return nil, fmt.Errorf("chart %q: no data to draw", c.Title)
 	}
-	return drawSVG(p, 4*vg.Inch, 0)
+	return drawSVG(p, 4*vg.Inch)
 }
 
 // setScale fits the axis to the values, on a logarithmic scale when they
-// are all above zero and span more than a factor of 20, and labels its
-// ticks; a linear axis of values starts at zero when fromZero says so.
-// It says whether the scale is logarithmic.
+// are all above zero and span more than a factor of 20; a linear axis
+// starts at zero when fromZero says so. It says whether the scale is
+// logarithmic.
 func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range values {
-		if !math.IsNaN(v) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
-	if lo > 0 && hi/lo > 20 {
-		a.Scale, a.Tick.Marker = plot.LogScale{}, ticks{log: true}
-		a.Min, a.Max = lo/1.15, hi*1.15
+	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
+	lo, hi := slices.Min(values), slices.Max(values)
+	log := lo > 0 && hi/lo > 20
+	a.Tick.Marker = ticks{log: log}
+	if log {
+		a.Scale, a.Min, a.Max = plot.LogScale{}, lo/1.15, hi*1.15
 		return true
 	}
-	if fromZero && lo > 0 {
-		lo = 0
+	if fromZero {
+		lo = min(lo, 0)
 	}
-	step := niceStep((hi - lo) / 5)
-	a.Tick.Marker = ticks{}
-	a.Min, a.Max = math.Floor(lo/step)*step, math.Ceil(hi*1.02/step)*step
+	a.Min, a.Max = lo, hi+(hi-lo)*0.05
 	return false
 }
 
 // ticks label an axis: on a linear one, every step of 1, 2 or 5 times a
-// power of ten that gives about five; on a logarithmic one, every power of
-// ten, and 2 and 5 times it where the axis spans less than three.
+// power of ten that gives at most six; on a logarithmic one, every power
+// of ten, and 2 and 5 times it where the axis spans less than three.
 type ticks struct{ log bool }
 
 func (t ticks) Ticks(lo, hi float64) []plot.Tick {
 	var out []plot.Tick
 	if !t.log {
-		step := niceStep((hi - lo) / 5)
+		step := math.Pow(10, math.Floor(math.Log10((hi-lo)/6)))
+		for _, m := range []float64{1, 2, 5, 10} {
+			if (hi-lo)/(m*step) <= 6 {
+				step *= m
+				break
+			}
+		}
 		for v := math.Ceil(lo/step) * step; v <= hi+step/1e6; v += step {
 			out = append(out, plot.Tick{Value: v, Label: tickLabel(v)})
 		}
 		return out
 	}
-	dense := hi/lo < 1000
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for m := 1.0; m < 10; m++ {
 			if v := m * math.Pow(10, e); v >= lo && v <= hi {
-				label := ""
-				if m == 1 || dense && (m == 2 || m == 5) {
-					label = tickLabel(v)
+				out = append(out, plot.Tick{Value: v})
+				if m == 1 || hi/lo < 1000 && (m == 2 || m == 5) {
+					out[len(out)-1].Label = tickLabel(v)
 				}
-				out = append(out, plot.Tick{Value: v, Label: label})
 			}
 		}
 	}
 	return out
-}
-
-// niceStep is the smallest of 1, 2 or 5 times a power of ten that is at
-// least raw.
-func niceStep(raw float64) float64 {
-	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
-		return 1
-	}
-	pow := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5} {
-		if m*pow >= raw*(1-1e-9) {
-			return m * pow
-		}
-	}
-	return 10 * pow
 }
 
 // tickLabel writes a tick's value as benchstat writes its figures, with a
@@ -292,8 +262,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	}
 	p := newPlot(c.Title, "")
 	p.X.Label.Text = c.Y
-	p.Y.Padding = vg.Points(6)
-	var labels []string
+	var labels []plot.Tick
 	var values plotter.XYLabels
 	highest := 0.0
 	groups := map[string]int{}
@@ -316,7 +285,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 			p.Legend.Add(b.group, chart)
 		}
 		highest = math.Max(highest, b.value)
-		labels = append([]string{b.label}, labels...)
+		labels = append(labels, plot.Tick{Value: chart.XMin, Label: b.label})
 		values.XYs = append(values.XYs, plotter.XY{X: b.value, Y: chart.XMin})
 		values.Labels = append(values.Labels, number(b.value))
 	}
@@ -332,15 +301,11 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	}
 	text.Offset = vg.Point{X: vg.Points(4)}
 	p.Add(text)
-	p.NominalY(labels...)
+	p.Y.Width, p.Y.Tick.Marker = 0, plot.ConstantTicks(labels)
 	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
-	setScale(&p.X, []float64{0, highest * 1.25}, true) // room past the longest bar for its value
-	// Room at the left for the labels' shift (newPlot).
-	widest := vg.Length(0)
-	for _, l := range labels {
-		widest = max(widest, p.Y.Tick.Label.Width(l))
-	}
-	return drawSVG(p, vg.Points(72+28*float64(len(bars))), widest*0.15)
+	// Room past the longest bar for its value.
+	setScale(&p.X, []float64{0, highest * 1.25}, true)
+	return drawSVG(p, vg.Points(72+28*float64(len(bars))))
 }
 
 // newPlot is a plot with a title, a label on Y, a grid, and text in
@@ -354,23 +319,17 @@ func newPlot(title, y string) *plot.Plot {
 		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
 		s.Font.Variant = "Sans"
 	}
-	// A little left of right-aligned, so that a wider fallback font does
-	// not run into the axis.
-	p.Y.Tick.Label.XAlign = -1.15
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.TextStyle.Font.Size, p.Legend.Padding = vg.Points(10), vg.Points(3)
 	return p
 }
 
 // drawSVG draws p, 7 inches wide and height high, with its legend, if it
-// has one, to the right of the plot, and left a margin for the labels of
-// Y's ticks, as SVG without an XML declaration, so that a caller may put a
-// comment on its first line.
-func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
+// has one, to the right of the plot, as SVG without an XML declaration,
+// so that a caller may put a comment on its first line.
+func drawSVG(p *plot.Plot, height vg.Length) ([]byte, error) {
 	canvas := vgsvg.New(7*vg.Inch, height)
-	// Room above the title, and at the right for the label of the last
-	// tick, centred on the edge of the plot.
-	c := draw.Crop(draw.New(canvas), vg.Points(6)+left, -vg.Points(14), vg.Points(4), -vg.Points(10))
+	c := draw.Crop(draw.New(canvas), vg.Points(6), -vg.Points(14), vg.Points(4), -vg.Points(10))
 	legend := p.Legend
 	p.Legend = plot.NewLegend()
 	if r := legend.Rectangle(c); r.Max.X > r.Min.X {
@@ -380,24 +339,17 @@ func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
 		legend.Draw(draw.Crop(c, c.Size().X-width, 0, 0, -top))
 		c = draw.Crop(c, 0, -width-vg.Points(8), 0, 0)
 	}
-	// gonum centres an axis's label on the middle of the axis's values,
-	// which on a logarithmic axis is near its end, and shrinks the plot to
+	// gonum centres a vertical axis's label on the middle of its values,
+	// which on a logarithmic axis is near its top, and shrinks the plot to
 	// make room there: the labels are drawn here instead, centred on the
 	// data, in the room that a blank label of the same height keeps.
-	xLabel, yLabel := p.X.Label.Text, p.Y.Label.Text
-	p.X.Label.Text, p.Y.Label.Text = blank(xLabel), blank(yLabel)
+	x, y := p.X.Label, p.Y.Label
+	p.X.Label.Text, p.Y.Label.Text = strings.Repeat(" ", min(1, len(x.Text))), strings.Repeat(" ", min(1, len(y.Text)))
 	p.Draw(c)
 	data := p.DataCanvas(c)
-	if xLabel != "" {
-		sty := p.X.Label.TextStyle
-		c.FillText(sty, vg.Point{X: data.Center().X, Y: c.Min.Y + sty.FontExtents().Descent}, xLabel)
-	}
-	if yLabel != "" {
-		sty := p.Y.Label.TextStyle
-		x := c.Min.X + sty.Height(yLabel) - sty.FontExtents().Descent
-		sty.Rotation += math.Pi / 2
-		c.FillText(sty, vg.Point{X: x, Y: data.Center().Y}, yLabel)
-	}
+	c.FillText(x.TextStyle, vg.Point{X: data.Center().X, Y: c.Min.Y + x.TextStyle.FontExtents().Descent}, x.Text)
+	y.TextStyle.Rotation += math.Pi / 2
+	c.FillText(y.TextStyle, vg.Point{X: c.Min.X + y.TextStyle.FontExtents().Ascent, Y: data.Center().Y}, y.Text)
 	var b bytes.Buffer
 	if _, err := canvas.WriteTo(&b); err != nil {
 		return nil, err
@@ -406,12 +358,4 @@ func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
 	// Where Liberation Sans is not installed, fonts with its widths.
 	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"),
 		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
-}
-
-// blank is a label that takes the room of label and shows nothing.
-func blank(label string) string {
-	if label == "" {
-		return ""
-	}
-	return " "
 }
