@@ -395,50 +395,17 @@ func (c *committed) median(filter, unit string) (float64, error) {
 	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
 }
 
-// envLabels explain the keys of a run's header, in the order shown.
-var envLabels = [][2]string{
-	{"cpu", "CPU"},
-	{"cores", "cores (runtime.NumCPU)"},
-	{"gomaxprocs", "GOMAXPROCS"},
-	{"go", "Go"},
-	{"goos", "GOOS"},
-	{"goarch", "GOARCH"},
-	{"kernel", "OS and kernel"},
-	{"net.core.somaxconn", "net.core.somaxconn (the cap on a listener's backlog)"},
-	{"date", "date (UTC)"},
-	{"benchtime", "-benchtime"},
-	{"pkg", "package"},
-	{"python", "Python"},
-	{"flask", "Flask"},
-	{"gevent", "gevent"},
-	{"users", "users of the load driver"},
-	{"run", "each run of the load driver"},
-	{"timeout", "the driver's timeout per transaction"},
-	{"connections", "connections"},
-}
-
-// envTable is the run's environment as a table, with n, the results of
-// each benchmark, in place of the -count that its header records.
+// envTable is the run's header as a table, each line's key as benchstat
+// reads it, with n, the results of each benchmark, in place of the -count
+// that it records.
 func envTable(env []Line, n string) string {
-	var b strings.Builder
-	b.WriteString("| | |\n|---|---|\n")
-	shown := map[string]bool{"count": true}
-	row := func(label, value string) {
-		fmt.Fprintf(&b, "| %s | %s |\n", label, strings.ReplaceAll(value, "|", `\|`))
-	}
-	row("results of each benchmark (n), whose medians the page gives", n)
-	for _, l := range envLabels {
-		if v := envValue(env, l[0]); v != "" {
-			row(l[1], v)
-			shown[l[0]] = true
-		}
-	}
+	rows := []string{"| | |", "|---|---|", "| results of each benchmark (n), whose medians the page gives | " + n + " |"}
 	for _, l := range env {
-		if !shown[l.Key] {
-			row(l.Key, l.Value)
+		if l.Key != "count" {
+			rows = append(rows, fmt.Sprintf("| `%s` | %s |", l.Key, strings.ReplaceAll(l.Value, "|", `\|`)))
 		}
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.Join(rows, "\n")
 }
 
 // renderIndex is docs/README.md, from its template pages/index.md: a
