@@ -118,8 +118,8 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 			wantPage: "x lower (p=0.000 n=10); the article measured 2.7x more.",
 		},
 		{
-			// A rerun in which gevent's runs are app.run()'s: no
-			// difference, and no ratio.
+			// A rerun in which gevent's runs are app.run()'s: the
+			// U-test cannot tell them apart, and no ratio is stated.
 			name: "headline_not_significant", file: "gevent-vs-go.txt",
 			edit: func(line string) string {
 				switch name, _, _ := strings.Cut(line, "\t"); {
@@ -130,7 +130,7 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				return line
 			},
-			wantPage: "for `app.run()`: no significant difference (p=1.000",
+			wantPage: "for `app.run()`: the U-test cannot tell them apart at n=10 (p=1.000)",
 		},
 		{
 			// One fan-out result lost: fewer than the runs the page says.

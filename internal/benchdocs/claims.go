@@ -16,8 +16,8 @@ package benchdocs
 // above, the page says so in the sentence's place, and Render reports the
 // sentence it would have said in Output.Broken, which fails the tests. A
 // page that can do without the claim says what the data say instead, and
-// that branch must state the verdict ("no significant difference (p=0.912
-// n=10)"):
+// that branch must state the verdict ("the U-test cannot tell them apart
+// at n=10 (p=0.481)"):
 //
 //	{{with claim "crowd-p99"}}{{if .Held}}...{{.Factor}} lower ({{.P}}).{{else}}...: {{.Verdict}}.{{end}}{{end}}
 
@@ -99,8 +99,9 @@ type Row struct {
 	Factor string
 	P      string // the U-test, as benchstat prints it: "p=0.002 n=6"
 	// Verdict is what the data say, whatever the claim wants: "1.2x lower
-	// (p=0.001 n=10)", "no significant difference (p=0.912 n=10)"; for a
-	// range claim, Other.
+	// (p=0.001 n=10)", or where the U-test finds no difference, that it
+	// cannot tell at this n, "the U-test cannot tell them apart at n=10
+	// (p=0.481)"; for a range claim, Other.
 	Verdict     string
 	significant bool
 }
@@ -171,7 +172,11 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
 			row.Ratio = o.summary.Center / b.summary.Center
 			row.P, row.significant = test.String(), test.P < test.Alpha
-			row.Verdict = "no significant difference (" + row.P + ")"
+			n := fmt.Sprint(test.N1)
+			if test.N1 != test.N2 {
+				n += fmt.Sprintf("+%d", test.N2)
+			}
+			row.Verdict = fmt.Sprintf("the U-test cannot tell them apart at n=%s (p=%.3f)", n, test.P)
 			if row.significant {
 				// A ratio is a finding only where the U-test finds a difference.
 				row.Factor = factor(row.Ratio)

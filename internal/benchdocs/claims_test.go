@@ -121,13 +121,13 @@ func TestClaimEval(t *testing.T) {
 				}
 				return true
 			}),
-			wantVerdict: "no significant difference (p=0.182 n=10+1)",
+			wantVerdict: "the U-test cannot tell them apart at n=10+1 (p=0.182)",
 			wantWhy:     "the difference is not significant (p=0.182 n=10+1)",
 		},
 		{
 			// Spawned as long as in order, give or take its noise.
 			name: "insignificant", give: edited(t, sleep, scaled("sec/op", 2.985, spawned)),
-			wantVerdict: "no significant difference (p=0.631 n=10)",
+			wantVerdict: "the U-test cannot tell them apart at n=10 (p=0.631)",
 			wantWhy:     "goroutines/sequential is 1 (1.0x more), want 0.286 to 0.4, the difference is not significant (p=0.631 n=10)",
 		},
 	}
