@@ -71,8 +71,9 @@ func dropFirst(prefix string) func(string) string {
 
 // TestClaimsBreakOnChangedRuns: the committed runs, changed in a copy as
 // a rerun on another machine might change them, either fail the tests
-// (a claim the page depends on, or a benchmark with fewer results than
-// the page says) or make the page say what the new data say.
+// (a claim the page depends on, or a comparison of fewer than 10 results
+// a side that the runs asked for more of) or make the page say what the
+// new data say.
 func TestClaimsBreakOnChangedRuns(t *testing.T) {
 	// transRate scales the trans/s of server's rows by factor.
 	transRate := func(server string, factor float64) func(string) string {
@@ -97,6 +98,7 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 		file       string
 		edit       func(line string) string // "" drops the line
 		wantBroken string                   // in an error of Broken; empty for none
+		wantNote   string                   // in a note, when set
 		wantPage   string                   // in the page, when set
 	}{
 		{
@@ -133,9 +135,19 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 			wantPage: "for `app.run()`: the U-test cannot tell them apart at n=10 (p=1.000)",
 		},
 		{
-			// One fan-out result lost: fewer than the runs the page says.
+			// One fan-out result lost: the page would compare 9 with 10.
 			name: "fanout_short", file: "gevent-vs-go.txt", edit: dropFirst("BenchmarkFanout/tasks=100000/runtime=go-"),
-			wantBroken: "BenchmarkFanout/tasks=100000/runtime=go-2 has 9 results, want 10",
+			wantBroken: "gevent-vs-go: claim fanout-time rests on n=9, fewer than 10 results a side",
+		},
+		{
+			// Five rounds of one, as committed before the rule: noted.
+			name: "asked_for_five", file: "instrument.txt", edit: func(line string) string { return line },
+			wantNote: "instrument: claim cpu-wrk rests on n=5, fewer than 10 results a side: its runs asked for fewer; measure them again",
+		},
+		{
+			// Five rounds that each asked for two: results were lost.
+			name: "asked_for_ten", file: "instrument.txt", edit: strings.NewReplacer("count: 1", "count: 2").Replace,
+			wantBroken: "instrument: claim cpu-wrk rests on n=5, fewer than 10 results a side",
 		},
 		{
 			// siege was not installed: its claims say nothing, and the
@@ -185,6 +197,9 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				assert.Condition(t, func() bool {
 					return slices.ContainsFunc(broken, func(s string) bool { return strings.Contains(s, tt.wantBroken) })
 				}, "Broken %q contains %q", broken, tt.wantBroken)
+			}
+			if tt.wantNote != "" {
+				assert.Contains(t, out.Notes, tt.wantNote, "Notes")
 			}
 			if tt.wantPage != "" {
 				page := "docs/" + strings.TrimSuffix(tt.file, ".txt") + ".md"

@@ -98,6 +98,7 @@ type Row struct {
 	// empty when the difference is not significant.
 	Factor string
 	P      string // the U-test, as benchstat prints it: "p=0.002 n=6"
+	N      int    // the results of the side with fewer
 	// Verdict is what the data say, whatever the claim wants: "1.2x lower
 	// (p=0.001 n=10)", or where the U-test finds no difference, that it
 	// cannot tell at this n, "the U-test cannot tell them apart at n=10
@@ -161,7 +162,8 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 		if !ok {
 			continue
 		}
-		row := Row{Name: key.StringValues(), Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center}
+		row := Row{Name: key.StringValues(), Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center),
+			OtherValue: o.summary.Center, N: len(o.sample.Values)}
 		row.Verdict = row.Other
 		if c.Base != "" {
 			b, ok := baseTable.cells[cellKey{key, base}]
@@ -170,7 +172,7 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 			}
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
-			row.Ratio = o.summary.Center / b.summary.Center
+			row.Ratio, row.N = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values))
 			row.P, row.significant = test.String(), test.P < test.Alpha
 			n := fmt.Sprint(test.N1)
 			if test.N1 != test.N2 {
@@ -404,6 +406,7 @@ func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome
 		if err != nil {
 			return err
 		}
+		c.enough("claim "+cl.ID, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
 		for _, b := range mine {
 			if b.otherwise == nil {
 				continue

@@ -138,10 +138,10 @@ var Experiments = []Experiment{
 		Title:   "The load driver, measured beside wrk, bombardier, hey, vegeta and siege",
 		Summary: "each tool's rate and its own CPU time per request against one hello server; gosiege's memory against the run's length, and its open loop's schedule",
 		Pkg:     "./cmd/gosiege",
-		// Five rounds in which every tool takes its turn: go test -count
-		// would run each tool five times in a row instead. A round is
+		// Ten rounds in which every tool takes its turn: go test -count
+		// would run each tool ten times in a row instead. A round is
 		// about 30 s; bombardier and vegeta come from the module proxy.
-		Runs: slices.Repeat([]Run{{Benchmarks: []string{"BenchmarkInstrument"}, Count: 1, Env: []string{"JOINALL_BUILD_TOOLS=1"}}}, 5),
+		Runs: slices.Repeat([]Run{{Benchmarks: []string{"BenchmarkInstrument"}, Count: 1, Env: []string{"JOINALL_BUILD_TOOLS=1"}}}, 10),
 		Plots: []Plot{
 			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: gosiegeOrNot,
 				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans"},

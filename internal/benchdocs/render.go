@@ -49,11 +49,12 @@ func RawFile(name, suffix string) string {
 type Output struct {
 	Files map[string][]byte // by path relative to the module's root, slash-separated
 	// Notes say what was left out, and why: pages whose run is not
-	// committed yet, claims about what was not measured.
+	// committed yet, claims about what was not measured, pages measured
+	// with fewer runs than they need.
 	Notes []string
 	// Broken are the claims that pages depend on and that the committed
 	// data no longer bear out, each with the sentence it would have said,
-	// and the benchmarks with fewer or more results than their runs make.
+	// and the tables and claims that rest on fewer than 10 results a side.
 	Broken []error
 }
 
@@ -137,7 +138,9 @@ type committed struct {
 	files map[string]Input // read so far, by path relative to root
 	main  Input            // the main run; none for a page of recipes
 	env   []Line           // the main run's file-level configuration
-	n     string           // the results of each benchmark, as samples says
+	n     string           // the results of each benchmark, as count says
+	out   *Output          // where the page goes, with what is wrong with it
+	noted bool             // whether out has a note of too few results on the page
 }
 
 func readCommitted(root string, e *Experiment) (*committed, error) {
@@ -215,6 +218,7 @@ func envValue(env []Line, key string) string {
 
 // page renders the experiment's page into out, with its plots.
 func (c *committed) page(out *Output) error {
+	c.out = out
 	src := []byte(c.e.Page)
 	if len(src) == 0 {
 		var err error
@@ -277,7 +281,7 @@ func (c *committed) page(out *Output) error {
 	if err != nil {
 		return err
 	}
-	c.n = c.samples(out)
+	c.n = c.count()
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err := tmpl.Execute(b, c.e); err != nil {
 		return err
@@ -319,67 +323,73 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", a.command(names...), err)
 	}
+	n := minN
+	for _, t := range tables {
+		for _, cell := range t.cells {
+			n = min(n, len(cell.sample.Values))
+		}
+	}
+	c.enough("the table of "+a.command(names...), n, inputs)
 	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
 }
 
-// samples checks that each benchmark has as many results in its file as
-// the experiment's runs make (-count, or fewer where a run sets Count, for
-// each run that writes the file), and says how many that is, as the page
-// and the index show it: "10", or "10; BenchmarkFanout: 3" where the
-// functions differ.
-func (c *committed) samples(out *Output) string {
-	var funcs []string
-	perFunc := map[string]int{}
-	suffixes := map[string]bool{}
+// minN is the fewest results of each side that a table or a claim on a
+// page may compare.
+const minN = 10
+
+// enough reports what on the page rests on fewer than minN results a
+// side, n, in out.Broken; but where its inputs' count lines ask for fewer
+// than minN results of each benchmark, all go test runs in them together
+// (files measured so on purpose, or before the rule), in a note, once a
+// page. A file without count lines is held to the rule.
+func (c *committed) enough(what string, n int, inputs []Input) {
+	if n >= minN {
+		return
+	}
+	msg := fmt.Sprintf("%s: %s rests on n=%d, fewer than %d results a side", c.e.Name, what, n, minN)
+	if slices.ContainsFunc(inputs, func(in Input) bool { r := recorded(in); return r == 0 || r >= minN }) {
+		c.out.Broken = append(c.out.Broken, errors.New(msg))
+	} else if !c.noted {
+		c.out.Notes, c.noted = append(c.out.Notes, msg+": its runs asked for fewer; measure them again"), true
+	}
+}
+
+// recorded is how many results of each benchmark the input's count lines
+// ask for, all go test runs appended in it together.
+func recorded(in Input) (n int) {
+	for line := range strings.Lines(string(in.Data)) {
+		if v, ok := strings.CutPrefix(line, "count: "); ok {
+			k, _ := strconv.Atoi(strings.TrimSpace(v))
+			n += k
+		}
+	}
+	return n
+}
+
+// count says how many results each benchmark of the experiment's files
+// has, as the page and the index show it: "10", or "3 to 10".
+func (c *committed) count() string {
+	results := map[string]int{} // by file and name: "testdata/bench/sleep.txt Sleep/tasks=3-2"
+	files := map[string]bool{}
 	for _, r := range c.e.Runs {
-		suffixes[r.Suffix] = true
+		files[RawFile(c.e.Name, r.Suffix)] = true
 	}
-	for _, suffix := range slices.Sorted(maps.Keys(suffixes)) {
-		in, err := c.input(RawFile(c.e.Name, suffix))
-		if err != nil {
-			continue // a table that needs it says so
-		}
-		results := map[string]int{} // by name: "Fanout/tasks=1000000/runtime=go"
-		var names []string
-		count := 0 // the file's first -count
-		for rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name); rd.Scan(); {
+	for f := range files {
+		in, err := c.input(f)
+		for rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name); err == nil && rd.Scan(); {
 			if res, ok := rd.Result().(*benchfmt.Result); ok {
-				if count == 0 {
-					count, _ = strconv.Atoi(res.GetConfig("count"))
-				}
-				name := string(res.Name.Full())
-				if results[name] == 0 {
-					names = append(names, name)
-				}
-				results[name]++
+				results[in.Name+" "+string(res.Name.Full())]++
 			}
-		}
-		for _, name := range names {
-			f := "Benchmark" + string(benchfmt.Name(name).Base())
-			want := 0
-			for _, r := range c.e.Runs {
-				if r.Suffix == suffix && slices.Contains(r.Benchmarks, f) {
-					want += min(cmp.Or(r.Count, count), count)
-				}
-			}
-			if want > 0 && results[name] != want {
-				out.Broken = append(out.Broken, fmt.Errorf("%s: %s: Benchmark%s has %d results, want %d", c.e.Name, in.Name, name, results[name], want))
-			}
-			if _, ok := perFunc[f]; !ok {
-				funcs = append(funcs, f)
-			}
-			perFunc[f] = results[name]
 		}
 	}
-	var parts []string
-	for i, f := range funcs {
-		if i == 0 {
-			parts = append(parts, strconv.Itoa(perFunc[f]))
-		} else if perFunc[f] != perFunc[funcs[0]] {
-			parts = append(parts, fmt.Sprintf("%s: %d", f, perFunc[f]))
-		}
+	if len(results) == 0 {
+		return "0"
 	}
-	return strings.Join(parts, "; ")
+	lo, hi := slices.Min(slices.Collect(maps.Values(results))), slices.Max(slices.Collect(maps.Values(results)))
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
 }
 
 // median is the median of unit of the one benchmark that filter selects
