@@ -181,6 +181,13 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				write(t, filepath.Join(dir, benchdocs.BenchDir, f.Name()), string(data))
 			}
+			// The code that pages show.
+			require.NoError(t, os.CopyFS(filepath.Join(dir, "testdata", "python"), os.DirFS(filepath.Join(root, "testdata", "python"))))
+			sources, err := filepath.Glob(filepath.Join(root, "*.go"))
+			require.NoError(t, err)
+			for _, src := range sources {
+				write(t, filepath.Join(dir, filepath.Base(src)), read(t, src))
+			}
 
 			i := slices.IndexFunc(benchdocs.Experiments, func(e benchdocs.Experiment) bool { return e.Name+".txt" == tt.file })
 
@@ -292,6 +299,13 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 
 	assert.NoFileExists(t, gone, "a generated file that Render no longer makes")
 	assert.FileExists(t, mine, "a file written by hand")
+}
+
+func read(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	return string(b)
 }
 
 func write(tb testing.TB, path, content string) {

@@ -7,11 +7,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -272,7 +276,9 @@ func (c *committed) page(out *Output) error {
 			}
 			return "", fmt.Errorf("%s has no %s: line", c.main.Name, key)
 		},
-		"bench": func() string { return Bench(c.e.Benchmarks()) },
+		"bench":  func() string { return Bench(c.e.Benchmarks()) },
+		"code":   c.code,
+		"python": c.python,
 	}
 	tmpl, err := template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err == nil {
@@ -331,6 +337,71 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	}
 	c.enough("the table of "+a.command(names...), n, inputs)
 	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
+}
+
+// code is the Go function name, an Example with its Output comment or
+// any other, with its doc comment, as written in whichever .go file at the
+// module's root declares it, under a link to that file: the page shows
+// the code that runs, whatever file it moves to.
+func (c *committed) code(name string) (string, error) {
+	paths, err := filepath.Glob(filepath.Join(c.root, "*.go"))
+	var found []string
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		fset := token.NewFileSet()
+		f, perr := parser.ParseFile(fset, path, src, parser.ParseComments)
+		if err = errors.Join(err, perr); err != nil {
+			return "", err
+		}
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == name {
+				start := fn.Pos()
+				if fn.Doc != nil {
+					start = fn.Doc.Pos()
+				}
+				found = append(found, fence(filepath.Base(path), "go", src[fset.Position(start).Offset:fset.Position(fn.End()).Offset]))
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "", errors.Join(err, fmt.Errorf("code %q: %d functions of that name in the module's root", name, len(found)))
+	}
+	return found[0], nil
+}
+
+// python is the file under testdata/python, or, given a name, the def or
+// class of that name in it with its decorators, under a link to the file.
+func (c *committed) python(file string, name ...string) (string, error) {
+	path := "testdata/python/" + file
+	src, err := os.ReadFile(filepath.Join(c.root, path))
+	if err != nil || len(name) == 0 {
+		return fence(path, "python", src), err
+	}
+	lines := strings.Split(string(src), "\n")
+	def := regexp.MustCompile(`^\s*(async\s+)?(def|class)\s+` + regexp.QuoteMeta(name[0]) + `\b`)
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " \t")) }
+	for i, l := range lines {
+		if !def.MatchString(l) {
+			continue
+		}
+		start, end := i, i+1
+		for start > 0 && strings.HasPrefix(strings.TrimSpace(lines[start-1]), "@") {
+			start--
+		}
+		// The body: every line after, to the first that is not blank and
+		// not indented past the def.
+		for end < len(lines) && (strings.TrimSpace(lines[end]) == "" || indent(lines[end]) > indent(l)) {
+			end++
+		}
+		return fence(path, "python", []byte(strings.Join(lines[start:end], "\n"))), nil
+	}
+	return "", fmt.Errorf("%s: no def or class %s", path, name[0])
+}
+
+// fence is code in a fenced block of lang, under a link to its file, a
+// path from the module's root.
+func fence(path, lang string, code []byte) string {
+	return fmt.Sprintf("[%s](../%s):\n\n```%s\n%s\n```", path, path, lang, bytes.TrimRight(code, "\n "))
 }
 
 // minN is the fewest results of each side that a table or a claim on a
