@@ -50,8 +50,8 @@ type Run struct {
 // reads as configuration.
 type Line struct{ Key, Value string }
 
-// A Plot is a chart of medians of Unit for the results that Filter
-// selects: a line per value of Col, X from the first key of Row (a number,
+// A Plot is a chart of medians of Unit, with their 95% intervals, for
+// the results that Filter selects: a line per value of Col, X from the first key of Row (a number,
 // or a duration in seconds); or, with Bars, a bar per value of Col for the
 // one row, coloured by Group.
 type Plot struct {
@@ -66,6 +66,9 @@ type Plot struct {
 	Draw   func(m *Medians) ([]Series, error) // when set, the series to draw: a speedup from times, limits beside the data
 	Bars   bool
 	Group  func(col string) string
+	// Article holds the article's own figures, one run each, by the
+	// column they stand beside: each a bar of its own under ours.
+	Article map[string]float64
 }
 
 // Benchmarks are the benchmark functions of the experiment's runs, in

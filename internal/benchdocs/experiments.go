@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/plot/plotter"
-
 	"github.com/joinall/joinall/server"
 )
 
@@ -163,7 +161,9 @@ var Experiments = []Experiment{
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
-				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s"},
+				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
+				// The article's siege runs, of Python on its author's laptop.
+				Article: map[string]float64{"flask": 197.81, "flask-threaded": 211.80, "gevent": 525.52}},
 			{ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s"},
 			{ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined", Y: "wall time (s)", Bars: true, Group: language,
@@ -262,9 +262,9 @@ func fetchLimits(m *Medians) ([]Series, error) {
 	one := Series{Name: "one latency", Guide: true}
 	for _, row := range m.Rows {
 		latency := row.Keys["/latency"]
-		order.Points = append(order.Points, plotter.XY{X: row.X, Y: row.X * latency})
-		rounds.Points = append(rounds.Points, plotter.XY{X: row.X, Y: math.Ceil(row.X/row.Keys["/workers"]) * latency})
-		one.Points = append(one.Points, plotter.XY{X: row.X, Y: latency})
+		order.Points = append(order.Points, Point{X: row.X, Y: row.X * latency})
+		rounds.Points = append(rounds.Points, Point{X: row.X, Y: math.Ceil(row.X/row.Keys["/workers"]) * latency})
+		one.Points = append(one.Points, Point{X: row.X, Y: latency})
 	}
 	return append(m.Series(1), order, rounds, one), nil
 }
@@ -283,9 +283,9 @@ func offeredLimits(m *Medians) ([]Series, error) {
 	s, n := server.IOWait.Seconds(), float64(server.DefaultWorkers)
 	first, last := m.Rows[0].X, m.Rows[len(m.Rows)-1].X
 	return append(series,
-		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: plotter.XYs{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
-		Series{Name: "serial's capacity, 1/S", Guide: true, Points: plotter.XYs{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
-		Series{Name: "pool's capacity, 10/S", Guide: true, Points: plotter.XYs{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
+		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: []Point{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
+		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
+		Series{Name: "pool's capacity, 10/S", Guide: true, Points: []Point{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
 	), nil
 }
 
@@ -298,7 +298,7 @@ func sleepSpeedup(m *Medians) ([]Series, error) {
 	var t1 float64
 	for _, row := range m.Rows {
 		if y, ok := row.Y["sequential"]; ok {
-			t1 = y / row.X // the rows are in order of tasks: the last wins
+			t1 = y.Center / row.X // the rows are in order of tasks: the last wins
 		}
 	}
 	if t1 == 0 {
@@ -307,14 +307,15 @@ func sleepSpeedup(m *Medians) ([]Series, error) {
 	series := m.Series(1)
 	for _, s := range series {
 		for i, p := range s.Points {
-			s.Points[i].Y = p.X * t1 / p.Y
+			// The longest time in the interval is the smallest speedup.
+			s.Points[i] = Point{X: p.X, Y: p.X * t1 / p.Y, Lo: p.X * t1 / p.Hi, Hi: p.X * t1 / p.Lo}
 		}
 	}
 	all := Series{Name: "all at once: speedup = tasks", Guide: true}
 	pool := Series{Name: "at most workers at once", Guide: true}
 	for _, row := range m.Rows {
-		all.Points = append(all.Points, plotter.XY{X: row.X, Y: row.X})
-		pool.Points = append(pool.Points, plotter.XY{X: row.X, Y: math.Min(row.X, row.Keys["/workers"])})
+		all.Points = append(all.Points, Point{X: row.X, Y: row.X})
+		pool.Points = append(pool.Points, Point{X: row.X, Y: math.Min(row.X, row.Keys["/workers"])})
 	}
 	return append(series, all, pool), nil
 }

@@ -2,10 +2,12 @@ package benchdocs
 
 // Plots are the medians of a run drawn in SVG with gonum.org/v1/plot,
 // the same bytes on every machine: text is laid out with the Liberation
-// fonts that gonum embeds. Every axis has labelled ticks in the unit of
-// the table beside the chart, on a logarithmic scale only where the values
-// span more than a factor of 20; bars carry their values; the legend sits
-// to the right of the data.
+// fonts that gonum embeds. Every median has an error bar, the 95%
+// interval that benchstat prints as ±, where there are enough results for
+// one (6). Every axis has labelled ticks in the unit of the table beside
+// the chart, on a logarithmic scale only where the values span more than
+// a factor of 20; bars carry their values; the legend sits to the right
+// of the data.
 
 import (
 	"bytes"
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -28,13 +31,17 @@ import (
 )
 
 // A Series is one line of a chart, its points joined in the order given.
-// A guide is drawn thin, grey and dashed, without markers: a line of
-// reference, such as "perfect overlap", rather than data.
+// A guide is drawn thin, grey and dashed, without markers or error bars:
+// a line of reference, such as "perfect overlap", rather than data.
 type Series struct {
 	Name   string
-	Points plotter.XYs
+	Points []Point
 	Guide  bool
 }
+
+// A Point is a median and its 95% interval, Lo to Hi (infinite where
+// there are too few results for one).
+type Point struct{ X, Y, Lo, Hi float64 }
 
 // Medians are the medians of a plot's unit by row and column.
 type Medians struct {
@@ -45,8 +52,8 @@ type Medians struct {
 // A MedianRow is one row of a plot: X is its first key.
 type MedianRow struct {
 	X    float64
-	Keys map[string]float64 // the row's keys, as numbers: "/tasks": 100, "/latency": 0.01
-	Y    map[string]float64 // the median by column
+	Keys map[string]float64           // the row's keys, as numbers: "/tasks": 100, "/latency": 0.01
+	Y    map[string]benchmath.Summary // the median and its 95% interval, by column
 }
 
 // Series returns a line per column, of the medians times scale.
@@ -56,7 +63,7 @@ func (m *Medians) Series(scale float64) []Series {
 		s := Series{Name: col}
 		for _, row := range m.Rows {
 			if y, ok := row.Y[col]; ok {
-				s.Points = append(s.Points, plotter.XY{X: row.X, Y: y * scale})
+				s.Points = append(s.Points, Point{X: row.X, Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale})
 			}
 		}
 		series = append(series, s)
@@ -76,7 +83,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		m.Cols = append(m.Cols, c.StringValues())
 	}
 	for _, rk := range t.rows {
-		row := MedianRow{Keys: map[string]float64{}, Y: map[string]float64{}}
+		row := MedianRow{Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
 		for i, f := range rk.Projection().FlattenedFields() {
 			if p.Bars {
 				break
@@ -95,7 +102,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		}
 		for _, ck := range t.cols {
 			if c, ok := t.cells[cellKey{rk, ck}]; ok {
-				row.Y[ck.StringValues()] = c.summary.Center
+				row.Y[ck.StringValues()] = c.summary
 			}
 		}
 		m.Rows = append(m.Rows, row)
@@ -125,17 +132,21 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 	}
 	var bars []bar
 	for _, col := range m.Cols {
-		b := bar{label: col, value: m.Rows[0].Y[col] * scale}
+		y := m.Rows[0].Y[col]
+		b := bar{label: col, Point: Point{Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale}}
 		if p.Group != nil {
 			b.group = p.Group(col)
 		}
 		bars = append(bars, b)
+		if v, ok := p.Article[col]; ok {
+			bars = append(bars, bar{label: col + ", the article", Point: Point{Y: v}, group: "the article, one run"})
+		}
 	}
 	return barChart(p, bars)
 }
 
-// lineChart draws the series: the data in colours with markers, the
-// guides in shades of grey, each dashed its own way.
+// lineChart draws the series: the data in colours with markers and error
+// bars, the guides in shades of grey, each dashed its own way.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
 	p := newPlot(c.Title, c.Y)
 	p.X.Label.Text = c.X
@@ -143,15 +154,27 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	for _, s := range series {
 		for _, pt := range s.Points {
 			xs, ys = append(xs, pt.X), append(ys, pt.Y)
+			if hasInterval(pt) {
+				ys = append(ys, pt.Lo, pt.Hi)
+			}
 		}
 	}
 	logX, logY := setScale(&p.X, xs, false), setScale(&p.Y, ys, true)
 	data, guides := 0, 0
 	for _, s := range series {
 		// A logarithmic axis has no place for zero or less.
-		xys := slices.DeleteFunc(slices.Clone(s.Points), func(pt plotter.XY) bool {
-			return (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y)
-		})
+		var xys plotter.XYs
+		bars := &plotter.YErrorBars{CapWidth: vg.Points(5)}
+		for _, pt := range s.Points {
+			if (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
+			if hasInterval(pt) && (!logY || pt.Lo > 0) {
+				bars.XYs = append(bars.XYs, plotter.XY{X: pt.X, Y: pt.Y})
+				bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{pt.Y - pt.Lo, pt.Hi - pt.Y})
+			}
+		}
 		if len(xys) == 0 {
 			continue
 		}
@@ -169,7 +192,8 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 		}
 		l.Color, l.Width = plotutil.Color(data), vg.Points(1.5)
 		pts.Color, pts.Shape = plotutil.Color(data), plotutil.Shape(data)
-		p.Add(l, pts)
+		bars.LineStyle = draw.LineStyle{Color: l.Color, Width: vg.Points(1)}
+		p.Add(l, pts, bars)
 		p.Legend.Add(s.Name, l, pts)
 		data++
 	}
@@ -177,6 +201,11 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 		return nil, fmt.Errorf("chart %q: no data to draw", c.Title)
 	}
 	return drawSVG(p, 4*vg.Inch)
+}
+
+// hasInterval says whether the point has a finite interval around it.
+func hasInterval(pt Point) bool {
+	return pt.Lo <= pt.Y && pt.Y <= pt.Hi && !math.IsInf(pt.Lo, 0) && !math.IsInf(pt.Hi, 0)
 }
 
 // setScale fits the axis to the values, on a logarithmic scale when they
@@ -246,16 +275,17 @@ func tickLabel(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + prefix
 }
 
-// A bar is one bar of a bar chart; bars of a group share a colour.
+// A bar is one bar of a bar chart, its length Y and its interval Lo to
+// Hi; bars of a group share a colour.
 type bar struct {
+	Point
 	label string
-	value float64
 	group string // "Python", "Go"
 }
 
 // barChart draws a horizontal bar per label, top to bottom in the order
-// given, coloured by group, each with its value at its end, and a legend
-// of the groups when there is more than one.
+// given, coloured by group, each with its error bar and its value at its
+// end, and a legend of the groups when there is more than one.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
@@ -264,30 +294,37 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	p.X.Label.Text = c.Y
 	var labels []plot.Tick
 	var values plotter.XYLabels
+	errs := &plotter.XErrorBars{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, CapWidth: vg.Points(8)}
 	highest := 0.0
 	groups := map[string]int{}
 	for i, b := range bars {
-		if math.IsNaN(b.value) || b.value < 0 {
-			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.value)
+		if math.IsNaN(b.Y) || b.Y < 0 {
+			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.Y)
 		}
 		g, seen := groups[b.group]
 		if !seen {
 			g = len(groups)
 			groups[b.group] = g
 		}
-		chart, err := plotter.NewBarChart(plotter.Values{b.value}, vg.Points(18))
+		chart, err := plotter.NewBarChart(plotter.Values{b.Y}, vg.Points(18))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
-		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, float64(len(bars)-1-i), plotutil.Color(g), 0
+		y, end := float64(len(bars)-1-i), b.Y
+		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g), 0
 		p.Add(chart)
 		if !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
-		highest = math.Max(highest, b.value)
-		labels = append(labels, plot.Tick{Value: chart.XMin, Label: b.label})
-		values.XYs = append(values.XYs, plotter.XY{X: b.value, Y: chart.XMin})
-		values.Labels = append(values.Labels, number(b.value))
+		if hasInterval(b.Point) {
+			errs.XYs = append(errs.XYs, plotter.XY{X: b.Y, Y: y})
+			errs.XErrors = append(errs.XErrors, struct{ Low, High float64 }{b.Y - b.Lo, b.Hi - b.Y})
+			end = b.Hi
+		}
+		highest = math.Max(highest, end)
+		labels = append(labels, plot.Tick{Value: y, Label: b.label})
+		values.XYs = append(values.XYs, plotter.XY{X: end, Y: y})
+		values.Labels = append(values.Labels, number(b.Y))
 	}
 	if len(groups) < 2 {
 		p.Legend = plot.NewLegend()
@@ -300,8 +337,9 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 		text.TextStyle[i].Font.Variant, text.TextStyle[i].YAlign = "Sans", draw.YCenter
 	}
 	text.Offset = vg.Point{X: vg.Points(4)}
-	p.Add(text)
-	p.Y.Width, p.Y.Tick.Marker = 0, plot.ConstantTicks(labels)
+	p.Add(errs, text)
+	// Ticks unseen, which keep the labels off the bars.
+	p.Y.Width, p.Y.Tick.Marker, p.Y.Tick.Color = 0, plot.ConstantTicks(labels), color.Transparent
 	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
 	// Room past the longest bar for its value.
 	setScale(&p.X, []float64{0, highest * 1.25}, true)

@@ -6,19 +6,19 @@ package benchdocs
 
 import (
 	"bytes"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 )
 
 func TestLineChart(t *testing.T) {
 	p := &Plot{Title: "speedup", X: "tasks", Y: "speedup"}
 	series := []Series{
-		{Name: "goroutines", Points: plotter.XYs{{X: 3, Y: 3}, {X: 100, Y: 98}, {X: 0, Y: 5}}},
-		{Name: "all at once", Guide: true, Points: plotter.XYs{{X: 3, Y: 3}, {X: 100, Y: 100}}},
+		{Name: "goroutines", Points: []Point{{X: 3, Y: 3, Lo: 2.9, Hi: 3.2}, {X: 100, Y: 98, Lo: math.Inf(-1), Hi: math.Inf(1)}, {X: 0, Y: 5}}},
+		{Name: "all at once", Guide: true, Points: []Point{{X: 3, Y: 3}, {X: 100, Y: 100}}},
 	}
 	first, err := lineChart(p, series)
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func TestLineChart(t *testing.T) {
 func TestLineChartWithoutData(t *testing.T) {
 	p := &Plot{Title: "empty"}
 
-	_, err := lineChart(p, []Series{{Name: "only a guide", Guide: true, Points: plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 2}}}})
+	_, err := lineChart(p, []Series{{Name: "only a guide", Guide: true, Points: []Point{{X: 1, Y: 1}, {X: 2, Y: 2}}}})
 
 	assert.ErrorContains(t, err, `chart "empty": no data to draw`)
 }
@@ -42,9 +42,9 @@ func TestLineChartWithoutData(t *testing.T) {
 func TestBarChart(t *testing.T) {
 	p := &Plot{Title: "hello world", Y: "transactions/s"}
 	bars := []bar{
-		{label: "flask", value: 900, group: "Python"},
-		{label: "gevent", value: 1500, group: "Python"},
-		{label: "goroutine", value: 9000, group: "Go"},
+		{label: "flask", Point: Point{Y: 900, Lo: 850, Hi: 1100}, group: "Python"},
+		{label: "gevent", Point: Point{Y: 1500, Lo: math.Inf(-1), Hi: math.Inf(1)}, group: "Python"},
+		{label: "goroutine", Point: Point{Y: 9000, Lo: 8000, Hi: 9100}, group: "Go"},
 	}
 	first, err := barChart(p, bars)
 	require.NoError(t, err)
@@ -90,5 +90,28 @@ func TestScale(t *testing.T) {
 			}
 		}
 		assert.Equal(t, tt.wantTicks, got, "case %s: ticks of [%g, %g]", tt.name, a.Min, a.Max)
+	}
+}
+
+// TestErrorBars: a median with a 95% interval gets an error bar, and one
+// whose interval is infinite (fewer than 6 results) gets none, on lines
+// and on bars alike.
+func TestErrorBars(t *testing.T) {
+	line := func(lo, hi float64) []byte {
+		t.Helper()
+		svg, err := lineChart(&Plot{Title: "t"}, []Series{{Name: "s", Points: []Point{{X: 1, Y: 10, Lo: 9, Hi: 12}, {X: 2, Y: 20, Lo: lo, Hi: hi}}}})
+		require.NoError(t, err)
+		return svg
+	}
+	bars := func(lo, hi float64) []byte {
+		t.Helper()
+		svg, err := barChart(&Plot{Title: "t"}, []bar{{label: "a", Point: Point{Y: 10, Lo: 9, Hi: 12}}, {label: "b", Point: Point{Y: 20, Lo: lo, Hi: hi}}})
+		require.NoError(t, err)
+		return svg
+	}
+	for name, chart := range map[string]func(lo, hi float64) []byte{"line": line, "bars": bars} {
+		none := chart(0, 0)
+		assert.NotEqual(t, none, chart(18, 21), "%s: an interval draws an error bar", name)
+		assert.Equal(t, none, chart(math.Inf(-1), math.Inf(1)), "%s: an infinite interval draws none", name)
 	}
 }
