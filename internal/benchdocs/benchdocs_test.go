@@ -244,6 +244,21 @@ func TestEveryFileIsMarkedAndEveryPlotParses(t *testing.T) {
 	}
 }
 
+// TestReadersPath: each page ends with links to the pages before and
+// after it, in the order of Experiments, the article's.
+func TestReadersPath(t *testing.T) {
+	out, err := benchdocs.Render(root, benchdocs.Experiments)
+	require.NoError(t, err)
+	es := benchdocs.Experiments
+	for i := 1; i < len(es); i++ {
+		prev, next := string(out.Files["docs/"+es[i-1].Name+".md"]), string(out.Files["docs/"+es[i].Name+".md"])
+		assert.Contains(t, prev, "Next: ["+es[i].Title+"]("+es[i].Name+".md)", "%s links on to %s", es[i-1].Name, es[i].Name)
+		assert.Contains(t, next, "Back: ["+es[i-1].Title+"]("+es[i-1].Name+".md)", "%s links back to %s", es[i].Name, es[i-1].Name)
+	}
+	assert.NotContains(t, string(out.Files["docs/"+es[0].Name+".md"]), "Back: ", "the first page")
+	assert.NotContains(t, string(out.Files["docs/"+es[len(es)-1].Name+".md"]), "Next: ", "the last page")
+}
+
 func rootElement(tb testing.TB, content []byte) string {
 	tb.Helper()
 	d := xml.NewDecoder(bytes.NewReader(content))

@@ -8,8 +8,10 @@ import (
 	"github.com/joinall/joinall/server"
 )
 
-// Experiments are the pages of docs/, in the order of the article. A new
-// experiment is one more entry here and its page's template in pages/.
+// Experiments are the pages of docs/, in the order of the article, which
+// is the order of their next and back links: what the article measures,
+// then what it does not. A new experiment is one more entry here and its
+// page's template in pages/.
 var Experiments = []Experiment{
 	{
 		Name:    "sleep",
@@ -98,6 +100,48 @@ var Experiments = []Experiment{
 		},
 	},
 	{
+		Name:    "gevent-vs-go",
+		Title:   "The article's servers beside ours, measured here",
+		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
+		Pkg:     ".",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
+		Plots: []Plot{
+			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
+				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
+				// The article's siege runs, of Python on its author's laptop.
+				Article: map[string]float64{"flask": 197.81, "flask-threaded": 211.80, "gevent": 525.52}},
+			{ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
+				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s"},
+			{ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined", Y: "wall time (s)", Bars: true, Group: language,
+				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "sec/op"},
+			{ID: "fanout-memory", Title: "100,000 sleeps of 1 s: peak memory", Y: "peak resident memory (MiB)", Bars: true, Scale: 1.0 / (1 << 20), Group: language,
+				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B"},
+		},
+		Claims: []Claim{
+			{ID: "flask-lost", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "failed", Other: "flask", Want: Between(10, 400)},
+			{ID: "gevent-flask", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
+			{ID: "goroutine-gevent", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
+			// One request at a time, 10 ms each: 100 a second at most.
+			{ID: "io-gevent-flask", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(5, inf)},
+			{ID: "io-threaded", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "flask-threaded", Want: More(3, inf)},
+			{ID: "io-goroutine-gevent", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
+			{ID: "io-flask-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "flask", Want: Between(0, 80)},
+			{ID: "io-flask-timeouts", Filter: ".name:Article /work:io", Col: "/server", Unit: "timeouts", Other: "flask", Want: Between(10, 2000)},
+			{ID: "io-serial-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "serial", Want: Between(0, 80)},
+			// 200 users against 10 workers and a queue of 128: the others
+			// get 503 at once, and ask again at once.
+			{ID: "io-pool-refuses", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "pool", Want: Between(0, 60)},
+			{ID: "timeout-gevent-flask", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
+			{ID: "timeout-flask-slower", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "trans/s",
+				Base: "900ms", Other: "30s", Want: Less(1.1, 10)},
+			{ID: "timeout-flask-idle", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "srv-cpu-%",
+				Base: "900ms", Other: "30s", Want: Less(1.05, 5)},
+			{ID: "timeout-flask-longest", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "longest-ms", Other: "flask", Want: Between(900, 30_000)},
+			{ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op", Base: "gevent", Other: "go", Want: Less(1.5, 100)},
+			{ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B", Base: "gevent", Other: "go", Want: Less(1.2, 10)},
+		},
+	},
+	{
 		Name:    "offered",
 		Title:   "Serving as users feel it: latency against offered load",
 		Summary: "the three servers under an open loop at fixed rates (flat, a knee at capacity, a wall), and a stall that a closed loop cannot see",
@@ -152,48 +196,6 @@ var Experiments = []Experiment{
 			Claim{ID: "schedule-p99", Filter: ".fullname:/schedule/ /rate:5000", Col: ".name", Unit: "p99-ms",
 				Base: "Instrument", BaseUnit: "svc-p99-ms", Other: "Instrument", Want: More(1, 2)},
 		),
-	},
-	{
-		Name:    "gevent-vs-go",
-		Title:   "The article's servers beside ours, measured here",
-		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
-		Pkg:     ".",
-		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
-		Plots: []Plot{
-			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
-				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
-				// The article's siege runs, of Python on its author's laptop.
-				Article: map[string]float64{"flask": 197.81, "flask-threaded": 211.80, "gevent": 525.52}},
-			{ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
-				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s"},
-			{ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined", Y: "wall time (s)", Bars: true, Group: language,
-				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "sec/op"},
-			{ID: "fanout-memory", Title: "100,000 sleeps of 1 s: peak memory", Y: "peak resident memory (MiB)", Bars: true, Scale: 1.0 / (1 << 20), Group: language,
-				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B"},
-		},
-		Claims: []Claim{
-			{ID: "flask-lost", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "failed", Other: "flask", Want: Between(10, 400)},
-			{ID: "gevent-flask", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
-			{ID: "goroutine-gevent", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
-			// One request at a time, 10 ms each: 100 a second at most.
-			{ID: "io-gevent-flask", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(5, inf)},
-			{ID: "io-threaded", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "flask-threaded", Want: More(3, inf)},
-			{ID: "io-goroutine-gevent", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
-			{ID: "io-flask-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "flask", Want: Between(0, 80)},
-			{ID: "io-flask-timeouts", Filter: ".name:Article /work:io", Col: "/server", Unit: "timeouts", Other: "flask", Want: Between(10, 2000)},
-			{ID: "io-serial-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "serial", Want: Between(0, 80)},
-			// 200 users against 10 workers and a queue of 128: the others
-			// get 503 at once, and ask again at once.
-			{ID: "io-pool-refuses", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "pool", Want: Between(0, 60)},
-			{ID: "timeout-gevent-flask", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
-			{ID: "timeout-flask-slower", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "trans/s",
-				Base: "900ms", Other: "30s", Want: Less(1.1, 10)},
-			{ID: "timeout-flask-idle", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "srv-cpu-%",
-				Base: "900ms", Other: "30s", Want: Less(1.05, 5)},
-			{ID: "timeout-flask-longest", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "longest-ms", Other: "flask", Want: Between(900, 30_000)},
-			{ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op", Base: "gevent", Other: "go", Want: Less(1.5, 100)},
-			{ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B", Base: "gevent", Other: "go", Want: Less(1.2, 10)},
-		},
 	},
 	{
 		// No runs of its own: benchstat over the other pages' runs, and

@@ -34,11 +34,14 @@ const (
 	BenchDir = "testdata/bench"
 )
 
-// pages are the pages' templates, pages/NAME.md, and the index's,
-// pages/index.md.
+// pages are the pages' templates, pages/NAME.md, the index's,
+// pages/index.md, and the foot of every page, pages/foot.md, which links
+// the pages before and after it.
 //
 //go:embed pages/*.md
 var pages embed.FS
+
+var footer = template.Must(template.ParseFS(pages, "pages/foot.md"))
 
 // RawFile is where an experiment's run is committed: suffix "" for the
 // main run, or another run's suffix.
@@ -67,22 +70,33 @@ type Output struct {
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
-	measured := map[string]*committed{}
+	var made []*committed // the pages, in the order of their links
 	for i := range experiments {
 		e := &experiments[i]
 		c, err := readCommitted(root, e)
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -write -bench '%s' to measure it",
 				e.Name, RawFile(e.Name, ""), Bench(e.Benchmarks())))
-			continue
-		}
-		if err == nil {
-			measured[e.Name] = c
-			err = c.page(out)
-		}
-		if err != nil {
+		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+		default:
+			made = append(made, c)
 		}
+	}
+	measured := map[string]*committed{}
+	for i, c := range made {
+		var foot struct{ Prev, Next *Experiment }
+		if i > 0 {
+			foot.Prev = made[i-1].e
+		}
+		if i+1 < len(made) {
+			foot.Next = made[i+1].e
+		}
+		if err := c.page(out, foot); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.e.Name, err))
+		}
+		measured[c.e.Name] = c
 	}
 	index, err := renderIndex(experiments, measured)
 	out.Files[DocsDir+"/README.md"] = index
@@ -221,7 +235,7 @@ func envValue(env []Line, key string) string {
 }
 
 // page renders the experiment's page into out, with its plots.
-func (c *committed) page(out *Output) error {
+func (c *committed) page(out *Output, foot any) error {
 	c.out = out
 	src := []byte(c.e.Page)
 	if len(src) == 0 {
@@ -290,6 +304,9 @@ func (c *committed) page(out *Output) error {
 	c.n = c.count()
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err := tmpl.Execute(b, c.e); err != nil {
+		return err
+	}
+	if err := footer.Execute(b, foot); err != nil {
 		return err
 	}
 	out.Files[DocsDir+"/"+c.e.Name+".md"] = b.Bytes()
