@@ -15,6 +15,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -259,6 +260,28 @@ func TestReadersPath(t *testing.T) {
 	assert.NotContains(t, string(out.Files["docs/"+es[len(es)-1].Name+".md"]), "Next: ", "the last page")
 }
 
+// TestGlossaryLinks: every link to a term of the glossary, from any page
+// or from the glossary itself, lands on an anchor it has.
+func TestGlossaryLinks(t *testing.T) {
+	out, err := benchdocs.Render(root, benchdocs.Experiments)
+	require.NoError(t, err)
+	glossary := string(out.Files["docs/glossary.md"])
+	links := regexp.MustCompile(`\(glossary\.md#([^)]+)\)`)
+	for name, content := range out.Files {
+		for _, m := range links.FindAllStringSubmatch(string(content), -1) {
+			assert.Contains(t, glossary, `<a id="`+m[1]+`"></a>`, "%s links to glossary.md#%s", name, m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(glossary, -1) {
+		assert.Contains(t, glossary, `<a id="`+m[1]+`"></a>`, "the glossary links to #%s", m[1])
+	}
+	for _, term := range []string{"gomaxprocs", "backlog", "syn", "syn-retry", "accept-queue", "littles-law", "closed-loop", "open-loop",
+		"coordinated-omission", "p99", "u-test", "p-value", "n", "interval", "tilde", "name-suffix", "goroutine", "greenlet",
+		"preemption", "data-race", "context"} {
+		assert.Contains(t, glossary, `<a id="`+term+`"></a>`, "the glossary defines %s", term)
+	}
+}
+
 func rootElement(tb testing.TB, content []byte) string {
 	tb.Helper()
 	d := xml.NewDecoder(bytes.NewReader(content))
@@ -284,7 +307,7 @@ func TestRenderWithoutRuns(t *testing.T) {
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the index and the recipes alone")
+	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the index, the glossary and the recipes alone")
 	measured := 0
 	for _, e := range benchdocs.Experiments {
 		if len(e.Runs) > 0 {
@@ -309,7 +332,7 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 
 	stale, err := benchdocs.Stale(dir, out)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/recipes.md", "docs/img/gone.svg"}, stale, "Stale before Write")
+	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/recipes.md", "docs/img/gone.svg"}, stale, "Stale before Write")
 	require.NoError(t, benchdocs.Write(dir, out))
 
 	assert.NoFileExists(t, gone, "a generated file that Render no longer makes")

@@ -203,6 +203,8 @@ var Experiments = []Experiment{
 		Name:  "recipes",
 		Title: "Recipes: benchstat over committed runs, and gosiege against your server",
 	},
+	// The terms the other pages use, each defined once.
+	{Name: "glossary", Title: "Glossary"},
 }
 
 // instrumentClaims set gosiege beside each other tool, on its CPU time per
