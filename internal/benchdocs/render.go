@@ -20,8 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
-
-	"golang.org/x/perf/benchfmt"
 )
 
 // Marker is the first line of every file that Render makes. Write removes
@@ -154,9 +152,8 @@ type committed struct {
 	root  string
 	e     *Experiment
 	files map[string]Input // read so far, by path relative to root
-	main  Input            // the main run; none for a page of recipes
-	env   []Line           // the main run's file-level configuration
-	n     string           // the results of each benchmark, as count says
+	main  Input            // the main run; none for a page without runs
+	env   []Line           // the main run's header
 	out   *Output          // where the page goes, with what is wrong with it
 	noted bool             // whether out has a note of too few results on the page
 }
@@ -168,7 +165,16 @@ func readCommitted(root string, e *Experiment) (*committed, error) {
 	}
 	var err error
 	if c.main, err = c.input(RawFile(e.Name, "")); err == nil {
-		c.env, err = config(c.main)
+		// The key: value lines before the first result: the environment
+		// that cmd/benchdocs and go test recorded.
+		for line := range strings.Lines(string(c.main.Data)) {
+			if strings.HasPrefix(line, "Benchmark") {
+				break
+			}
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), ": "); ok {
+				c.env = append(c.env, Line{Key: k, Value: v})
+			}
+		}
 	}
 	return c, err
 }
@@ -179,11 +185,10 @@ func (c *committed) input(path string) (Input, error) {
 		return in, nil
 	}
 	data, err := os.ReadFile(filepath.Join(c.root, path))
-	if err != nil {
-		return Input{}, err
+	if err == nil {
+		c.files[path] = Input{Name: path, Data: data}
 	}
-	c.files[path] = Input{Name: path, Data: data}
-	return c.files[path], nil
+	return c.files[path], err
 }
 
 // inputs are the committed files at paths; none means the main run.
@@ -195,7 +200,7 @@ func (c *committed) inputs(paths []string) ([]Input, error) {
 	for _, p := range paths {
 		in, err := c.input(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not committed", p)
+			err = fmt.Errorf("%s is not committed", p)
 		}
 		if err != nil {
 			return nil, err
@@ -205,31 +210,10 @@ func (c *committed) inputs(paths []string) ([]Input, error) {
 	return inputs, nil
 }
 
-// config returns the file-level configuration of the input's first
-// result, in the file's order: the environment that cmd/benchdocs and go
-// test recorded.
-func config(in Input) ([]Line, error) {
-	rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
-	for rd.Scan() {
-		switch rec := rd.Result().(type) {
-		case *benchfmt.SyntaxError:
-			return nil, rec
-		case *benchfmt.Result:
-			var lines []Line
-			for _, c := range rec.Config {
-				if c.File {
-					lines = append(lines, Line{Key: c.Key, Value: string(c.Value)})
-				}
-			}
-			return lines, nil
-		}
-	}
-	return nil, errors.Join(rd.Err(), fmt.Errorf("%s: no benchmark results", in.Name))
-}
-
-func envValue(env []Line, key string) string {
-	if i := slices.IndexFunc(env, func(l Line) bool { return l.Key == key }); i >= 0 {
-		return env[i].Value
+// setting is the value of the main run's header line key, or "".
+func (c *committed) setting(key string) string {
+	if i := slices.IndexFunc(c.env, func(l Line) bool { return l.Key == key }); i >= 0 {
+		return c.env[i].Value
 	}
 	return ""
 }
@@ -283,9 +267,9 @@ func (c *committed) page(out *Output, foot any) error {
 			tables, err := stat(Args{Filter: filter}, c.main)
 			return len(tables) > 0, err
 		},
-		"env": func() string { return envTable(c.env, c.n) },
+		"env": c.envTable,
 		"setting": func(key string) (string, error) {
-			if v := envValue(c.env, key); v != "" {
+			if v := c.setting(key); v != "" {
 				return v, nil
 			}
 			return "", fmt.Errorf("%s has no %s: line", c.main.Name, key)
@@ -301,7 +285,6 @@ func (c *committed) page(out *Output, foot any) error {
 	if err != nil {
 		return err
 	}
-	c.n = c.count()
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err := tmpl.Execute(b, c.e); err != nil {
 		return err
@@ -454,32 +437,6 @@ func recorded(in Input) (n int) {
 	return n
 }
 
-// count says how many results each benchmark of the experiment's files
-// has, as the page and the index show it: "10", or "3 to 10".
-func (c *committed) count() string {
-	results := map[string]int{} // by file and name: "testdata/bench/sleep.txt Sleep/tasks=3-2"
-	files := map[string]bool{}
-	for _, r := range c.e.Runs {
-		files[RawFile(c.e.Name, r.Suffix)] = true
-	}
-	for f := range files {
-		in, err := c.input(f)
-		for rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name); err == nil && rd.Scan(); {
-			if res, ok := rd.Result().(*benchfmt.Result); ok {
-				results[in.Name+" "+string(res.Name.Full())]++
-			}
-		}
-	}
-	if len(results) == 0 {
-		return "0"
-	}
-	lo, hi := slices.Min(slices.Collect(maps.Values(results))), slices.Max(slices.Collect(maps.Values(results)))
-	if lo == hi {
-		return strconv.Itoa(lo)
-	}
-	return fmt.Sprintf("%d to %d", lo, hi)
-}
-
 // median is the median of unit of the one benchmark that filter selects
 // in the main run.
 func (c *committed) median(filter, unit string) (float64, error) {
@@ -494,11 +451,11 @@ func (c *committed) median(filter, unit string) (float64, error) {
 }
 
 // envTable is the run's header as a table, each line's key as benchstat
-// reads it, with n, the results of each benchmark, in place of the -count
-// that it records.
-func envTable(env []Line, n string) string {
-	rows := []string{"| | |", "|---|---|", "| results of each benchmark (n), whose medians the page gives | " + n + " |"}
-	for _, l := range env {
+// reads it, with n, the results of each benchmark that its count lines ask
+// for, in place of count.
+func (c *committed) envTable() string {
+	rows := []string{"| | |", "|---|---|", fmt.Sprintf("| results of each benchmark (n), whose medians the page gives | %d |", recorded(c.main))}
+	for _, l := range c.env {
 		if l.Key != "count" {
 			rows = append(rows, fmt.Sprintf("| `%s` | %s |", l.Key, strings.ReplaceAll(l.Value, "|", `\|`)))
 		}
@@ -517,7 +474,7 @@ func renderIndex(experiments []Experiment, measured map[string]*committed) ([]by
 		}
 		l := line{Name: e.Name, Title: e.Title, Summary: e.Summary}
 		if c, ok := measured[e.Name]; ok {
-			l.Measured = fmt.Sprintf("%s, %s, n=%s", strings.SplitN(envValue(c.env, "date"), "T", 2)[0], cmp.Or(envValue(c.env, "cpu"), "unknown"), c.n)
+			l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
 		}
 		lines = append(lines, l)
 	}
