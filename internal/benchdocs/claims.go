@@ -6,11 +6,11 @@ package benchdocs
 //	{{with claim "three"}}Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}}).{{end}}
 //
 // The figures are those of the table that go tool benchstat -filter
-// Filter -col Col [-ignore Ignore] prints for Unit. A comparison holds
-// when, in every row with both columns, Other/Base is inside Want, which
-// lies on one side of 1 (a direction and a size), and the U-test finds
-// the difference significant (p < 0.05) at the recorded n. A range claim
-// holds when Other's median is inside Want.
+// Filter -col Col [-ignore Ignore] prints for Unit. A comparison is of one
+// row, and holds when Other/Base is inside Want, which lies on one side of
+// 1 (a direction and a size), and the U-test finds the difference
+// significant (p < 0.05) at the recorded n. A range claim holds when
+// Other's median is inside Want in every row.
 //
 // Where the data stop bearing out a claim that the page depends on, as
 // above, the page says so in the sentence's place, and Render reports the
@@ -77,14 +77,10 @@ func (w Want) String() string {
 // An Outcome is a claim evaluated on data: what its page's block is
 // written from.
 type Outcome struct {
-	Row        // the first row, for the claims about one
-	Rows []Row // every row
-	// Factor is the range of the rows' factors, from the nearest 1 to the
-	// farthest: "3.0x", or "2.9x to 3.1x"; empty unless every row's
-	// difference is significant.
-	Factor string
-	Held   bool   // whether the data bear the claim out
-	Why    string // where they do not, why: the rows that break it
+	Row         // a comparison's one row, or a range claim's first
+	Rows []Row  // every row
+	Held bool   // whether the data bear the claim out
+	Why  string // where they do not, why: the rows that break it
 }
 
 // A Row is one row of a claim's table.
@@ -115,10 +111,13 @@ var errUnmeasured = errors.New("not measured")
 // be evaluated: it is malformed, or the data lack its columns
 // (errUnmeasured).
 func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
-	if c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
-		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison wants a direction", c.ID, c.Want)
-	}
 	rows, err := c.rows(inputs)
+	if err == nil && c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
+		err = fmt.Errorf("want %s includes 1: a comparison wants a direction", c.Want)
+	}
+	if err == nil && c.Base != "" && len(rows) > 1 {
+		err = fmt.Errorf("%d rows: a comparison is of one row; narrow the filter", len(rows))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
@@ -128,28 +127,22 @@ func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 			why = append(why, f)
 		}
 	}
-	o := &Outcome{Row: rows[0], Rows: rows, Held: len(why) == 0, Why: strings.Join(why, "; ")}
-	if c.Base != "" {
-		o.Factor = span(rows)
-	}
-	return o, nil
+	return &Outcome{Row: rows[0], Rows: rows, Held: len(why) == 0, Why: strings.Join(why, "; ")}, nil
 }
 
 // rows are the claim's rows in the inputs.
 func (c *Claim) rows(inputs []Input) ([]Row, error) {
+	// One stat for both units, so that their rows share keys.
 	tables, err := stat(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
+	var table, baseTable *statTable
+	if err == nil {
+		table, err = pick(tables, c.Unit, c.Filter)
+	}
+	if err == nil {
+		baseTable, err = pick(tables, cmp.Or(c.BaseUnit, c.Unit), c.Filter)
+	}
 	if err != nil {
 		return nil, err
-	}
-	table, err := pick(tables, c.Unit, c.Filter)
-	if err != nil {
-		return nil, err
-	}
-	baseTable := table
-	if c.BaseUnit != "" {
-		if baseTable, err = pick(tables, c.BaseUnit, c.Filter); err != nil {
-			return nil, err
-		}
 	}
 	other, okOther := table.col(c.Other)
 	base, okBase := baseTable.col(c.Base)
@@ -159,17 +152,14 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 	var rows []Row
 	for _, key := range table.rows {
 		o, ok := table.cells[cellKey{key, other}]
-		if !ok {
+		b, okBase := baseTable.cells[cellKey{key, base}]
+		if !ok || (c.Base != "" && !okBase) {
 			continue
 		}
 		row := Row{Name: key.StringValues(), Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center),
 			OtherValue: o.summary.Center, N: len(o.sample.Values)}
 		row.Verdict = row.Other
 		if c.Base != "" {
-			b, ok := baseTable.cells[cellKey{key, base}]
-			if !ok {
-				continue
-			}
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
 			row.Ratio, row.N = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values))
@@ -195,19 +185,16 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 
 // check returns why row breaks the claim, or "".
 func (c *Claim) check(row Row) string {
-	if c.Base == "" {
-		if row.OtherValue < c.Want.Min || row.OtherValue > c.Want.Max {
-			return fmt.Sprintf("%s: %s %s is %s, want %s to %s", row.Name, c.Other, c.Unit, row.Other,
-				quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit))
-		}
-		return ""
-	}
 	var why []string
-	if row.Ratio < c.Want.Min || row.Ratio > c.Want.Max {
+	switch {
+	case c.Base == "" && (row.OtherValue < c.Want.Min || row.OtherValue > c.Want.Max):
+		why = append(why, fmt.Sprintf("%s %s is %s, want %s to %s", c.Other, c.Unit, row.Other,
+			quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit)))
+	case c.Base != "" && (row.Ratio < c.Want.Min || row.Ratio > c.Want.Max):
 		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio,
 			factor(row.Ratio), direction(row.Ratio, "less", "more"), c.Want))
 	}
-	if !row.significant {
+	if c.Base != "" && !row.significant {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {
@@ -233,27 +220,6 @@ func factor(ratio float64) string {
 		return fmt.Sprintf("%.0fx", ratio)
 	}
 	return fmt.Sprintf("%.1fx", ratio)
-}
-
-// span is the range of the rows' factors, from the ratio nearest 1 to the
-// farthest; empty when a row's difference is not significant.
-func span(rows []Row) string {
-	lo, hi := rows[0], rows[0]
-	for _, r := range rows {
-		if r.Factor == "" {
-			return ""
-		}
-		if math.Abs(math.Log(r.Ratio)) < math.Abs(math.Log(lo.Ratio)) {
-			lo = r
-		}
-		if math.Abs(math.Log(r.Ratio)) > math.Abs(math.Log(hi.Ratio)) {
-			hi = r
-		}
-	}
-	if lo.Factor == hi.Factor {
-		return lo.Factor
-	}
-	return strings.TrimSuffix(lo.Factor, "x") + "x to " + hi.Factor
 }
 
 // quantity formats a value of a benchstat (tidied) unit for prose, to
