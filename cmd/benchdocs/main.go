@@ -7,19 +7,15 @@
 //	go run ./cmd/benchdocs -write -bench '^(BenchmarkFetch)$'   # the same, into testdata/bench; then docs/
 //	go run ./cmd/benchdocs -render          # docs/ from testdata/ alone (go generate)
 //
-// Each run of each experiment (internal/benchdocs.Experiments) is one
-//
-//	go test -run '^$' -bench PATTERN -count N -timeout 60m [FLAGS] PKG
-//
-// into bench-out/NAME.txt, after the environment as key: value lines
-// (benchstat reads them as configuration), its results shown on standard
-// error as they come. A full run (no -bench, -quick, -count or
-// -benchtime), or one given -write, then moves the files into
-// testdata/bench and renders docs/ from them, once every run has
-// succeeded. An experiment whose run lacks a benchmark that its committed
-// run has (the Python rows without python3) is left as committed, unless
-// -write. A run that fails or is interrupted leaves testdata/ and docs/ as
-// they were.
+// Each run of each experiment (internal/benchdocs.Experiments) is one go
+// test -run '^$' -bench PATTERN -count N -timeout 60m [FLAGS] PKG into
+// bench-out/NAME.txt, after the environment as key: value lines, its
+// results shown on standard error as they come. A full run, or one given
+// -write, then moves the files into testdata/bench and renders docs/, once
+// every run has succeeded; but without -write, an experiment whose run
+// lacks a benchmark that its committed run has (the Python rows without
+// python3) is left as committed. A run that fails or is interrupted
+// leaves testdata/ and docs/ as they were.
 package main
 
 import (
@@ -241,14 +237,13 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 	}
 	var kept, left []string
 	for i := range experiments {
-		e := &experiments[i]
 		var mine []string
 		for _, j := range jobs {
-			if j.e == e && !slices.Contains(mine, j.file) {
+			if j.e == &experiments[i] && !slices.Contains(mine, j.file) {
 				mine = append(mine, j.file)
 			}
 		}
-		k, l, err := keep(o, e, mine, stderr)
+		k, l, err := keep(o, &experiments[i], mine, stderr)
 		if err != nil {
 			return err
 		}
@@ -298,13 +293,11 @@ func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer)
 			err = errors.Join(err, os.Remove(filepath.Join(o.root, scratch, f)))
 		}
 		return nil, nil, err
-	case o.write:
-		return files, nil, nil
-	case !o.full:
-		return nil, files, nil
-	case len(lacking) > 0:
+	case !o.write && o.full && len(lacking) > 0:
 		fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (%s); it is left as committed, unless -write\n",
 			e.Name, len(lacking), strings.Join(lacking[:min(3, len(lacking))], ", "))
+		fallthrough
+	case !o.write && !o.full:
 		return nil, files, nil
 	}
 	return files, nil, nil

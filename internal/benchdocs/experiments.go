@@ -188,14 +188,27 @@ var Experiments = []Experiment{
 			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: gosiegeOrNot,
 				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans"},
 		},
-		Claims: append(instrumentClaims(),
+		Claims: []Claim{
+			// gosiege beside each other tool, on its CPU time per request
+			// and on its rate: what a run on a quiet machine should show. A
+			// tool that was not installed has no column.
+			{ID: "cpu-wrk", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "wrk", Other: "gosiege", Want: More(1, 5)},
+			{ID: "rate-wrk", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "wrk", Other: "gosiege", Want: Less(1, 5)},
+			{ID: "cpu-bombardier", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "bombardier", Other: "gosiege", Want: Less(1, 5)},
+			{ID: "rate-bombardier", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "bombardier", Other: "gosiege", Want: Less(1, 5)},
+			{ID: "cpu-hey", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "hey", Other: "gosiege", Want: Less(1.5, 10)},
+			{ID: "rate-hey", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "hey", Other: "gosiege", Want: More(1, 5)},
+			{ID: "cpu-vegeta", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "vegeta", Other: "gosiege", Want: Less(1.5, 10)},
+			{ID: "rate-vegeta", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "vegeta", Other: "gosiege", Want: More(1, 5)},
+			{ID: "cpu-siege", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "siege", Other: "gosiege", Want: Less(2, 20)},
+			{ID: "rate-siege", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "siege", Other: "gosiege", Want: More(1, 5)},
 			// HDR histograms are of a fixed size, whatever the run's length.
-			Claim{ID: "memory", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Other: "10", Want: Between(1, 64)},
-			Claim{ID: "memory-growth", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Base: "1", Other: "10", Want: More(1, 1.5)},
-			Claim{ID: "schedule", Filter: ".fullname:/schedule/", Col: ".name", Unit: "achieved-%", Other: "Instrument", Want: Between(95, 101)},
-			Claim{ID: "schedule-p99", Filter: ".fullname:/schedule/ /rate:5000", Col: ".name", Unit: "p99-ms",
+			{ID: "memory", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Other: "10", Want: Between(1, 64)},
+			{ID: "memory-growth", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Base: "1", Other: "10", Want: More(1, 1.5)},
+			{ID: "schedule", Filter: ".fullname:/schedule/", Col: ".name", Unit: "achieved-%", Other: "Instrument", Want: Between(95, 101)},
+			{ID: "schedule-p99", Filter: ".fullname:/schedule/ /rate:5000", Col: ".name", Unit: "p99-ms",
 				Base: "Instrument", BaseUnit: "svc-p99-ms", Other: "Instrument", Want: More(1, 2)},
-		),
+		},
 	},
 	{
 		// No runs of its own: benchstat over the other pages' runs, and
@@ -205,28 +218,6 @@ var Experiments = []Experiment{
 	},
 	// The terms the other pages use, each defined once.
 	{Name: "glossary", Title: "Glossary"},
-}
-
-// instrumentClaims set gosiege beside each other tool, on its CPU time per
-// request and on its rate: what a run on a quiet machine should show. A
-// tool that was not installed has no column.
-func instrumentClaims() []Claim {
-	var claims []Claim
-	for _, t := range []struct {
-		name      string
-		cpu, rate Want // gosiege's against the tool's
-	}{
-		{name: "wrk", cpu: More(1, 5), rate: Less(1, 5)},
-		{name: "bombardier", cpu: Less(1, 5), rate: Less(1, 5)},
-		{name: "hey", cpu: Less(1.5, 10), rate: More(1, 5)},
-		{name: "vegeta", cpu: Less(1.5, 10), rate: More(1, 5)},
-		{name: "siege", cpu: Less(2, 20), rate: More(1, 5)},
-	} {
-		claims = append(claims,
-			Claim{ID: "cpu-" + t.name, Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: t.name, Other: "gosiege", Want: t.cpu},
-			Claim{ID: "rate-" + t.name, Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: t.name, Other: "gosiege", Want: t.rate})
-	}
-	return claims
 }
 
 // gosiegeOrNot sets gosiege's bar apart from the other tools'.
@@ -261,33 +252,26 @@ func language(server string) string {
 // that the latency sets: in order, pages x latency; spawned, one latency;
 // a pool, one latency for each round of workers.
 func fetchLimits(m *Medians) ([]Series, error) {
-	order := Series{Name: "pages x latency", Guide: true}
-	rounds := Series{Name: "latency x rounds of workers", Guide: true}
-	one := Series{Name: "one latency", Guide: true}
-	for _, row := range m.Rows {
-		latency := row.Keys["/latency"]
-		order.Points = append(order.Points, Point{X: row.X, Y: row.X * latency})
-		rounds.Points = append(rounds.Points, Point{X: row.X, Y: math.Ceil(row.X/row.Keys["/workers"]) * latency})
-		one.Points = append(one.Points, Point{X: row.X, Y: latency})
-	}
-	return append(m.Series(1), order, rounds, one), nil
+	return append(m.Series(1),
+		m.Guide("pages x latency", func(r MedianRow) float64 { return r.X * r.Keys["/latency"] }),
+		m.Guide("latency x rounds of workers", func(r MedianRow) float64 { return math.Ceil(r.X/r.Keys["/workers"]) * r.Keys["/latency"] }),
+		m.Guide("one latency", func(r MedianRow) float64 { return r.Keys["/latency"] })), nil
 }
 
 // offeredLimits draws each server's p99 against the rate offered it, and
 // the lines of reference: S, the io workload's service time, and the
-// capacities n/S of the servers that have one.
+// capacities n/S of the servers that have one, across the p99s.
 func offeredLimits(m *Medians) ([]Series, error) {
-	series := m.Series(1)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, s := range series {
-		for _, p := range s.Points {
-			lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
+	var p99s []float64
+	for _, r := range m.Rows {
+		for _, y := range r.Y {
+			p99s = append(p99s, y.Center)
 		}
 	}
 	s, n := server.IOWait.Seconds(), float64(server.DefaultWorkers)
-	first, last := m.Rows[0].X, m.Rows[len(m.Rows)-1].X
-	return append(series,
-		Series{Name: fmt.Sprintf("S = %v", server.IOWait), Guide: true, Points: []Point{{X: first, Y: s * 1e3}, {X: last, Y: s * 1e3}}},
+	lo, hi := slices.Min(p99s), slices.Max(p99s)
+	return append(m.Series(1),
+		m.Guide(fmt.Sprintf("S = %v", server.IOWait), func(MedianRow) float64 { return s * 1e3 }),
 		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
 		Series{Name: "pool's capacity, 10/S", Guide: true, Points: []Point{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
 	), nil
@@ -300,9 +284,9 @@ func offeredLimits(m *Medians) ([]Series, error) {
 // tasks), and for the pool, at most its workers at once.
 func sleepSpeedup(m *Medians) ([]Series, error) {
 	var t1 float64
-	for _, row := range m.Rows {
-		if y, ok := row.Y["sequential"]; ok {
-			t1 = y.Center / row.X // the rows are in order of tasks: the last wins
+	for _, r := range m.Rows {
+		if y, ok := r.Y["sequential"]; ok {
+			t1 = y.Center / r.X // the rows are in order of tasks: the last wins
 		}
 	}
 	if t1 == 0 {
@@ -315,13 +299,9 @@ func sleepSpeedup(m *Medians) ([]Series, error) {
 			s.Points[i] = Point{X: p.X, Y: p.X * t1 / p.Y, Lo: p.X * t1 / p.Hi, Hi: p.X * t1 / p.Lo}
 		}
 	}
-	all := Series{Name: "all at once: speedup = tasks", Guide: true}
-	pool := Series{Name: "at most workers at once", Guide: true}
-	for _, row := range m.Rows {
-		all.Points = append(all.Points, Point{X: row.X, Y: row.X})
-		pool.Points = append(pool.Points, Point{X: row.X, Y: math.Min(row.X, row.Keys["/workers"])})
-	}
-	return append(series, all, pool), nil
+	return append(series,
+		m.Guide("all at once: speedup = tasks", func(r MedianRow) float64 { return r.X }),
+		m.Guide("at most workers at once", func(r MedianRow) float64 { return math.Min(r.X, r.Keys["/workers"]) })), nil
 }
 
 // servingPlots are transactions/s and p99 latency against users, for each

@@ -71,6 +71,15 @@ func (m *Medians) Series(scale float64) []Series {
 	return series
 }
 
+// Guide is a line of reference through a point of each row: y of the row.
+func (m *Medians) Guide(name string, y func(MedianRow) float64) Series {
+	s := Series{Name: name, Guide: true}
+	for _, r := range m.Rows {
+		s.Points = append(s.Points, Point{X: r.X, Y: y(r)})
+	}
+	return s
+}
+
 // medians are the plot's medians in the input. A line chart's keys are
 // numbers, or durations in seconds ("10ms").
 func medians(p *Plot, in Input) (*Medians, error) {

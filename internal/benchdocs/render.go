@@ -32,6 +32,10 @@ const (
 	BenchDir = "testdata/bench"
 )
 
+// minN is the fewest results of each side that a table or a claim on a
+// page may compare.
+const minN = 10
+
 // pages are the pages' templates, pages/NAME.md, the index's,
 // pages/index.md, and the foot of every page, pages/foot.md, which links
 // the pages before and after it.
@@ -64,11 +68,12 @@ type Output struct {
 }
 
 // Render makes docs/ for the experiments from the files committed under
-// root/testdata.
+// root/testdata: a page for each whose files are committed, linked to the
+// pages before and after it, and the index.
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
-	var made []*committed // the pages, in the order of their links
+	var made []*committed
 	for i := range experiments {
 		e := &experiments[i]
 		c, err := readCommitted(root, e)
@@ -82,7 +87,11 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 			made = append(made, c)
 		}
 	}
-	measured := map[string]*committed{}
+	type line struct {
+		*Experiment
+		Measured string // when and where: "2026-11-30, Intel(R) Xeon(R) Processor, n=10"
+	}
+	var index []line
 	for i, c := range made {
 		var foot struct{ Prev, Next *Experiment }
 		if i > 0 {
@@ -94,10 +103,23 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		if err := c.page(out, foot); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c.e.Name, err))
 		}
-		measured[c.e.Name] = c
 	}
-	index, err := renderIndex(experiments, measured)
-	out.Files[DocsDir+"/README.md"] = index
+	for i := range experiments {
+		if e := &experiments[i]; len(e.Runs) > 0 {
+			l := line{Experiment: e}
+			if j := slices.IndexFunc(made, func(c *committed) bool { return c.e == e }); j >= 0 {
+				c := made[j]
+				l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
+			}
+			index = append(index, l)
+		}
+	}
+	tmpl, err := template.ParseFS(pages, "pages/index.md")
+	b := bytes.NewBufferString(Marker + "\n\n")
+	if err == nil {
+		err = tmpl.Execute(b, index)
+	}
+	out.Files[DocsDir+"/README.md"] = b.Bytes()
 	return out, errors.Join(append(errs, err)...)
 }
 
@@ -218,15 +240,13 @@ func (c *committed) setting(key string) string {
 	return ""
 }
 
-// page renders the experiment's page into out, with its plots.
+// page renders the experiment's page into out, with its plots and its
+// foot.
 func (c *committed) page(out *Output, foot any) error {
 	c.out = out
-	src := []byte(c.e.Page)
+	src, err := []byte(c.e.Page), error(nil)
 	if len(src) == 0 {
-		var err error
-		if src, err = pages.ReadFile("pages/" + c.e.Name + ".md"); err != nil {
-			return err
-		}
+		src, err = pages.ReadFile("pages/" + c.e.Name + ".md")
 	}
 	outcomes := map[string]*Outcome{} // nil for a claim that says nothing
 	funcs := template.FuncMap{
@@ -237,19 +257,7 @@ func (c *committed) page(out *Output, foot any) error {
 			return nil, fmt.Errorf("no claim %q", id)
 		},
 		"benchstat": c.benchstat,
-		"plot": func(id string) (string, error) {
-			i := slices.IndexFunc(c.e.Plots, func(p Plot) bool { return p.ID == id })
-			if i < 0 {
-				return "", fmt.Errorf("no plot %q", id)
-			}
-			svg, err := c.e.Plots[i].svg(c.main)
-			if err != nil {
-				return "", fmt.Errorf("plot %s: %w", id, err)
-			}
-			name := "img/" + c.e.Name + "-" + id + ".svg"
-			out.Files[DocsDir+"/"+name] = append([]byte(Marker+"\n"), svg...)
-			return fmt.Sprintf("![%s](%s)", c.e.Plots[i].Title, name), nil
-		},
+		"plot":      c.plot,
 		// median is the median of the one benchmark that filter selects,
 		// with its unit: "10.9 ms"; value is the same without its unit,
 		// to three significant figures: "2009".
@@ -278,22 +286,38 @@ func (c *committed) page(out *Output, foot any) error {
 		"code":   c.code,
 		"python": c.python,
 	}
-	tmpl, err := template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	var tmpl *template.Template
+	if err == nil {
+		tmpl, err = template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	}
 	if err == nil {
 		err = c.claims(tmpl, outcomes, out)
 	}
-	if err != nil {
-		return err
-	}
 	b := bytes.NewBufferString(Marker + "\n\n")
-	if err := tmpl.Execute(b, c.e); err != nil {
-		return err
+	if err == nil {
+		err = tmpl.Execute(b, c.e)
 	}
-	if err := footer.Execute(b, foot); err != nil {
-		return err
+	if err == nil {
+		err = footer.Execute(b, foot)
 	}
 	out.Files[DocsDir+"/"+c.e.Name+".md"] = b.Bytes()
-	return nil
+	return err
+}
+
+// plot draws the experiment's plot id into out, and is the Markdown that
+// shows it.
+func (c *committed) plot(id string) (string, error) {
+	i := slices.IndexFunc(c.e.Plots, func(p Plot) bool { return p.ID == id })
+	if i < 0 {
+		return "", fmt.Errorf("no plot %q", id)
+	}
+	svg, err := c.e.Plots[i].svg(c.main)
+	if err != nil {
+		return "", fmt.Errorf("plot %s: %w", id, err)
+	}
+	name := "img/" + c.e.Name + "-" + id + ".svg"
+	c.out.Files[DocsDir+"/"+name] = append([]byte(Marker+"\n"), svg...)
+	return fmt.Sprintf("![%s](%s)", c.e.Plots[i].Title, name), nil
 }
 
 // benchstat is go tool benchstat's output for the flags and files that a
@@ -337,6 +361,61 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	}
 	c.enough("the table of "+a.command(names...), n, inputs)
 	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
+}
+
+// enough reports what on the page rests on fewer than minN results a
+// side, n, in out.Broken; but where its inputs' count lines ask for fewer
+// than minN results of each benchmark (files measured so on purpose, or
+// before the rule), in a note, once a page. A file without count lines is
+// held to the rule.
+func (c *committed) enough(what string, n int, inputs []Input) {
+	if n >= minN {
+		return
+	}
+	msg := fmt.Sprintf("%s: %s rests on n=%d, fewer than %d results a side", c.e.Name, what, n, minN)
+	if slices.ContainsFunc(inputs, func(in Input) bool { r := recorded(in); return r == 0 || r >= minN }) {
+		c.out.Broken = append(c.out.Broken, errors.New(msg))
+	} else if !c.noted {
+		c.out.Notes, c.noted = append(c.out.Notes, msg+": its runs asked for fewer; measure them again"), true
+	}
+}
+
+// recorded is how many results of each benchmark the input's count lines
+// ask for, all go test runs appended in it together.
+func recorded(in Input) (n int) {
+	for line := range strings.Lines(string(in.Data)) {
+		if v, ok := strings.CutPrefix(line, "count: "); ok {
+			k, _ := strconv.Atoi(strings.TrimSpace(v))
+			n += k
+		}
+	}
+	return n
+}
+
+// median is the median of unit of the one benchmark that filter selects
+// in the main run.
+func (c *committed) median(filter, unit string) (float64, error) {
+	t, err := statUnit(Args{Filter: filter}, unit, c.main)
+	if err == nil && (len(t.rows) != 1 || len(t.cols) != 1) {
+		err = fmt.Errorf("%d benchmarks match, want 1", len(t.rows))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("median %q %s: %w", filter, unit, err)
+	}
+	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
+}
+
+// envTable is the run's header as a table, each line's key as benchstat
+// reads it, with n, the results of each benchmark that its count lines ask
+// for, in place of count.
+func (c *committed) envTable() string {
+	rows := []string{"| | |", "|---|---|", fmt.Sprintf("| results of each benchmark (n), whose medians the page gives | %d |", recorded(c.main))}
+	for _, l := range c.env {
+		if l.Key != "count" {
+			rows = append(rows, fmt.Sprintf("| `%s` | %s |", l.Key, strings.ReplaceAll(l.Value, "|", `\|`)))
+		}
+	}
+	return strings.Join(rows, "\n")
 }
 
 // code is the Go function name, an Example with its Output comment or
@@ -402,87 +481,4 @@ func (c *committed) python(file string, name ...string) (string, error) {
 // path from the module's root.
 func fence(path, lang string, code []byte) string {
 	return fmt.Sprintf("[%s](../%s):\n\n```%s\n%s\n```", path, path, lang, bytes.TrimRight(code, "\n "))
-}
-
-// minN is the fewest results of each side that a table or a claim on a
-// page may compare.
-const minN = 10
-
-// enough reports what on the page rests on fewer than minN results a
-// side, n, in out.Broken; but where its inputs' count lines ask for fewer
-// than minN results of each benchmark, all go test runs in them together
-// (files measured so on purpose, or before the rule), in a note, once a
-// page. A file without count lines is held to the rule.
-func (c *committed) enough(what string, n int, inputs []Input) {
-	if n >= minN {
-		return
-	}
-	msg := fmt.Sprintf("%s: %s rests on n=%d, fewer than %d results a side", c.e.Name, what, n, minN)
-	if slices.ContainsFunc(inputs, func(in Input) bool { r := recorded(in); return r == 0 || r >= minN }) {
-		c.out.Broken = append(c.out.Broken, errors.New(msg))
-	} else if !c.noted {
-		c.out.Notes, c.noted = append(c.out.Notes, msg+": its runs asked for fewer; measure them again"), true
-	}
-}
-
-// recorded is how many results of each benchmark the input's count lines
-// ask for, all go test runs appended in it together.
-func recorded(in Input) (n int) {
-	for line := range strings.Lines(string(in.Data)) {
-		if v, ok := strings.CutPrefix(line, "count: "); ok {
-			k, _ := strconv.Atoi(strings.TrimSpace(v))
-			n += k
-		}
-	}
-	return n
-}
-
-// median is the median of unit of the one benchmark that filter selects
-// in the main run.
-func (c *committed) median(filter, unit string) (float64, error) {
-	t, err := statUnit(Args{Filter: filter}, unit, c.main)
-	if err == nil && (len(t.rows) != 1 || len(t.cols) != 1) {
-		err = fmt.Errorf("%d benchmarks match, want 1", len(t.rows))
-	}
-	if err != nil {
-		return 0, fmt.Errorf("median %q %s: %w", filter, unit, err)
-	}
-	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
-}
-
-// envTable is the run's header as a table, each line's key as benchstat
-// reads it, with n, the results of each benchmark that its count lines ask
-// for, in place of count.
-func (c *committed) envTable() string {
-	rows := []string{"| | |", "|---|---|", fmt.Sprintf("| results of each benchmark (n), whose medians the page gives | %d |", recorded(c.main))}
-	for _, l := range c.env {
-		if l.Key != "count" {
-			rows = append(rows, fmt.Sprintf("| `%s` | %s |", l.Key, strings.ReplaceAll(l.Value, "|", `\|`)))
-		}
-	}
-	return strings.Join(rows, "\n")
-}
-
-// renderIndex is docs/README.md, from its template pages/index.md: a
-// line per experiment, with when and where it was measured, or "not yet".
-func renderIndex(experiments []Experiment, measured map[string]*committed) ([]byte, error) {
-	type line struct{ Name, Title, Summary, Measured string }
-	var lines []line
-	for _, e := range experiments {
-		if len(e.Runs) == 0 {
-			continue // a page of recipes
-		}
-		l := line{Name: e.Name, Title: e.Title, Summary: e.Summary}
-		if c, ok := measured[e.Name]; ok {
-			l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
-		}
-		lines = append(lines, l)
-	}
-	tmpl, err := template.ParseFS(pages, "pages/index.md")
-	if err != nil {
-		return nil, err
-	}
-	b := bytes.NewBufferString(Marker + "\n\n")
-	err = tmpl.Execute(b, lines)
-	return b.Bytes(), err
 }
