@@ -2,7 +2,7 @@
 // the measurements.
 //
 //	go run ./cmd/benchdocs                  # every experiment, -count 10, into testdata/bench; then docs/
-//	go run ./cmd/benchdocs -quick           # a short pass (-count 6 -benchtime 100ms), into bench-out/
+//	go run ./cmd/benchdocs -count 6 -benchtime 100ms   # a short pass, into bench-out/
 //	go run ./cmd/benchdocs -bench Fetch     # what go test -bench Fetch selects, into bench-out/
 //	go run ./cmd/benchdocs -write -bench '^(BenchmarkFetch)$'   # the same, into testdata/bench; then docs/
 //	go run ./cmd/benchdocs -render          # docs/ from testdata/ alone (go generate)
@@ -82,14 +82,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.count, "count", 10, "runs of each benchmark, unless its experiment sets fewer")
 	fs.StringVar(&o.bench, "bench", "", "run only the benchmarks that this go test -bench `pattern` selects")
-	quick := fs.Bool("quick", false, "a short pass to try the pipeline: -count 6 and -benchtime 100ms, where not given")
 	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime: a `duration`, or a count of iterations (100x); when empty, go test's 1s")
 	fs.BoolVar(&o.write, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
 		"even for an experiment that lacks benchmarks of its committed run; a full run does so without it")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
-			"Runs the experiments' benchmarks into %s/. A full run (-count 10, no -bench, -quick or -benchtime),\n"+
+			"Runs the experiments' benchmarks into %s/. A full run (-count 10, no -bench or -benchtime),\n"+
 			"or one given -write, then moves them into testdata/bench and renders docs/ from them.\n\n", scratch)
 		fs.PrintDefaults()
 	}
@@ -98,14 +97,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, err
 		}
 		return nil, usageError{err}
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *quick && !set["count"] {
-		o.count = 6 // the fewest runs for which benchstat gives a 95% interval
-	}
-	if *quick && !set["benchtime"] {
-		o.benchtime = "100ms"
 	}
 	iters, isCount := strings.CutSuffix(o.benchtime, "x")
 	n, errCount := strconv.Atoi(iters)
@@ -120,8 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, usageError{fmt.Errorf("-benchtime %q: not a duration or a count of iterations", o.benchtime)}
 	case errBench != nil:
 		return nil, usageError{fmt.Errorf("-bench %q: %w", o.bench, errBench)}
-	case o.render && (len(set) > 1 || *quick):
-		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime, -quick or -write")}
+	case o.render && fs.NFlag() > 1:
+		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime or -write")}
 	}
 	o.full = o.bench == "" && o.count == 10 && o.benchtime == ""
 	return o, nil
@@ -214,11 +205,7 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 // they measured where o says.
 func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, stderr io.Writer) error {
 	start := time.Now()
-	env, err := environment(ctx, o.root, start)
-	if err != nil {
-		return err
-	}
-	jobs := plan(o, experiments, env)
+	jobs := plan(o, experiments, environment(start))
 	if err := os.MkdirAll(filepath.Join(o.root, scratch), 0o755); err != nil {
 		return err
 	}
@@ -356,31 +343,25 @@ func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writ
 }
 
 // environment returns the header lines that say where and how a run was
-// measured: the date, the Go version (of the go command in dir), the
+// measured: the date, the Go version (go run's, which go test's is), the
 // kernel, the cores, GOMAXPROCS and the listen backlog limit
 // (net.core.somaxconn, which caps a Go listener's backlog on Linux). go
 // test adds goos, goarch, pkg and cpu (the CPU model) itself. Every file
 // of one run gets the same date, so that a pair of files that differ in
 // one setting differ in nothing else that benchstat reads.
-func environment(ctx context.Context, dir string, date time.Time) ([]benchdocs.Line, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go env GOVERSION: %w", err)
-	}
+func environment(date time.Time) []benchdocs.Line {
 	kernel := runtime.GOOS
 	if name := sysctl("kernel/ostype"); name != "unknown" {
 		kernel = name + " " + sysctl("kernel/osrelease")
 	}
 	return []benchdocs.Line{
 		{Key: "date", Value: date.UTC().Format("2006-01-02T15:04Z")},
-		{Key: "go", Value: strings.TrimSpace(string(out))},
+		{Key: "go", Value: runtime.Version()},
 		{Key: "kernel", Value: kernel},
 		{Key: "cores", Value: strconv.Itoa(runtime.NumCPU())},
 		{Key: "gomaxprocs", Value: strconv.Itoa(runtime.GOMAXPROCS(0))},
 		{Key: "net.core.somaxconn", Value: sysctl("net/core/somaxconn")},
-	}, nil
+	}
 }
 
 // sysctl reads a one-line file under /proc/sys, or says "unknown" where

@@ -35,7 +35,7 @@ func TestUsage(t *testing.T) {
 	_, err := parseFlags([]string{"-h"}, &out)
 
 	assert.ErrorIs(t, err, flag.ErrHelp)
-	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-quick", "-render", "-write"} {
+	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-render", "-write"} {
 		assert.Contains(t, out.String(), "  "+f+"\n", "-h names %s", f)
 	}
 	assert.NotContains(t, out.String(), "(default:", "only the flag package writes (default ...)")
@@ -51,8 +51,7 @@ func TestFlags(t *testing.T) {
 		// Only a full run writes testdata/ and docs/, unless -write.
 		{give: nil, want: &options{count: 10, full: true}},
 		{give: []string{"-count", "10"}, want: &options{count: 10, full: true}},
-		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
-		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
+		{give: []string{"-count", "6", "-benchtime", "100ms"}, want: &options{count: 6, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
 		{give: []string{"-benchtime", "100x"}, want: &options{count: 10, benchtime: "100x"}},
 		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true}},
@@ -61,7 +60,7 @@ func TestFlags(t *testing.T) {
 		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
 		{give: []string{"-benchtime", "0x"}, wantErr: `-benchtime "0x": not a duration or a count of iterations`},
 		{give: []string{"-bench", "Sleep/("}, wantErr: `-bench "Sleep/(": error parsing regexp: missing closing )`},
-		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
+		{give: []string{"-render", "-count", "10"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-render", "-write"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
 		{give: []string{"sleep"}, wantErr: `unexpected argument "sleep"`},
