@@ -12,12 +12,11 @@ package benchdocs
 // significant (p < 0.05) at the recorded n. A range claim holds when
 // Other's median is inside Want in every row.
 //
-// Where the data stop bearing out a claim that the page depends on, as
-// above, the page says so in the sentence's place, and Render reports the
-// sentence it would have said in Output.Broken, which fails the tests. A
-// page that can do without the claim says what the data say instead, and
-// that branch must state the verdict ("the U-test cannot tell them apart
-// at n=10 (p=0.481)"):
+// Where the data stop bearing out a claim that the page depends on, the
+// page says so in the sentence's place, and Render reports the sentence
+// in Output.Broken, which fails the tests. A page that can do without the
+// claim says what the data say instead, in a branch that states the
+// verdict ("the U-test cannot tell them apart at n=10 (p=0.481)"):
 //
 //	{{with claim "crowd-p99"}}{{if .Held}}...{{.Factor}} lower ({{.P}}).{{else}}...: {{.Verdict}}.{{end}}{{end}}
 
@@ -42,7 +41,7 @@ type Claim struct {
 	Unit   string // as benchstat shows it (tidied): "sec/op", "peak-B"
 	Base   string // the column compared against; empty for a range claim
 	// BaseUnit, when set, compares Other's Unit with Base's BaseUnit in
-	// the same rows: a corrected p99 against a service p99.
+	// the same row: a corrected p99 against a service p99.
 	BaseUnit string
 	Other    string
 	Want     Want
@@ -90,17 +89,14 @@ type Row struct {
 	BaseNum, OtherNum     string  // without it, for units that read badly in prose: "10013"
 	BaseValue, OtherValue float64 // in the unit's base, as benchstat -format csv prints them
 	Ratio                 float64 // Other/Base
-	// Factor is how many times more or less Other is than Base, "3.0x";
-	// empty when the difference is not significant.
-	Factor string
-	P      string // the U-test, as benchstat prints it: "p=0.002 n=6"
-	N      int    // the results of the side with fewer
+	Factor                string  // how many times more or less Other is than Base, "3.0x"; empty unless significant
+	P                     string  // the U-test, as benchstat prints it: "p=0.002 n=6"
+	N                     int     // the results of the side with fewer
 	// Verdict is what the data say, whatever the claim wants: "1.2x lower
 	// (p=0.001 n=10)", or where the U-test finds no difference, that it
 	// cannot tell at this n, "the U-test cannot tell them apart at n=10
 	// (p=0.481)"; for a range claim, Other.
-	Verdict     string
-	significant bool
+	Verdict string
 }
 
 // errUnmeasured is a claim's column that the data lack: a tool that was
@@ -162,14 +158,13 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 		if c.Base != "" {
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
-			row.Ratio, row.N = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values))
-			row.P, row.significant = test.String(), test.P < test.Alpha
+			row.Ratio, row.N, row.P = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values)), test.String()
 			n := fmt.Sprint(test.N1)
 			if test.N1 != test.N2 {
 				n += fmt.Sprintf("+%d", test.N2)
 			}
 			row.Verdict = fmt.Sprintf("the U-test cannot tell them apart at n=%s (p=%.3f)", n, test.P)
-			if row.significant {
+			if test.P < test.Alpha {
 				// A ratio is a finding only where the U-test finds a difference.
 				row.Factor = factor(row.Ratio)
 				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Factor, direction(row.Ratio, "lower", "higher"), row.P)
@@ -194,7 +189,7 @@ func (c *Claim) check(row Row) string {
 		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio,
 			factor(row.Ratio), direction(row.Ratio, "less", "more"), c.Want))
 	}
-	if c.Base != "" && !row.significant {
+	if c.Base != "" && row.Factor == "" {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {
@@ -213,10 +208,7 @@ func direction(ratio float64, lower, higher string) string {
 // factor formats how many times larger or smaller a ratio is, to two
 // significant figures: 0.333 and 3.0 are both "3.0x".
 func factor(ratio float64) string {
-	if ratio < 1 {
-		ratio = 1 / ratio
-	}
-	if ratio >= 10 {
+	if ratio = math.Max(ratio, 1/ratio); ratio >= 10 {
 		return fmt.Sprintf("%.0fx", ratio)
 	}
 	return fmt.Sprintf("%.1fx", ratio)
@@ -232,43 +224,34 @@ func factor(ratio float64) string {
 // "8.62 MiB".
 func quantity(v float64, unit string) string {
 	base, per, _ := strings.Cut(unit, "/")
-	suffix := ""
-	if per != "" && per != "op" {
-		suffix = "/" + per
+	if per = "/" + per; per == "/op" || per == "/" {
+		per = ""
 	}
-	measure := base[strings.LastIndexByte(base, '-')+1:] // "peak-B" measures bytes
-	type prefix struct {
-		factor float64
-		name   string
-	}
-	var prefixes []prefix
-	switch measure {
+	var step float64
+	var names []string // the prefixed units, from the smallest
+	switch measure := base[strings.LastIndexByte(base, '-')+1:]; measure {
 	case "sec":
-		prefixes = []prefix{{1, "s"}, {1e-3, "ms"}, {1e-6, "µs"}, {1e-9, "ns"}}
+		step, names, v = 1000, []string{"ns", "µs", "ms", "s"}, v*1e9
 	case "B":
-		prefixes = []prefix{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}, {1, "B"}}
+		step, names = 1024, []string{"B", "KiB", "MiB", "GiB"}
 	case "ms", "MiB", "%":
-		return number(v) + " " + measure + suffix
+		return number(v) + " " + measure + per
 	case "us":
-		return number(v) + " µs" + suffix
+		return number(v) + " µs" + per
 	default:
 		return number(v) + " " + unit
 	}
-	p := prefixes[len(prefixes)-1]
-	for _, q := range prefixes {
-		if math.Abs(v) >= q.factor {
-			p = q
-			break
-		}
+	i := 0
+	for ; i < len(names)-1 && math.Abs(v) >= step; i++ {
+		v /= step
 	}
-	return number(v/p.factor) + " " + p.name + suffix
+	return number(v) + " " + names[i] + per
 }
 
 // number prints v to three significant figures, without an exponent:
 // "2009", "99.7", "0.0123".
 func number(v float64) string {
-	a := math.Abs(v)
-	switch {
+	switch a := math.Abs(v); {
 	case a == 0:
 		return "0"
 	case a >= 100:
@@ -315,8 +298,8 @@ func blocks(n parse.Node, bs []block) []block {
 			break
 		}
 		b := block{id: id.Text, with: n}
-		if len(n.List.Nodes) == 1 {
-			if f, ok := n.List.Nodes[0].(*parse.IfNode); ok && f.Pipe.String() == ".Held" {
+		if l := n.List.Nodes; len(l) == 1 {
+			if f, ok := l[0].(*parse.IfNode); ok && f.Pipe.String() == ".Held" {
 				b.otherwise = f.ElseList
 			}
 		}
@@ -337,7 +320,7 @@ func blocks(n parse.Node, bs []block) []block {
 // that the data do not bear out goes into out.Broken with the sentence it
 // would have said, and the page says so in its place; an optional claim
 // whose columns were not measured says nothing, and out.Notes says why.
-func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome, out *Output) error {
+func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome) error {
 	bs := blocks(tmpl.Tree.Root, nil)
 	for _, b := range bs {
 		if !slices.ContainsFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == b.id }) {
@@ -365,7 +348,7 @@ func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome
 		}
 		o, err := cl.Eval(inputs...)
 		if errors.Is(err, errUnmeasured) && dependent < 0 {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, cl.ID, err))
+			c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, cl.ID, err))
 			outcomes[cl.ID] = nil
 			continue
 		}
@@ -386,7 +369,7 @@ func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome
 			if err != nil {
 				return err
 			}
-			out.Broken = append(out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, cl.ID, o.Why, sentence))
+			c.out.Broken = append(c.out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, cl.ID, o.Why, sentence))
 			// The page says so in the sentence's place: {{with}} takes its
 			// else-branch where the claim is nil.
 			marker := &parse.TextNode{NodeType: parse.NodeText, Text: fmt.Appendf(nil, "**Claim %s does not hold on this run: %s.**", cl.ID, o.Why)}

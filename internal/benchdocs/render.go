@@ -291,7 +291,7 @@ func (c *committed) page(out *Output, foot any) error {
 		tmpl, err = template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	}
 	if err == nil {
-		err = c.claims(tmpl, outcomes, out)
+		err = c.claims(tmpl, outcomes)
 	}
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err == nil {
