@@ -61,9 +61,9 @@ type Plot struct {
 	Filter string
 	Row    string // the X key first, then keys that go with it: "/tasks,/workers"
 	Col    string
-	Unit   string                             // "sec/op", "peak-B"
-	Scale  float64                            // what the medians are multiplied by; 0 means 1
-	Draw   func(m *Medians) ([]Series, error) // when set, the series to draw: a speedup from times, limits beside the data
+	Unit   string                    // "sec/op", "peak-B"
+	Scale  float64                   // what the medians are multiplied by; 0 means 1
+	Draw   func(m *Medians) []Series // when set, the series to draw: the data, and limits beside them
 	Bars   bool
 	Group  func(col string) string
 	// Article holds the article's own figures, one run each, by the

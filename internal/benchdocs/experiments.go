@@ -20,8 +20,9 @@ var Experiments = []Experiment{
 		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
 		Plots: []Plot{
-			{ID: "speedup", Title: "Sleeps of 10 ms: speedup over one at a time", X: "tasks", Y: "speedup over one at a time",
-				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op", Draw: sleepSpeedup},
+			{ID: "time", Title: "Sleeps of 10 ms: time for the batch", X: "tasks", Y: "time for the batch (s)",
+				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op",
+				Draw: limits("tasks", "sleep", func(MedianRow) float64 { return 10e-3 })},
 			{ID: "memory", Title: "Sleeps of 10 ms: memory held at the peak", X: "tasks", Y: "peak memory (MiB)",
 				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1.0 / (1 << 20)},
 		},
@@ -51,7 +52,8 @@ var Experiments = []Experiment{
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
 		Plots: []Plot{
 			{ID: "time", Title: "Fetching pages: time for the batch", X: "pages fetched", Y: "time for the batch (s)",
-				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op", Draw: fetchLimits},
+				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op",
+				Draw: limits("pages", "latency", func(r MedianRow) float64 { return r.Keys["/latency"] })},
 			{ID: "rate", Title: "Fetching pages: pages per second", X: "pages fetched", Y: "pages/s",
 				Filter: ".name:Fetch", Row: "/urls", Col: "/variant", Unit: "pages/s"},
 		},
@@ -248,20 +250,22 @@ func language(server string) string {
 	return "Go"
 }
 
-// fetchLimits draws each variant's time for its batch, and the limits
-// that the latency sets: in order, pages x latency; spawned, one latency;
-// a pool, one latency for each round of workers.
-func fetchLimits(m *Medians) ([]Series, error) {
-	return append(m.Series(1),
-		m.Guide("pages x latency", func(r MedianRow) float64 { return r.X * r.Keys["/latency"] }),
-		m.Guide("latency x rounds of workers", func(r MedianRow) float64 { return math.Ceil(r.X/r.Keys["/workers"]) * r.Keys["/latency"] }),
-		m.Guide("one latency", func(r MedianRow) float64 { return r.Keys["/latency"] })), nil
+// limits draws each variant's time for its batch of tasks, and the
+// limits that one task's wait sets: in order, tasks x wait; spawned, one
+// wait; a pool, one wait for each round of its workers.
+func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Series {
+	return func(m *Medians) []Series {
+		return append(m.Series(1),
+			m.Guide(tasks+" x "+wait, func(r MedianRow) float64 { return r.X * d(r) }),
+			m.Guide(wait+" x rounds of workers", func(r MedianRow) float64 { return math.Ceil(r.X/r.Keys["/workers"]) * d(r) }),
+			m.Guide("one "+wait, d))
+	}
 }
 
 // offeredLimits draws each server's p99 against the rate offered it, and
 // the lines of reference: S, the io workload's service time, and the
 // capacities n/S of the servers that have one, across the p99s.
-func offeredLimits(m *Medians) ([]Series, error) {
+func offeredLimits(m *Medians) []Series {
 	var p99s []float64
 	for _, r := range m.Rows {
 		for _, y := range r.Y {
@@ -274,34 +278,7 @@ func offeredLimits(m *Medians) ([]Series, error) {
 		m.Guide(fmt.Sprintf("S = %v", server.IOWait), func(MedianRow) float64 { return s * 1e3 }),
 		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
 		Series{Name: "pool's capacity, 10/S", Guide: true, Points: []Point{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
-	), nil
-}
-
-// sleepSpeedup draws how many times faster than one at a time each
-// variant runs its sleeps: tasks x t1 / time, where t1 is one task's share
-// of the time in order at the largest batch measured in order. The guides
-// are the limits: every task at once (the speedup is the number of
-// tasks), and for the pool, at most its workers at once.
-func sleepSpeedup(m *Medians) ([]Series, error) {
-	var t1 float64
-	for _, r := range m.Rows {
-		if y, ok := r.Y["sequential"]; ok {
-			t1 = y.Center / r.X // the rows are in order of tasks: the last wins
-		}
-	}
-	if t1 == 0 {
-		return nil, fmt.Errorf("no variant=sequential to measure one sleep by")
-	}
-	series := m.Series(1)
-	for _, s := range series {
-		for i, p := range s.Points {
-			// The longest time in the interval is the smallest speedup.
-			s.Points[i] = Point{X: p.X, Y: p.X * t1 / p.Y, Lo: p.X * t1 / p.Hi, Hi: p.X * t1 / p.Lo}
-		}
-	}
-	return append(series,
-		m.Guide("all at once: speedup = tasks", func(r MedianRow) float64 { return r.X }),
-		m.Guide("at most workers at once", func(r MedianRow) float64 { return math.Min(r.X, r.Keys["/workers"]) })), nil
+	)
 }
 
 // servingPlots are transactions/s and p99 latency against users, for each

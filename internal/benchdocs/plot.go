@@ -130,9 +130,7 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 	if !p.Bars {
 		series := m.Series(scale)
 		if p.Draw != nil {
-			if series, err = p.Draw(m); err != nil {
-				return nil, err
-			}
+			series = p.Draw(m)
 		}
 		return lineChart(p, series)
 	}
