@@ -1,13 +1,11 @@
 package benchdocs
 
-// Plots are the medians of a run drawn in SVG with gonum.org/v1/plot,
-// the same bytes on every machine: text is laid out with the Liberation
-// fonts that gonum embeds. Every median has an error bar, the 95%
-// interval that benchstat prints as ±, where there are enough results for
-// one (6). Every axis has labelled ticks in the unit of the table beside
-// the chart, on a logarithmic scale only where the values span more than
-// a factor of 20; bars carry their values; the legend sits to the right
-// of the data.
+// Plots are the medians of a run drawn in SVG with gonum.org/v1/plot, the
+// same bytes on every machine, in the Liberation fonts that gonum embeds.
+// Every median has an error bar, benchstat's 95% interval, where there are
+// enough results for one (6). Axes are logarithmic only where the values
+// span more than a factor of 20; bars carry their values; the legend sits
+// to the right of the data.
 
 import (
 	"bytes"
@@ -32,7 +30,7 @@ import (
 
 // A Series is one line of a chart, its points joined in the order given.
 // A guide is drawn thin, grey and dashed, without markers or error bars:
-// a line of reference, such as "perfect overlap", rather than data.
+// a line of reference, such as "one latency", rather than data.
 type Series struct {
 	Name   string
 	Points []Point
@@ -61,9 +59,9 @@ func (m *Medians) Series(scale float64) []Series {
 	var series []Series
 	for _, col := range m.Cols {
 		s := Series{Name: col}
-		for _, row := range m.Rows {
-			if y, ok := row.Y[col]; ok {
-				s.Points = append(s.Points, Point{X: row.X, Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale})
+		for _, r := range m.Rows {
+			if y, ok := r.Y[col]; ok {
+				s.Points = append(s.Points, Point{X: r.X, Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale})
 			}
 		}
 		series = append(series, s)
@@ -92,76 +90,71 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		m.Cols = append(m.Cols, c.StringValues())
 	}
 	for _, rk := range t.rows {
-		row := MedianRow{Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
+		r := MedianRow{Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
 		for i, f := range rk.Projection().FlattenedFields() {
-			if p.Bars {
-				break
-			}
 			v, err := strconv.ParseFloat(rk.Get(f), 64)
 			if d, derr := time.ParseDuration(rk.Get(f)); err != nil && derr == nil {
 				v, err = d.Seconds(), nil
 			}
-			if err != nil {
+			if err != nil && !p.Bars {
 				return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
 			}
-			row.Keys[f.Name] = v
-			if i == 0 {
-				row.X = v
+			if r.Keys[f.Name] = v; i == 0 {
+				r.X = v
 			}
 		}
 		for _, ck := range t.cols {
 			if c, ok := t.cells[cellKey{rk, ck}]; ok {
-				row.Y[ck.StringValues()] = c.summary
+				r.Y[ck.StringValues()] = c.summary
 			}
 		}
-		m.Rows = append(m.Rows, row)
+		m.Rows = append(m.Rows, r)
 	}
 	slices.SortStableFunc(m.Rows, func(a, b MedianRow) int { return cmp.Compare(a.X, b.X) })
 	return m, nil
 }
 
-// svg draws the plot of the input.
+// svg draws the plot of the input: bars of its one row, or a line a
+// column.
 func (p *Plot) svg(in Input) ([]byte, error) {
 	m, err := medians(p, in)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	scale := cmp.Or(p.Scale, 1)
-	if !p.Bars {
-		series := m.Series(scale)
-		if p.Draw != nil {
-			series = p.Draw(m)
-		}
-		return lineChart(p, series)
-	}
-	if len(m.Rows) != 1 {
+	case !p.Bars && p.Draw != nil:
+		return lineChart(p, p.Draw(m))
+	case !p.Bars:
+		return lineChart(p, m.Series(cmp.Or(p.Scale, 1)))
+	case len(m.Rows) != 1:
 		return nil, fmt.Errorf("bars for %d rows, want 1", len(m.Rows))
 	}
 	var bars []bar
-	for _, col := range m.Cols {
-		y := m.Rows[0].Y[col]
-		b := bar{label: col, Point: Point{Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale}}
+	for _, s := range m.Series(cmp.Or(p.Scale, 1)) {
+		b := bar{Point: s.Points[0], label: s.Name}
 		if p.Group != nil {
-			b.group = p.Group(col)
+			b.group = p.Group(s.Name)
 		}
 		bars = append(bars, b)
-		if v, ok := p.Article[col]; ok {
-			bars = append(bars, bar{label: col + ", the article", Point: Point{Y: v}, group: "the article, one run"})
+		if v, ok := p.Article[s.Name]; ok {
+			bars = append(bars, bar{label: s.Name + ", the article", Point: Point{Y: v}, group: "the article, one run"})
 		}
 	}
 	return barChart(p, bars)
 }
 
+// hasInterval says whether the point has a finite interval around it.
+func hasInterval(pt Point) bool {
+	return pt.Lo <= pt.Y && pt.Y <= pt.Hi && !math.IsInf(pt.Lo, 0) && !math.IsInf(pt.Hi, 0)
+}
+
 // lineChart draws the series: the data in colours with markers and error
 // bars, the guides in shades of grey, each dashed its own way.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
-	p := newPlot(c.Title, c.Y)
-	p.X.Label.Text = c.X
+	p := newPlot(c.Title, c.X, c.Y)
 	var xs, ys []float64
 	for _, s := range series {
 		for _, pt := range s.Points {
-			xs, ys = append(xs, pt.X), append(ys, pt.Y)
-			if hasInterval(pt) {
+			if xs, ys = append(xs, pt.X), append(ys, pt.Y); hasInterval(pt) {
 				ys = append(ys, pt.Lo, pt.Hi)
 			}
 		}
@@ -169,10 +162,10 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	logX, logY := setScale(&p.X, xs, false), setScale(&p.Y, ys, true)
 	data, guides := 0, 0
 	for _, s := range series {
-		// A logarithmic axis has no place for zero or less.
 		var xys plotter.XYs
 		bars := &plotter.YErrorBars{CapWidth: vg.Points(5)}
 		for _, pt := range s.Points {
+			// A logarithmic axis has no place for zero or less.
 			if (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
 				continue
 			}
@@ -182,14 +175,13 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 				bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{pt.Y - pt.Lo, pt.Hi - pt.Y})
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
 		l, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
+		switch {
+		case len(xys) == 0:
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
-		}
-		if s.Guide {
+		case s.Guide:
 			l.Color = color.Gray{Y: uint8(0x80 - 0x28*(guides%3))}
 			l.Dashes = []vg.Length{vg.Points(float64(6 - 2*(guides%3))), vg.Points(3)}
 			p.Add(l)
@@ -210,11 +202,6 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	return drawSVG(p, 4*vg.Inch)
 }
 
-// hasInterval says whether the point has a finite interval around it.
-func hasInterval(pt Point) bool {
-	return pt.Lo <= pt.Y && pt.Y <= pt.Hi && !math.IsInf(pt.Lo, 0) && !math.IsInf(pt.Hi, 0)
-}
-
 // setScale fits the axis to the values, on a logarithmic scale when they
 // are all above zero and span more than a factor of 20; a linear axis
 // starts at zero when fromZero says so. It says whether the scale is
@@ -223,8 +210,7 @@ func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
 	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
 	lo, hi := slices.Min(values), slices.Max(values)
 	log := lo > 0 && hi/lo > 20
-	a.Tick.Marker = ticks{log: log}
-	if log {
+	if a.Tick.Marker = (ticks{log: log}); log {
 		a.Scale, a.Min, a.Max = plot.LogScale{}, lo/1.15, hi*1.15
 		return true
 	}
@@ -286,8 +272,7 @@ func tickLabel(v float64) string {
 // Hi; bars of a group share a colour.
 type bar struct {
 	Point
-	label string
-	group string // "Python", "Go"
+	label, group string
 }
 
 // barChart draws a horizontal bar per label, top to bottom in the order
@@ -297,21 +282,18 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
 	}
-	p := newPlot(c.Title, "")
-	p.X.Label.Text = c.Y
+	p := newPlot(c.Title, c.Y, "")
 	var labels []plot.Tick
 	var values plotter.XYLabels
 	errs := &plotter.XErrorBars{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, CapWidth: vg.Points(8)}
-	highest := 0.0
-	groups := map[string]int{}
+	groups, highest := map[string]int{}, 0.0
 	for i, b := range bars {
 		if math.IsNaN(b.Y) || b.Y < 0 {
 			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.Y)
 		}
 		g, seen := groups[b.group]
 		if !seen {
-			g = len(groups)
-			groups[b.group] = g
+			g, groups[b.group] = len(groups), len(groups)
 		}
 		chart, err := plotter.NewBarChart(plotter.Values{b.Y}, vg.Points(18))
 		if err != nil {
@@ -319,8 +301,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 		}
 		y, end := float64(len(bars)-1-i), b.Y
 		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g), 0
-		p.Add(chart)
-		if !seen && b.group != "" {
+		if p.Add(chart); !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
 		if hasInterval(b.Point) {
@@ -328,7 +309,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 			errs.XErrors = append(errs.XErrors, struct{ Low, High float64 }{b.Y - b.Lo, b.Hi - b.Y})
 			end = b.Hi
 		}
-		highest = math.Max(highest, end)
+		highest = max(highest, end)
 		labels = append(labels, plot.Tick{Value: y, Label: b.label})
 		values.XYs = append(values.XYs, plotter.XY{X: end, Y: y})
 		values.Labels = append(values.Labels, number(b.Y))
@@ -353,11 +334,11 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	return drawSVG(p, vg.Points(72+28*float64(len(bars))))
 }
 
-// newPlot is a plot with a title, a label on Y, a grid, and text in
+// newPlot is a plot with a title, axis labels, a grid, and text in
 // Liberation Sans, whose widths are Arial's and Helvetica's.
-func newPlot(title, y string) *plot.Plot {
+func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text, p.Title.Padding = title, vg.Points(8)
+	p.Title.Text, p.Title.Padding, p.X.Label.Text = title, vg.Points(8), x
 	p.Y.Label.Text, p.Y.Label.Padding = y, vg.Points(8)
 	p.Add(plotter.NewGrid())
 	for _, s := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
@@ -399,8 +380,7 @@ func drawSVG(p *plot.Plot, height vg.Length) ([]byte, error) {
 	if _, err := canvas.WriteTo(&b); err != nil {
 		return nil, err
 	}
-	svg := bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n"))
 	// Where Liberation Sans is not installed, fonts with its widths.
-	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"),
-		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
+	return bytes.ReplaceAll(bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n")),
+		[]byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
 }
