@@ -37,13 +37,14 @@ const (
 const minN = 10
 
 // pages are the pages' templates, pages/NAME.md, the index's,
-// pages/index.md, and the foot of every page, pages/foot.md, which links
-// the pages before and after it.
+// pages/index.md, and the parts of every page: its environment,
+// pages/env.md, and its foot, pages/foot.md, which links the pages before
+// and after it.
 //
 //go:embed pages/*.md
 var pages embed.FS
 
-var footer = template.Must(template.ParseFS(pages, "pages/foot.md"))
+var parts = template.Must(template.ParseFS(pages, "pages/env.md", "pages/foot.md"))
 
 // RawFile is where an experiment's run is committed: suffix "" for the
 // main run, or another run's suffix.
@@ -275,7 +276,11 @@ func (c *committed) page(out *Output, foot any) error {
 			tables, err := stat(Args{Filter: filter}, c.main)
 			return len(tables) > 0, err
 		},
-		"env": c.envTable,
+		"env": func() (string, error) {
+			var b strings.Builder
+			err := parts.ExecuteTemplate(&b, "env.md", map[string]any{"N": recorded(c.main), "Env": c.env})
+			return strings.TrimRight(b.String(), "\n"), err
+		},
 		"setting": func(key string) (string, error) {
 			if v := c.setting(key); v != "" {
 				return v, nil
@@ -298,7 +303,7 @@ func (c *committed) page(out *Output, foot any) error {
 		err = tmpl.Execute(b, c.e)
 	}
 	if err == nil {
-		err = footer.Execute(b, foot)
+		err = parts.ExecuteTemplate(b, "foot.md", foot)
 	}
 	out.Files[DocsDir+"/"+c.e.Name+".md"] = b.Bytes()
 	return err
@@ -403,19 +408,6 @@ func (c *committed) median(filter, unit string) (float64, error) {
 		return 0, fmt.Errorf("median %q %s: %w", filter, unit, err)
 	}
 	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
-}
-
-// envTable is the run's header as a table, each line's key as benchstat
-// reads it, with n, the results of each benchmark that its count lines ask
-// for, in place of count.
-func (c *committed) envTable() string {
-	rows := []string{"| | |", "|---|---|", fmt.Sprintf("| results of each benchmark (n), whose medians the page gives | %d |", recorded(c.main))}
-	for _, l := range c.env {
-		if l.Key != "count" {
-			rows = append(rows, fmt.Sprintf("| `%s` | %s |", l.Key, strings.ReplaceAll(l.Value, "|", `\|`)))
-		}
-	}
-	return strings.Join(rows, "\n")
 }
 
 // code is the Go function name, an Example with its Output comment or
