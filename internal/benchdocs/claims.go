@@ -1,9 +1,10 @@
 package benchdocs
 
 // A claim is a result that a page states, as data: the figures under it
-// and what they must show. Its words are the page's, in a block:
+// and what they must show. Its words are the page's, a template of the
+// claim's Outcome:
 //
-//	{{with claim "three"}}Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}}).{{end}}
+//	{{claim "three" "Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}})."}}
 //
 // The figures are those of the table that go tool benchstat -filter
 // Filter -col Col [-ignore Ignore] prints for Unit. A comparison is of one
@@ -15,10 +16,11 @@ package benchdocs
 // Where the data stop bearing out a claim that the page depends on, the
 // page says so in the sentence's place, and Render reports the sentence
 // in Output.Broken, which fails the tests. A page that can do without the
-// claim says what the data say instead, in a branch that states the
-// verdict ("the U-test cannot tell them apart at n=10 (p=0.481)"):
+// claim gives a second sentence, which says what the data say instead and
+// states the verdict ("the U-test cannot tell them apart at n=10
+// (p=0.481)"):
 //
-//	{{with claim "crowd-p99"}}{{if .Held}}...{{.Factor}} lower ({{.P}}).{{else}}...: {{.Verdict}}.{{end}}{{end}}
+//	{{claim "crowd-p99" "...{{.Factor}} lower ({{.P}})." "...: {{.Verdict}}."}}
 
 import (
 	"cmp"
@@ -28,12 +30,11 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-	"text/template/parse"
 )
 
 // A Claim is a result, as data; its sentence is in its page.
 type Claim struct {
-	ID     string // {{with claim "ID"}}
+	ID     string // {{claim "ID" ...}}
 	Filter string // ".name:Sleep /tasks:3"
 	Col    string // "/variant"
 	Ignore string // for files that differ in a setting: "gomaxprocs,/gomaxprocs"
@@ -264,123 +265,57 @@ func number(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-// A block is a {{with claim "ID"}} of a page. Where its only content is
-// {{if .Held}}...{{else}}...{{end}}, the else-branch is what the page says
-// where the data do not bear the claim out; otherwise the page depends on
-// the claim.
-type block struct {
-	id        string
-	with      *parse.WithNode
-	otherwise *parse.ListNode // nil where the page depends on the claim
-}
-
-// blocks appends the claim blocks under n to bs, in the page's order.
-func blocks(n parse.Node, bs []block) []block {
-	var branch *parse.BranchNode
-	switch n := n.(type) {
-	case *parse.ListNode:
-		for _, child := range n.Nodes {
-			bs = blocks(child, bs)
-		}
-		return bs
-	case *parse.IfNode:
-		branch = &n.BranchNode
-	case *parse.RangeNode:
-		branch = &n.BranchNode
-	case *parse.WithNode:
-		branch = &n.BranchNode
-		cmds := n.Pipe.Cmds
-		if len(n.Pipe.Decl) > 0 || len(cmds) != 1 || len(cmds[0].Args) != 2 || cmds[0].Args[0].String() != "claim" {
-			break
-		}
-		id, ok := cmds[0].Args[1].(*parse.StringNode)
-		if !ok {
-			break
-		}
-		b := block{id: id.Text, with: n}
-		if l := n.List.Nodes; len(l) == 1 {
-			if f, ok := l[0].(*parse.IfNode); ok && f.Pipe.String() == ".Held" {
-				b.otherwise = f.ElseList
-			}
-		}
-		bs = append(bs, b)
-	default:
-		return bs
+// claim is a page's {{claim "ID" "sentence" "otherwise"}}: the sentence,
+// a template of the claim's Outcome, where the data bear the claim out;
+// where they do not, the otherwise sentence, which must state the
+// verdict; or, where the page gave none and so depends on the claim, a
+// line that says the claim does not hold, and the sentence goes into
+// out.Broken. A claim whose columns were not measured says nothing where
+// the page can do without it.
+func (c *committed) claim(id string, sentences ...string) (string, error) {
+	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
+	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {
+		return "", fmt.Errorf("claim %q: want a claim of the experiment, its sentence, and perhaps another for where it does not hold", id)
 	}
-	bs = blocks(branch.List, bs)
-	if branch.ElseList != nil {
-		bs = blocks(branch.ElseList, bs)
+	first := !c.said[id]
+	c.said[id] = true
+	inputs, err := c.inputs(c.e.Claims[i].Inputs)
+	var o *Outcome
+	if err == nil {
+		o, err = c.e.Claims[i].Eval(inputs...)
 	}
-	return bs
-}
-
-// claims evaluates the experiment's claims for its page, tmpl, into
-// outcomes. Every claim must have a block on the page, and every
-// else-branch must state the verdict. A claim that the page depends on and
-// that the data do not bear out goes into out.Broken with the sentence it
-// would have said, and the page says so in its place; an optional claim
-// whose columns were not measured says nothing, and out.Notes says why.
-func (c *committed) claims(tmpl *template.Template, outcomes map[string]*Outcome) error {
-	bs := blocks(tmpl.Tree.Root, nil)
-	for _, b := range bs {
-		if !slices.ContainsFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == b.id }) {
-			return fmt.Errorf("no claim %q", b.id)
+	if errors.Is(err, errUnmeasured) && len(sentences) == 2 {
+		if first {
+			c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, id, err))
 		}
+		return "", nil
 	}
-	// What a block says, on the outcome given.
-	say := func(list *parse.ListNode, o *Outcome) (string, error) {
-		t, err := tmpl.AddParseTree("block", &parse.Tree{Name: "block", Root: list})
-		var text strings.Builder
+	if err != nil {
+		return "", fmt.Errorf("claim %s: %w", id, err)
+	}
+	if first {
+		c.enough("claim "+id, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
+	}
+	var texts []string
+	for _, s := range sentences {
+		t, err := template.New(id).Option("missingkey=error").Parse(s)
+		var b strings.Builder
 		if err == nil {
-			err = t.Execute(&text, o)
-		}
-		return text.String(), err
-	}
-	for _, cl := range c.e.Claims {
-		mine := slices.DeleteFunc(slices.Clone(bs), func(b block) bool { return b.id != cl.ID })
-		if len(mine) == 0 {
-			return fmt.Errorf("claim %s is on no page: write {{with claim %q}} where it is said", cl.ID, cl.ID)
-		}
-		dependent := slices.IndexFunc(mine, func(b block) bool { return b.otherwise == nil })
-		inputs, err := c.inputs(cl.Inputs)
-		if err != nil {
-			return fmt.Errorf("claim %s: %w", cl.ID, err)
-		}
-		o, err := cl.Eval(inputs...)
-		if errors.Is(err, errUnmeasured) && dependent < 0 {
-			c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, cl.ID, err))
-			outcomes[cl.ID] = nil
-			continue
+			err = t.Execute(&b, o)
 		}
 		if err != nil {
-			return err
+			return "", fmt.Errorf("claim %s: %w", id, err)
 		}
-		c.enough("claim "+cl.ID, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
-		for _, b := range mine {
-			if b.otherwise == nil {
-				continue
-			}
-			if text, err := say(b.otherwise, o); err != nil || !strings.Contains(text, o.Verdict) {
-				return fmt.Errorf("claim %s: its {{else}} must state {{.Verdict}} (%q): %q %v", cl.ID, o.Verdict, text, err)
-			}
-		}
-		if !o.Held && dependent >= 0 {
-			sentence, err := say(mine[dependent].with.List, o)
-			if err != nil {
-				return err
-			}
-			c.out.Broken = append(c.out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, cl.ID, o.Why, sentence))
-			// The page says so in the sentence's place: {{with}} takes its
-			// else-branch where the claim is nil.
-			marker := &parse.TextNode{NodeType: parse.NodeText, Text: fmt.Appendf(nil, "**Claim %s does not hold on this run: %s.**", cl.ID, o.Why)}
-			for _, b := range mine {
-				if b.otherwise == nil {
-					b.with.ElseList = &parse.ListNode{NodeType: parse.NodeList, Nodes: []parse.Node{marker}}
-				}
-			}
-			o = nil
-		}
-		outcomes[cl.ID] = o
+		texts = append(texts, b.String())
 	}
-	return nil
+	switch {
+	case len(texts) == 2 && !strings.Contains(texts[1], o.Verdict):
+		return "", fmt.Errorf("claim %s: its second sentence must state {{.Verdict}} (%q): %q", id, o.Verdict, texts[1])
+	case o.Held:
+		return texts[0], nil
+	case len(texts) == 2:
+		return texts[1], nil
+	}
+	c.out.Broken = append(c.out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, id, o.Why, texts[0]))
+	return fmt.Sprintf("**Claim %s does not hold on this run: %s.**", id, o.Why), nil
 }

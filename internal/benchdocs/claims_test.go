@@ -222,46 +222,69 @@ func TestClaimCannotEval(t *testing.T) {
 	}
 }
 
-func TestBlocks(t *testing.T) {
-	page := `{{with claim "a"}}A {{.Factor}}.{{end}} {{if true}}{{with claim "b"}}{{if .Held}}B.{{else}}{{.Verdict}}.{{end}}{{end}}{{end}}
-{{with claim "c"}}{{if .Held}}C.{{end}}{{end}} {{with $o := claim "d"}}D.{{end}} {{with claim "a"}}{{.Factor}}{{end}}`
-	tree := parsePage(t, page)
-
-	var got []string
-	for _, b := range blocks(tree.Root, nil) {
-		got = append(got, fmt.Sprintf("%s optional=%t", b.id, b.otherwise != nil))
-	}
-
-	assert.Equal(t, []string{"a optional=false", "b optional=true", "c optional=false", "a optional=false"}, got,
-		"a block is {{with claim ID}}; it is optional where it is {{if .Held}} with an {{else}}")
-}
-
-// parsePage parses a page's template for its blocks, whatever functions
-// it calls.
-func parsePage(tb testing.TB, src string) *parse.Tree {
+// claimsOf returns a page's {{claim}} actions, wherever they are in it,
+// in its order, and whether each gives a second sentence, for where the
+// claim does not hold.
+func claimsOf(tb testing.TB, src string) (actions []string, optional map[string]bool) {
 	tb.Helper()
 	tree := parse.New("page")
 	tree.Mode = parse.SkipFuncCheck
 	_, err := tree.Parse(src, "", "", map[string]*parse.Tree{})
 	require.NoError(tb, err)
-	return tree
+	optional = map[string]bool{}
+	var walk func(l *parse.ListNode)
+	walk = func(l *parse.ListNode) {
+		for _, n := range l.Nodes {
+			var branch *parse.BranchNode
+			switch n := n.(type) {
+			case *parse.IfNode:
+				branch = &n.BranchNode
+			case *parse.RangeNode:
+				branch = &n.BranchNode
+			case *parse.WithNode:
+				branch = &n.BranchNode
+			case *parse.ActionNode:
+				if args := n.Pipe.Cmds[0].Args; args[0].String() == "claim" {
+					actions = append(actions, n.String())
+					optional[args[1].(*parse.StringNode).Text] = len(args) == 4
+				}
+			}
+			if branch != nil {
+				walk(branch.List)
+				if branch.ElseList != nil {
+					walk(branch.ElseList)
+				}
+			}
+		}
+	}
+	walk(tree.Root)
+	return actions, optional
 }
 
-// TestClaimMistakes: a page that states a claim the experiment lacks, an
-// experiment whose claim no page states, and an else-branch that hides
-// the verdict are refused, whatever the data.
+func TestClaimsOf(t *testing.T) {
+	got, optional := claimsOf(t, `{{claim "a" "A."}} {{if true}}{{claim "b" "B." "{{.Verdict}}."}}{{end}} {{with 1}}{{claim "c" "C."}}{{end}}`)
+
+	assert.Equal(t, []string{`{{claim "a" "A."}}`, `{{claim "b" "B." "{{.Verdict}}."}}`, `{{claim "c" "C."}}`}, got)
+	assert.Equal(t, map[string]bool{"a": false, "b": true, "c": false}, optional)
+}
+
+// TestClaimMistakes: a page that states a claim the experiment lacks, or
+// without a sentence, an experiment whose claim no page states, and a
+// second sentence that hides the verdict are refused, whatever the data.
 func TestClaimMistakes(t *testing.T) {
 	tests := []struct {
 		name string
 		page string
 		want string
 	}{
-		{name: "no_such_claim", page: `{{with claim "four"}}.{{end}}`, want: `no claim "four"`},
-		{name: "claim_on_no_page", page: `{{with claim "one"}}{{.Other}}{{end}}`, want: `claim three is on no page: write {{with claim "three"}} where it is said`},
+		{name: "no_such_claim", page: `{{claim "four" "."}}`, want: `claim "four": want a claim of the experiment`},
+		{name: "no_sentence", page: `{{claim "one"}}`, want: `claim "one": want a claim of the experiment, its sentence`},
+		{name: "claim_on_no_page", page: `{{claim "one" "{{.Other}}"}}`, want: `claim three is on no page: write {{claim "three" ...}} where it is said`},
 		{
-			name: "else_without_verdict", page: `{{with claim "one"}}{{.Other}}{{end}} {{with claim "three"}}{{if .Held}}{{.Factor}} faster.{{else}}{{.Factor}} faster, or not.{{end}}{{end}}`,
-			want: `claim three: its {{else}} must state {{.Verdict}} ("3.0x lower (p=0.000 n=10)"): "3.0x faster, or not."`,
+			name: "otherwise_without_verdict", page: `{{claim "one" "{{.Other}}"}} {{claim "three" "{{.Factor}} faster." "{{.Factor}} faster, or not."}}`,
+			want: `claim three: its second sentence must state {{.Verdict}} ("3.0x lower (p=0.000 n=10)"): "3.0x faster, or not."`,
 		},
+		{name: "bad_sentence", page: `{{claim "one" "{{.Nope}}"}} {{claim "three" "."}}`, want: `claim one: template: one:1:2: executing "one" at <.Nope>`},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
@@ -282,8 +305,8 @@ func TestClaimMistakes(t *testing.T) {
 // its page depends on then fails the rendering with the sentence it would
 // have said, and the page says so in its place; a claim that the page can
 // do without leaves the page saying what the data say instead. The page
-// rendered is the real page's claim blocks alone, without its tables and
-// plots, which take longer and say nothing of claims.
+// rendered is the real page's claims alone, without its tables and plots,
+// which take longer and say nothing of claims.
 func TestEveryClaimBreaks(t *testing.T) {
 	for _, e := range Experiments {
 		if len(e.Runs) == 0 {
@@ -291,13 +314,8 @@ func TestEveryClaimBreaks(t *testing.T) {
 		}
 		src, err := pages.ReadFile("pages/" + e.Name + ".md")
 		require.NoError(t, err)
-		optional := map[string]bool{}
-		var page strings.Builder
-		for _, b := range blocks(parsePage(t, string(src)).Root, nil) {
-			optional[b.id] = b.otherwise != nil
-			page.WriteString(b.with.String() + "\n")
-		}
-		e.Page = page.String()
+		actions, optional := claimsOf(t, string(src))
+		e.Page = strings.Join(actions, "\n")
 		c, err := readCommitted(root, &e)
 		require.NoError(t, err)
 		for _, cl := range e.Claims {

@@ -179,10 +179,11 @@ type committed struct {
 	env   []Line           // the main run's header
 	out   *Output          // where the page goes, with what is wrong with it
 	noted bool             // whether out has a note of too few results on the page
+	said  map[string]bool  // the claims the page has stated, by ID
 }
 
 func readCommitted(root string, e *Experiment) (*committed, error) {
-	c := &committed{root: root, e: e, files: map[string]Input{}}
+	c := &committed{root: root, e: e, files: map[string]Input{}, said: map[string]bool{}}
 	if len(e.Runs) == 0 {
 		return c, nil
 	}
@@ -249,14 +250,8 @@ func (c *committed) page(out *Output, foot any) error {
 	if len(src) == 0 {
 		src, err = pages.ReadFile("pages/" + c.e.Name + ".md")
 	}
-	outcomes := map[string]*Outcome{} // nil for a claim that says nothing
 	funcs := template.FuncMap{
-		"claim": func(id string) (*Outcome, error) {
-			if o, ok := outcomes[id]; ok {
-				return o, nil
-			}
-			return nil, fmt.Errorf("no claim %q", id)
-		},
+		"claim":     c.claim,
 		"benchstat": c.benchstat,
 		"plot":      c.plot,
 		// median is the median of the one benchmark that filter selects,
@@ -295,12 +290,14 @@ func (c *committed) page(out *Output, foot any) error {
 	if err == nil {
 		tmpl, err = template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	}
-	if err == nil {
-		err = c.claims(tmpl, outcomes)
-	}
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err == nil {
 		err = tmpl.Execute(b, c.e)
+	}
+	for _, cl := range c.e.Claims {
+		if !bytes.Contains(src, []byte(`{{claim "`+cl.ID+`" `)) && err == nil {
+			err = fmt.Errorf("claim %s is on no page: write {{claim %q ...}} where it is said", cl.ID, cl.ID)
+		}
 	}
 	if err == nil {
 		err = parts.ExecuteTemplate(b, "foot.md", foot)
