@@ -1,14 +1,11 @@
 // Package benchdocs renders docs/ from the benchmark runs committed under
-// testdata/bench/: a page per experiment with benchstat's tables, SVG
-// plots, the sentences it states about results (written in the page,
-// shown only where the data bear them out, see Claim), the environment the
-// run was measured in, and the article's figures beside ours.
-//
-// Everything an experiment needs is one entry of Experiments (in
-// experiments.go) and its page's template (pages/NAME.md). Rendering
-// reads only testdata/, runs no benchmark and nothing but
-// the benchstat that go.mod pins (for its tables' text), and returns the
-// same bytes on every machine. cmd/benchdocs measures the runs it reads.
+// testdata/bench/: a page per experiment with benchstat's tables, charts,
+// the code that ran, the sentences it states about results (shown only
+// where the data bear them out, see Claim), and the environment the run
+// was measured in. An experiment is one entry of Experiments and its
+// page's template, pages/NAME.md. Rendering runs no benchmark, only the
+// benchstat that go.mod pins, and returns the same bytes on every machine;
+// cmd/benchdocs measures the runs it reads.
 package benchdocs
 
 import (
@@ -17,17 +14,16 @@ import (
 	"strings"
 )
 
-// An Experiment is one page of docs/ and the benchmarks it is made from.
-// One without runs is a page of recipes over other experiments' files.
+// An Experiment is one page of docs/ and the benchmarks it is made from;
+// one without runs makes a page from other files, or from none.
 type Experiment struct {
 	Name    string // the page docs/NAME.md, its template pages/NAME.md, its run testdata/bench/NAME.txt
 	Title   string
 	Summary string // what the index says of it
 	Pkg     string // the package of the benchmarks: "."
-	// Runs are the go test runs that make the experiment's files: the
-	// main run, and runs of the same benchmarks that differ from it in one
-	// setting, saved beside it. Each benchmark function of Pkg belongs to
-	// one experiment's runs: cmd/benchdocs -bench skips the others'.
+	// Runs are the go test runs that make its files: the main run, and
+	// runs that differ from it in one setting, saved beside it. Each
+	// benchmark function belongs to one experiment.
 	Runs   []Run
 	Page   string // the page's template; empty means pages/NAME.md
 	Plots  []Plot
@@ -50,25 +46,22 @@ type Run struct {
 // reads as configuration.
 type Line struct{ Key, Value string }
 
-// A Plot is a chart of medians of Unit, with their 95% intervals, for
-// the results that Filter selects: a line per value of Col, X from the first key of Row (a number,
-// or a duration in seconds); or, with Bars, a bar per value of Col for the
-// one row, coloured by Group.
+// A Plot is a chart of the medians of Unit that Filter selects: a line per
+// value of Col, X from the first key of Row (a number, or a duration in
+// seconds); or, with Bars, a bar per value of Col for the one row.
 type Plot struct {
-	ID     string // the file docs/img/NAME-ID.svg
-	Title  string
-	X, Y   string // the axes' labels, with the unit of the table beside the chart
-	Filter string
-	Row    string // the X key first, then keys that go with it: "/tasks,/workers"
-	Col    string
-	Unit   string                    // "sec/op", "peak-B"
-	Scale  float64                   // what the medians are multiplied by; 0 means 1
-	Draw   func(m *Medians) []Series // when set, the series to draw: the data, and limits beside them
-	Bars   bool
-	Group  func(col string) string
-	// Article holds the article's own figures, one run each, by the
-	// column they stand beside: each a bar of its own under ours.
-	Article map[string]float64
+	ID      string // the file docs/img/NAME-ID.svg
+	Title   string
+	X, Y    string // the axes' labels, with the unit of the table beside the chart
+	Filter  string
+	Row     string // the X key first, then keys that go with it: "/tasks,/workers"
+	Col     string
+	Unit    string                    // "sec/op", "peak-B"
+	Scale   float64                   // what the medians are multiplied by; 0 means 1
+	Draw    func(m *Medians) []Series // when set, the lines to draw: the data, and limits beside them
+	Bars    bool
+	Group   func(col string) string // a bar's colour: "Python", "Go"
+	Article map[string]float64      // the article's own figures, one run each, as bars under the columns they name
 }
 
 // Benchmarks are the benchmark functions of the experiment's runs, in

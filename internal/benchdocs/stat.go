@@ -2,11 +2,8 @@ package benchdocs
 
 // benchstat's tables in two forms: their text, which the pinned go tool
 // benchstat prints (benchstat), and their numbers, which claims and plots
-// are made from (stat). stat groups results with benchproc's -filter,
-// -table, -row and -col projections and summarises them with benchmath
-// under the assumption benchstat makes (the median, a distribution-free
-// interval, the Mann-Whitney U-test): its tests check that its figures
-// are the ones go tool benchstat prints.
+// are made from (stat), grouped with benchproc and summarised with
+// benchmath as benchstat does: its tests check that they are the same.
 
 import (
 	"bytes"
@@ -71,23 +68,15 @@ func stat(args Args, inputs ...Input) ([]*statTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing -filter: %w", err)
 	}
-	// One parser, in benchstat's order: .config in -table means the
+	// One parser, as benchstat's: .config in -table means the
 	// configuration keys that no other projection, -ignore included, names.
 	var parser benchproc.ProjectionParser
 	tableBy, unitField, err := parser.ParseWithUnit(".config", filter)
-	if err != nil {
-		return nil, fmt.Errorf("parsing -table: %w", err)
-	}
-	rowBy, err := parser.Parse(cmp.Or(args.Row, ".fullname"), filter)
-	if err != nil {
-		return nil, fmt.Errorf("parsing -row: %w", err)
-	}
-	colBy, err := parser.Parse(cmp.Or(args.Col, ".file"), filter)
-	if err != nil {
-		return nil, fmt.Errorf("parsing -col: %w", err)
-	}
-	if _, err := parser.Parse(args.Ignore, filter); err != nil {
-		return nil, fmt.Errorf("parsing -ignore: %w", err)
+	rowBy, errRow := parser.Parse(cmp.Or(args.Row, ".fullname"), filter)
+	colBy, errCol := parser.Parse(cmp.Or(args.Col, ".file"), filter)
+	_, errIgnore := parser.Parse(args.Ignore, filter)
+	if err := errors.Join(err, errRow, errCol, errIgnore); err != nil {
+		return nil, fmt.Errorf("parsing %+v: %w", args, err)
 	}
 	type group struct {
 		rows, cols map[benchproc.Key]bool
@@ -153,13 +142,11 @@ func statUnit(args Args, unit string, inputs ...Input) (*statTable, error) {
 func pick(tables []*statTable, unit, filter string) (*statTable, error) {
 	var found *statTable
 	for _, t := range tables {
-		if t.unit != unit {
-			continue
-		}
-		if found != nil {
+		if t.unit == unit && found != nil {
 			return nil, fmt.Errorf("the results make more than one %s table; narrow the filter", unit)
+		} else if t.unit == unit {
+			found = t
 		}
-		found = t
 	}
 	if found == nil {
 		return nil, fmt.Errorf("no %s results (-filter %q)", unit, filter)
@@ -211,13 +198,9 @@ func shellQuote(s string) string {
 // directly saves the go command's start-up, a tenth of a second, on each
 // of the dozens of tables a rendering prints.
 var benchstatTool = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command("go", "tool", "-n", "benchstat").Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		err = fmt.Errorf("%w: %s", err, bytes.TrimSpace(exit.Stderr))
-	}
+	out, err := exec.Command("go", "tool", "-n", "benchstat").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go tool -n benchstat: %w", err)
+		return "", fmt.Errorf("go tool -n benchstat: %w: %s", err, bytes.TrimSpace(out))
 	}
 	return strings.TrimSpace(string(out)), nil
 })

@@ -114,8 +114,8 @@ func TestStatErrors(t *testing.T) {
 		want string
 	}{
 		{name: "bad_filter", give: Args{Filter: ".name:("}, want: "parsing -filter"},
-		{name: "bad_col", give: Args{Col: "@"}, want: "parsing -col"},
-		{name: "bad_ignore", give: Args{Ignore: "@"}, want: "parsing -ignore"},
+		{name: "bad_col", give: Args{Col: "@"}, want: "parsing {Filter: Row: Col:@ Ignore:}: syntax error"},
+		{name: "bad_ignore", give: Args{Ignore: "@"}, want: "parsing {Filter: Row: Col: Ignore:@}: syntax error"},
 	}
 	for _, tt := range tests {
 		_, err := stat(tt.give, in...)
