@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"text/template/parse"
@@ -288,7 +289,7 @@ func TestClaimMistakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			e := Experiments[0]
+			e := Experiments[slices.IndexFunc(Experiments, func(e Experiment) bool { return e.Name == "sleep" })]
 			e.Claims = []Claim{threeSleeps, e.Claims[1]}
 			e.Page = tt.page
 

@@ -13,6 +13,8 @@ import (
 // then what it does not. A new experiment is one more entry here and its
 // page's template in pages/.
 var Experiments = []Experiment{
+	// The index, docs/README.md: a line for each experiment with runs.
+	{Name: "README", Title: "Results"},
 	{
 		Name:    "sleep",
 		Title:   "Sleep: three daemons in order, and spawned",

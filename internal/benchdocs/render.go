@@ -36,10 +36,9 @@ const (
 // page may compare.
 const minN = 10
 
-// pages are the pages' templates, pages/NAME.md, the index's,
-// pages/index.md, and the parts of every page: its environment,
-// pages/env.md, and its foot, pages/foot.md, which links the pages before
-// and after it.
+// pages are the pages' templates, pages/NAME.md, and the parts of every
+// page: its environment, pages/env.md, and its foot, pages/foot.md, which
+// links the pages before and after it.
 //
 //go:embed pages/*.md
 var pages embed.FS
@@ -70,7 +69,7 @@ type Output struct {
 
 // Render makes docs/ for the experiments from the files committed under
 // root/testdata: a page for each whose files are committed, linked to the
-// pages before and after it, and the index.
+// pages before and after it.
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
@@ -88,11 +87,23 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 			made = append(made, c)
 		}
 	}
+	// The index's lines: each experiment with runs, and when and where it
+	// was measured ("2026-11-30, Intel(R) Xeon(R) Processor, n=10").
 	type line struct {
 		*Experiment
-		Measured string // when and where: "2026-11-30, Intel(R) Xeon(R) Processor, n=10"
+		Measured string
 	}
 	var index []line
+	for i := range experiments {
+		l := line{Experiment: &experiments[i]}
+		if j := slices.IndexFunc(made, func(c *committed) bool { return c.e == l.Experiment }); j >= 0 {
+			c := made[j]
+			l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
+		}
+		if len(l.Runs) > 0 {
+			index = append(index, l)
+		}
+	}
 	for i, c := range made {
 		var foot struct{ Prev, Next *Experiment }
 		if i > 0 {
@@ -101,27 +112,11 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 		if i+1 < len(made) {
 			foot.Next = made[i+1].e
 		}
-		if err := c.page(out, foot); err != nil {
+		if err := c.page(out, foot, index); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c.e.Name, err))
 		}
 	}
-	for i := range experiments {
-		if e := &experiments[i]; len(e.Runs) > 0 {
-			l := line{Experiment: e}
-			if j := slices.IndexFunc(made, func(c *committed) bool { return c.e == e }); j >= 0 {
-				c := made[j]
-				l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
-			}
-			index = append(index, l)
-		}
-	}
-	tmpl, err := template.ParseFS(pages, "pages/index.md")
-	b := bytes.NewBufferString(Marker + "\n\n")
-	if err == nil {
-		err = tmpl.Execute(b, index)
-	}
-	out.Files[DocsDir+"/README.md"] = b.Bytes()
-	return out, errors.Join(append(errs, err)...)
+	return out, errors.Join(errs...)
 }
 
 // Stale returns the files under root that differ from out: changed,
@@ -244,7 +239,7 @@ func (c *committed) setting(key string) string {
 
 // page renders the experiment's page into out, with its plots and its
 // foot.
-func (c *committed) page(out *Output, foot any) error {
+func (c *committed) page(out *Output, foot, index any) error {
 	c.out = out
 	src, err := []byte(c.e.Page), error(nil)
 	if len(src) == 0 {
@@ -283,6 +278,7 @@ func (c *committed) page(out *Output, foot any) error {
 			return "", fmt.Errorf("%s has no %s: line", c.main.Name, key)
 		},
 		"bench":  func() string { return Bench(c.e.Benchmarks()) },
+		"index":  func() any { return index },
 		"code":   c.code,
 		"python": c.python,
 	}
