@@ -12,7 +12,6 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,13 +31,13 @@ const (
 	BenchDir = "testdata/bench"
 )
 
-// minN is the fewest results of each side that a table or a claim on a
-// page may compare.
+// minN is the fewest results a side that a page's table or claim may
+// compare.
 const minN = 10
 
 // pages are the pages' templates, pages/NAME.md, and the parts of every
-// page: its environment, pages/env.md, and its foot, pages/foot.md, which
-// links the pages before and after it.
+// page: its environment, env.md, and its links to the pages before and
+// after it, foot.md.
 //
 //go:embed pages/*.md
 var pages embed.FS
@@ -57,13 +56,13 @@ func RawFile(name, suffix string) string {
 // Output is what Render makes.
 type Output struct {
 	Files map[string][]byte // by path relative to the module's root, slash-separated
-	// Notes say what was left out, and why: pages whose run is not
-	// committed yet, claims about what was not measured, pages measured
-	// with fewer runs than they need.
+	// Notes say what was left out, and why: runs not committed yet,
+	// claims about what was not measured, runs that asked for too few
+	// results.
 	Notes []string
-	// Broken are the claims that pages depend on and that the committed
-	// data no longer bear out, each with the sentence it would have said,
-	// and the tables and claims that rest on fewer than 10 results a side.
+	// Broken are the claims that pages depend on and that the data no
+	// longer bear out, each with its sentence, and the tables and claims
+	// that rest on fewer than minN results a side.
 	Broken []error
 }
 
@@ -119,66 +118,42 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 	return out, errors.Join(errs...)
 }
 
-// Stale returns the files under root that differ from out: changed,
-// missing, or generated earlier and no longer made.
-func Stale(root string, out *Output) ([]string, error) {
-	changed, gone, err := diff(root, out)
-	return append(changed, gone...), err
-}
-
 // Write writes out's files under root, and removes the files under
 // root/docs that an earlier Render made and this one did not.
 func Write(root string, out *Output) error {
-	changed, gone, err := diff(root, out)
-	for _, name := range gone {
-		err = errors.Join(err, os.Remove(filepath.Join(root, name)))
-	}
-	for _, name := range changed {
-		p := filepath.Join(root, name)
-		err = errors.Join(err, os.MkdirAll(filepath.Dir(p), 0o755), os.WriteFile(p, out.Files[name], 0o644))
-	}
-	return err
-}
-
-// diff returns the files of out that differ from those under root, and
-// the files under root/docs that start with Marker and that out lacks.
-func diff(root string, out *Output) (changed, gone []string, err error) {
-	for _, name := range slices.Sorted(maps.Keys(out.Files)) {
-		if old, err := os.ReadFile(filepath.Join(root, name)); err != nil || !bytes.Equal(old, out.Files[name]) {
-			changed = append(changed, name)
-		}
-	}
-	err = fs.WalkDir(os.DirFS(root), DocsDir, func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(os.DirFS(root), DocsDir, func(name string, d fs.DirEntry, err error) error {
 		if _, made := out.Files[name]; err != nil || d.IsDir() || made {
 			return err
 		}
-		b, err := os.ReadFile(filepath.Join(root, name))
-		if bytes.HasPrefix(b, []byte(Marker)) {
-			gone = append(gone, name)
+		if b, err := os.ReadFile(filepath.Join(root, name)); err != nil || !bytes.HasPrefix(b, []byte(Marker)) {
+			return err
 		}
-		return err
+		return os.Remove(filepath.Join(root, name))
 	})
 	if errors.Is(err, fs.ErrNotExist) {
 		err = nil
 	}
-	return changed, gone, err
+	for name, data := range out.Files {
+		p := filepath.Join(root, name)
+		err = errors.Join(err, os.MkdirAll(filepath.Dir(p), 0o755), os.WriteFile(p, data, 0o644))
+	}
+	return err
 }
 
-// committed is what a page is made from: its experiment's committed
-// files, and any other file its tables and claims name.
+// committed is what a page is made from: its experiment's main run, and
+// any other file its tables and claims name.
 type committed struct {
 	root  string
 	e     *Experiment
-	files map[string]Input // read so far, by path relative to root
-	main  Input            // the main run; none for a page without runs
-	env   []Line           // the main run's header
-	out   *Output          // where the page goes, with what is wrong with it
-	noted bool             // whether out has a note of too few results on the page
-	said  map[string]bool  // the claims the page has stated, by ID
+	main  Input           // none for a page without runs
+	env   []Line          // the main run's header
+	out   *Output         // where the page goes, with what is wrong with it
+	noted bool            // whether out has a note of too few results on the page
+	said  map[string]bool // the claims the page has stated, by ID
 }
 
 func readCommitted(root string, e *Experiment) (*committed, error) {
-	c := &committed{root: root, e: e, files: map[string]Input{}, said: map[string]bool{}}
+	c := &committed{root: root, e: e, said: map[string]bool{}}
 	if len(e.Runs) == 0 {
 		return c, nil
 	}
@@ -200,14 +175,8 @@ func readCommitted(root string, e *Experiment) (*committed, error) {
 
 // input is the committed file at path, relative to the module's root.
 func (c *committed) input(path string) (Input, error) {
-	if in, ok := c.files[path]; ok {
-		return in, nil
-	}
 	data, err := os.ReadFile(filepath.Join(c.root, path))
-	if err == nil {
-		c.files[path] = Input{Name: path, Data: data}
-	}
-	return c.files[path], err
+	return Input{Name: path, Data: data}, err
 }
 
 // inputs are the committed files at paths; none means the main run.
@@ -249,9 +218,12 @@ func (c *committed) page(out *Output, foot, index any) error {
 		"claim":     c.claim,
 		"benchstat": c.benchstat,
 		"plot":      c.plot,
-		// median is the median of the one benchmark that filter selects,
-		// with its unit: "10.9 ms"; value is the same without its unit,
-		// to three significant figures: "2009".
+		"code":      c.code,
+		"python":    c.python,
+		"index":     func() any { return index },
+		"bench":     func() string { return Bench(c.e.Benchmarks()) },
+		// The median of the one benchmark that filter selects, with its
+		// unit, "10.9 ms", or without, "2009".
 		"median": func(filter, unit string) (string, error) {
 			v, err := c.median(filter, unit)
 			return quantity(v, unit), err
@@ -260,8 +232,8 @@ func (c *committed) page(out *Output, foot, index any) error {
 			v, err := c.median(filter, unit)
 			return number(v), err
 		},
-		// measured says whether the main run has a result that filter
-		// selects: a tool that was not installed has none.
+		// Whether the main run has a result that filter selects: a tool
+		// that was not installed has none.
 		"measured": func(filter string) (bool, error) {
 			tables, err := stat(Args{Filter: filter}, c.main)
 			return len(tables) > 0, err
@@ -277,10 +249,6 @@ func (c *committed) page(out *Output, foot, index any) error {
 			}
 			return "", fmt.Errorf("%s has no %s: line", c.main.Name, key)
 		},
-		"bench":  func() string { return Bench(c.e.Benchmarks()) },
-		"index":  func() any { return index },
-		"code":   c.code,
-		"python": c.python,
 	}
 	var tmpl *template.Template
 	if err == nil {
@@ -320,8 +288,7 @@ func (c *committed) plot(id string) (string, error) {
 
 // benchstat is go tool benchstat's output for the flags and files that a
 // page gives it, {{benchstat "-filter" ".name:Fetch" "-col" "/variant"}},
-// as a code block under the command that prints it. No file means the
-// main run.
+// under the command that prints it. No file means the main run.
 func (c *committed) benchstat(args ...string) (string, error) {
 	var a Args
 	fs := flag.NewFlagSet("benchstat", flag.ContinueOnError)
@@ -361,11 +328,9 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
 }
 
-// enough reports what on the page rests on fewer than minN results a
-// side, n, in out.Broken; but where its inputs' count lines ask for fewer
-// than minN results of each benchmark (files measured so on purpose, or
-// before the rule), in a note, once a page. A file without count lines is
-// held to the rule.
+// enough reports what on the page rests on n, fewer than minN results a
+// side, in out.Broken; but where all its inputs' count lines asked for
+// fewer (a run measured before the rule), in a note, once a page.
 func (c *committed) enough(what string, n int, inputs []Input) {
 	if n >= minN {
 		return
@@ -403,10 +368,9 @@ func (c *committed) median(filter, unit string) (float64, error) {
 	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
 }
 
-// code is the Go function name, an Example with its Output comment or
-// any other, with its doc comment, as written in whichever .go file at the
-// module's root declares it, under a link to that file: the page shows
-// the code that runs, whatever file it moves to.
+// code is the Go function name (an Example, with its Output comment), and
+// its doc comment, from whichever .go file at the module's root declares
+// it, under a link to that file: the code that runs, wherever it moves.
 func (c *committed) code(name string) (string, error) {
 	paths, err := filepath.Glob(filepath.Join(c.root, "*.go"))
 	var found []string
@@ -433,8 +397,8 @@ func (c *committed) code(name string) (string, error) {
 	return found[0], nil
 }
 
-// python is the file under testdata/python, or, given a name, the def or
-// class of that name in it with its decorators, under a link to the file.
+// python is the file under testdata/python, or the def or class name in
+// it, with its decorators, under a link to the file.
 func (c *committed) python(file string, name ...string) (string, error) {
 	path := "testdata/python/" + file
 	src, err := os.ReadFile(filepath.Join(c.root, path))
@@ -452,8 +416,8 @@ func (c *committed) python(file string, name ...string) (string, error) {
 		for start > 0 && strings.HasPrefix(strings.TrimSpace(lines[start-1]), "@") {
 			start--
 		}
-		// The body: every line after, to the first that is not blank and
-		// not indented past the def.
+		// The body: the lines after, to the first not blank and not
+		// indented past the def.
 		for end < len(lines) && (strings.TrimSpace(lines[end]) == "" || indent(lines[end]) > indent(l)) {
 			end++
 		}
@@ -462,8 +426,7 @@ func (c *committed) python(file string, name ...string) (string, error) {
 	return "", fmt.Errorf("%s: no def or class %s", path, name[0])
 }
 
-// fence is code in a fenced block of lang, under a link to its file, a
-// path from the module's root.
+// fence is code in a fenced block of lang, under a link to its file.
 func fence(path, lang string, code []byte) string {
 	return fmt.Sprintf("[%s](../%s):\n\n```%s\n%s\n```", path, path, lang, bytes.TrimRight(code, "\n "))
 }
