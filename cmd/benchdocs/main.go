@@ -7,15 +7,13 @@
 //	go run ./cmd/benchdocs -write -bench '^(BenchmarkFetch)$'   # the same, into testdata/bench; then docs/
 //	go run ./cmd/benchdocs -render          # docs/ from testdata/ alone (go generate)
 //
-// Each run of each experiment (internal/benchdocs.Experiments) is one go
-// test -run '^$' -bench PATTERN -count N -timeout 60m [FLAGS] PKG into
-// bench-out/NAME.txt, after the environment as key: value lines, its
-// results shown on standard error as they come. A full run, or one given
-// -write, then moves the files into testdata/bench and renders docs/, once
-// every run has succeeded; but without -write, an experiment whose run
-// lacks a benchmark that its committed run has (the Python rows without
-// python3) is left as committed. A run that fails or is interrupted
-// leaves testdata/ and docs/ as they were.
+// Each run of each experiment is a go test -bench into bench-out/NAME.txt,
+// after the environment as key: value lines, its results shown as they
+// come. A full run, or one given -write, then moves the files into
+// testdata/bench and renders docs/, once every run has succeeded; but
+// without -write, an experiment whose run lacks a benchmark of its
+// committed run (the Python rows without python3) is left as committed. A
+// run that fails or is interrupted leaves testdata/ and docs/ as they were.
 package main
 
 import (
@@ -39,8 +37,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/perf/benchfmt"
-
 	"github.com/joinall/joinall/internal/benchdocs"
 )
 
@@ -48,13 +44,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stderr, benchdocs.Experiments)
 	stop()
-	var usage usageError
-	switch {
-	case errors.As(err, &usage):
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchdocs:", err)
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "benchdocs:", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -63,7 +57,7 @@ func main() {
 type usageError struct{ error }
 
 // scratch is where runs are written, under the module's root, before
-// they are kept in testdata/bench.
+// any is kept in testdata/bench.
 const scratch = "bench-out"
 
 type options struct {
@@ -291,36 +285,32 @@ func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer)
 }
 
 // benchmarks are the names of the benchmarks in the file, in order,
-// without their -GOMAXPROCS suffix: "Sleep/tasks=3".
+// without the -GOMAXPROCS suffix that differs between machines:
+// "Sleep/tasks=3".
 func benchmarks(path string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	var names []string
-	rd := benchfmt.NewReader(bytes.NewReader(data), path)
-	for err == nil && rd.Scan() {
-		if res, ok := rd.Result().(*benchfmt.Result); ok {
-			base, parts := res.Name.Parts()
-			if len(parts) > 0 && parts[len(parts)-1][0] == '-' {
-				parts = parts[:len(parts)-1]
-			}
-			if name := string(base) + string(bytes.Join(parts, nil)); !slices.Contains(names, name) {
-				names = append(names, name)
-			}
+	for line := range strings.Lines(string(data)) {
+		name, _, result := strings.Cut(line, "\t")
+		name, bench := strings.CutPrefix(gomaxprocs.ReplaceAllString(strings.TrimSpace(name), ""), "Benchmark")
+		if result && bench && !slices.Contains(names, name) {
+			names = append(names, name)
 		}
 	}
-	return names, errors.Join(err, rd.Err())
+	return names, err
 }
+
+var gomaxprocs = regexp.MustCompile(`-[0-9]+$`)
 
 // exec writes the job's header and go test's standard output to its file
 // under root's bench-out/, opened with flags, and shows the output on
 // progress. go test and the test binary are interrupted when ctx ends.
 func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writer) error {
-	var head bytes.Buffer
-	for _, l := range j.header {
-		fmt.Fprintf(&head, "%s: %s\n", l.Key, l.Value)
-	}
 	f, err := os.OpenFile(filepath.Join(root, scratch, j.file), flags, 0o644)
-	if err == nil {
-		_, err = f.Write(head.Bytes())
+	for _, l := range j.header {
+		if err == nil {
+			_, err = fmt.Fprintf(f, "%s: %s\n", l.Key, l.Value)
+		}
 	}
 	if err != nil {
 		return errors.Join(err, f.Close())
@@ -343,12 +333,9 @@ func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writ
 }
 
 // environment returns the header lines that say where and how a run was
-// measured: the date, the Go version (go run's, which go test's is), the
-// kernel, the cores, GOMAXPROCS and the listen backlog limit
-// (net.core.somaxconn, which caps a Go listener's backlog on Linux). go
-// test adds goos, goarch, pkg and cpu (the CPU model) itself. Every file
-// of one run gets the same date, so that a pair of files that differ in
-// one setting differ in nothing else that benchstat reads.
+// measured (go test adds goos, goarch, pkg and cpu itself). Every file of
+// one run gets the same date, so that a pair of files that differ in one
+// setting differ in nothing else that benchstat reads.
 func environment(date time.Time) []benchdocs.Line {
 	kernel := runtime.GOOS
 	if name := sysctl("kernel/ostype"); name != "unknown" {
@@ -388,8 +375,7 @@ func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) e
 	fmt.Fprintf(stderr, "benchdocs: rendered %d files under %s\n", len(out.Files), filepath.Join(root, benchdocs.DocsDir))
 	if len(out.Broken) > 0 {
 		return fmt.Errorf("docs/ are written, but %d checks fail, and so will the tests, until the data bear out "+
-			"what the pages say (pages/*.md, and the claims in internal/benchdocs/experiments.go) or the code is fixed:\n%w",
-			len(out.Broken), errors.Join(out.Broken...))
+			"what the pages say (internal/benchdocs/pages and experiments.go):\n%w", len(out.Broken), errors.Join(out.Broken...))
 	}
 	return nil
 }

@@ -83,9 +83,11 @@ func TestFlags(t *testing.T) {
 func TestBenchmarks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.txt")
 	write(t, path, `goos: linux
-BenchmarkA/variant=x-2	10	2000000000 ns/op
+BenchmarkA/variant=x-2         	10	2000000000 ns/op
 BenchmarkA/variant=x-2	10	2000000000 ns/op
 BenchmarkA/variant=a-b-16	1000	1000000 ns/op
+PASS
+ok  	example.com/tiny	0.020s
 BenchmarkA/tasks=3	1000	1000000 ns/op
 BenchmarkB-2	1000	1000000 ns/op
 `)
