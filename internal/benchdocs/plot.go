@@ -221,26 +221,22 @@ func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
 	return false
 }
 
-// ticks label an axis: on a linear one, every step of 1, 2 or 5 times a
-// power of ten that gives at most six; on a logarithmic one, every power
-// of ten, and 2 and 5 times it where the axis spans less than three.
+// ticks label an axis, as benchstat writes its figures: a linear one
+// where gonum would; a logarithmic one at every power of ten, and 2 and 5
+// times it where it spans less than three.
 type ticks struct{ log bool }
 
 func (t ticks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
 	if !t.log {
-		step := math.Pow(10, math.Floor(math.Log10((hi-lo)/6)))
-		for _, m := range []float64{1, 2, 5, 10} {
-			if (hi-lo)/(m*step) <= 6 {
-				step *= m
-				break
+		out := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range out {
+			if out[i].Label != "" {
+				out[i].Label = tickLabel(out[i].Value)
 			}
-		}
-		for v := math.Ceil(lo/step) * step; v <= hi+step/1e6; v += step {
-			out = append(out, plot.Tick{Value: v, Label: tickLabel(v)})
 		}
 		return out
 	}
+	var out []plot.Tick
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for m := 1.0; m < 10; m++ {
 			if v := m * math.Pow(10, e); v >= lo && v <= hi {
