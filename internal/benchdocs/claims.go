@@ -7,18 +7,14 @@ package benchdocs
 //	{{claim "three" "Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}})."}}
 //
 // The figures are those of the table that go tool benchstat -filter
-// Filter -col Col [-ignore Ignore] prints for Unit. A comparison is of one
-// row, and holds when Other/Base is inside Want, which lies on one side of
-// 1 (a direction and a size), and the U-test finds the difference
-// significant (p < 0.05) at the recorded n. A range claim holds when
-// Other's median is inside Want in every row.
-//
-// Where the data stop bearing out a claim that the page depends on, the
-// page says so in the sentence's place, and Render reports the sentence
-// in Output.Broken, which fails the tests. A page that can do without the
-// claim gives a second sentence, which says what the data say instead and
-// states the verdict ("the U-test cannot tell them apart at n=10
-// (p=0.481)"):
+// Filter -col Col [-ignore Ignore] prints for Unit. A comparison, of one
+// row, holds when Other/Base is inside Want, on one side of 1 (a direction
+// and a size), and the U-test finds the difference significant (p < 0.05)
+// at the recorded n; a range claim, when Other's median is inside Want in
+// every row. Where the data do not bear out a claim that the page depends
+// on, the page says so in its place and Output.Broken has its sentence,
+// which fails the tests; a page that can do without it gives a second
+// sentence, which states the verdict:
 //
 //	{{claim "crowd-p99" "...{{.Factor}} lower ({{.P}})." "...: {{.Verdict}}."}}
 
@@ -64,18 +60,10 @@ func Less(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
 // Between wants Other's median between lo and hi.
 func Between(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 
-func (w Want) String() string {
-	switch {
-	case math.IsInf(w.Max, 1):
-		return fmt.Sprintf("at least %.3g", w.Min)
-	case w.Min <= 0:
-		return fmt.Sprintf("at most %.3g", w.Max)
-	}
-	return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max)
-}
+func (w Want) String() string { return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max) }
 
-// An Outcome is a claim evaluated on data: what its page's block is
-// written from.
+// An Outcome is a claim evaluated on data: what its sentences are written
+// from.
 type Outcome struct {
 	Row         // a comparison's one row, or a range claim's first
 	Rows []Row  // every row
@@ -94,8 +82,7 @@ type Row struct {
 	P                     string  // the U-test, as benchstat prints it: "p=0.002 n=6"
 	N                     int     // the results of the side with fewer
 	// Verdict is what the data say, whatever the claim wants: "1.2x lower
-	// (p=0.001 n=10)", or where the U-test finds no difference, that it
-	// cannot tell at this n, "the U-test cannot tell them apart at n=10
+	// (p=0.001 n=10)", "the U-test cannot tell them apart at n=10
 	// (p=0.481)"; for a range claim, Other.
 	Verdict string
 }
@@ -104,9 +91,8 @@ type Row struct {
 // not installed.
 var errUnmeasured = errors.New("not measured")
 
-// Eval evaluates the claim on inputs. It fails only where the claim cannot
-// be evaluated: it is malformed, or the data lack its columns
-// (errUnmeasured).
+// Eval evaluates the claim on inputs. It fails where the claim is
+// malformed, or the data lack its columns (errUnmeasured).
 func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
 	rows, err := c.rows(inputs)
 	if err == nil && c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
@@ -216,13 +202,11 @@ func factor(ratio float64) string {
 }
 
 // quantity formats a value of a benchstat (tidied) unit for prose, to
-// three significant figures, in the units benchstat's table beside it
-// uses: seconds per op as a duration ("10.9 ms"), bytes with the binary
-// prefixes benchstat prints ("8.62 MiB" where it prints 8.616Mi),
-// milliseconds always as milliseconds ("0.193 ms" where it prints 192.7m
-// p99-ms), and anything else as a number before its unit ("2010
-// trans/s"). A name before a hyphen is dropped: a peak-B of 9.03e6 is
-// "8.62 MiB".
+// three significant figures, as the table beside it reads: seconds as a
+// duration ("10.9 ms"), bytes with binary prefixes ("8.62 MiB" for a
+// peak-B that benchstat prints as 8.616Mi), milliseconds as milliseconds
+// ("0.193 ms" for its 192.7m p99-ms), and any other as a number before its
+// unit ("2010 trans/s").
 func quantity(v float64, unit string) string {
 	base, per, _ := strings.Cut(unit, "/")
 	if per = "/" + per; per == "/op" || per == "/" {
@@ -265,37 +249,30 @@ func number(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-// claim is a page's {{claim "ID" "sentence" "otherwise"}}: the sentence,
-// a template of the claim's Outcome, where the data bear the claim out;
-// where they do not, the otherwise sentence, which must state the
-// verdict; or, where the page gave none and so depends on the claim, a
-// line that says the claim does not hold, and the sentence goes into
-// out.Broken. A claim whose columns were not measured says nothing where
-// the page can do without it.
+// claim is a page's {{claim "ID" "sentence" "otherwise"}}: the sentence
+// where the data bear the claim out; where not, the otherwise sentence,
+// which must state the verdict, or, where the page gave none, a line that
+// says the claim does not hold, and the sentence goes into out.Broken. A
+// claim whose columns were not measured says nothing where the page can
+// do without it.
 func (c *committed) claim(id string, sentences ...string) (string, error) {
 	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
 	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {
 		return "", fmt.Errorf("claim %q: want a claim of the experiment, its sentence, and perhaps another for where it does not hold", id)
 	}
-	first := !c.said[id]
-	c.said[id] = true
 	inputs, err := c.inputs(c.e.Claims[i].Inputs)
 	var o *Outcome
 	if err == nil {
 		o, err = c.e.Claims[i].Eval(inputs...)
 	}
 	if errors.Is(err, errUnmeasured) && len(sentences) == 2 {
-		if first {
-			c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, id, err))
-		}
+		c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, id, err))
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("claim %s: %w", id, err)
 	}
-	if first {
-		c.enough("claim "+id, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
-	}
+	c.enough("claim "+id, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
 	var texts []string
 	for _, s := range sentences {
 		t, err := template.New(id).Option("missingkey=error").Parse(s)

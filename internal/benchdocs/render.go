@@ -145,15 +145,14 @@ func Write(root string, out *Output) error {
 type committed struct {
 	root  string
 	e     *Experiment
-	main  Input           // none for a page without runs
-	env   []Line          // the main run's header
-	out   *Output         // where the page goes, with what is wrong with it
-	noted bool            // whether out has a note of too few results on the page
-	said  map[string]bool // the claims the page has stated, by ID
+	main  Input   // none for a page without runs
+	env   []Line  // the main run's header
+	out   *Output // where the page goes, with what is wrong with it
+	noted bool    // whether out has a note of too few results on the page
 }
 
 func readCommitted(root string, e *Experiment) (*committed, error) {
-	c := &committed{root: root, e: e, said: map[string]bool{}}
+	c := &committed{root: root, e: e}
 	if len(e.Runs) == 0 {
 		return c, nil
 	}
