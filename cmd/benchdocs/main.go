@@ -194,9 +194,9 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 	return jobs
 }
 
-// measure runs the experiments as o says, each job into its file under
-// bench-out/, with go test's output on stderr as it comes, and keeps what
-// they measured where o says.
+// measure runs the jobs in order, each into its file under bench-out/,
+// with go test's output on stderr as it comes, and keeps what they
+// measured where o says.
 func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, stderr io.Writer) error {
 	start := time.Now()
 	jobs := plan(o, experiments, environment(start))
@@ -224,14 +224,18 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 				mine = append(mine, j.file)
 			}
 		}
-		k, l, err := keep(o, &experiments[i], mine, stderr)
-		if err != nil {
+		ok, err := keep(o, &experiments[i], mine, stderr)
+		switch {
+		case err != nil:
 			return err
+		case ok:
+			kept = append(kept, mine...)
+		default:
+			left = append(left, mine...)
 		}
-		kept, left = append(kept, k...), append(left, l...)
 	}
-	dest := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir))
 	for _, name := range kept {
+		dest := filepath.Join(o.root, filepath.FromSlash(benchdocs.BenchDir))
 		if err := errors.Join(os.MkdirAll(dest, 0o755), os.Rename(filepath.Join(o.root, scratch, name), filepath.Join(dest, name))); err != nil {
 			return err
 		}
@@ -244,44 +248,37 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 	return render(o.root, experiments, stderr)
 }
 
-// keep says which of the experiment's fresh files replace its committed
-// ones and which stay in bench-out/: all are kept after a full run or
-// -write, unless, without -write, they lack a benchmark that their
-// committed files have; files without results are removed.
-func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer) (kept, left []string, err error) {
-	var results int
-	var lacking []string
+// keep says whether the experiment's fresh files replace its committed
+// ones: after a full run or -write, unless, without -write, they lack a
+// benchmark that the committed files have. Files without results are
+// removed.
+func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer) (bool, error) {
+	var results, lacking []string
 	for _, f := range files {
 		fresh, err := benchmarks(filepath.Join(o.root, scratch, f))
 		if err != nil {
-			return nil, nil, err
+			return false, err
 		}
 		committed, err := benchmarks(filepath.Join(o.root, benchdocs.BenchDir, f))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, err
+			return false, err
 		}
-		results += len(fresh)
-		for _, name := range committed {
-			if !slices.Contains(fresh, name) {
-				lacking = append(lacking, "Benchmark"+name)
-			}
-		}
+		results = append(results, fresh...)
+		lacking = append(lacking, slices.DeleteFunc(committed, func(name string) bool { return slices.Contains(fresh, name) })...)
 	}
 	switch {
-	case len(files) > 0 && results == 0:
+	case len(files) > 0 && len(results) == 0:
 		fmt.Fprintf(stderr, "%s: no results: skipped\n", e.Name)
+		var err error
 		for _, f := range files {
 			err = errors.Join(err, os.Remove(filepath.Join(o.root, scratch, f)))
 		}
-		return nil, nil, err
+		return false, err
 	case !o.write && o.full && len(lacking) > 0:
-		fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (%s); it is left as committed, unless -write\n",
-			e.Name, len(lacking), strings.Join(lacking[:min(3, len(lacking))], ", "))
-		fallthrough
-	case !o.write && !o.full:
-		return nil, files, nil
+		fmt.Fprintf(stderr, "%s: %d benchmarks of the committed run gave no result (Benchmark%s); it is left as committed, unless -write\n",
+			e.Name, len(lacking), strings.Join(lacking[:min(3, len(lacking))], ", Benchmark"))
 	}
-	return files, nil, nil
+	return o.write || (o.full && len(lacking) == 0), nil
 }
 
 // benchmarks are the names of the benchmarks in the file, in order,
