@@ -177,7 +177,7 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 			// go test's default timeout of 10 minutes is shorter than a
 			// full run may take on a slow machine; an hour still ends a
 			// hung benchmark.
-			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), e.Pkg)
+			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), cmp.Or(e.Pkg, "."))
 			j := &job{e: e, argv: argv, env: r.Env, file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
 			// The run's own settings replace the environment's.
 			for _, l := range slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)},

@@ -1,12 +1,96 @@
+// Package benchdocs renders docs/ from the benchmark runs committed under
+// testdata/bench/: a page per experiment with benchstat's tables, charts,
+// the code that ran, the sentences it states about results (shown only
+// where the data bear them out, see Claim), and the environment the run
+// was measured in. An experiment is one entry of Experiments and its
+// page's template, pages/NAME.md. Rendering runs no benchmark, only the
+// benchstat that go.mod pins, and returns the same bytes on every machine;
+// cmd/benchdocs measures the runs it reads.
 package benchdocs
 
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/joinall/joinall/server"
 )
+
+// An Experiment is one page of docs/ and the benchmarks it is made from;
+// one without runs makes a page from other files, or from none.
+type Experiment struct {
+	Name    string // the page docs/NAME.md, its template pages/NAME.md, its run testdata/bench/NAME.txt
+	Title   string
+	Summary string // what the index says of it
+	Pkg     string // the package of the benchmarks; empty means the module's root, "."
+	// Runs are the go test runs that make its files: the main run, and
+	// runs that differ from it in one setting, saved beside it. Each
+	// benchmark function belongs to one experiment.
+	Runs   []Run
+	Page   string // the page's template; empty means pages/NAME.md
+	Plots  []Plot
+	Claims []Claim
+}
+
+// A Run is one go test -bench run. Runs with the same Suffix write one
+// file, one after another.
+type Run struct {
+	Suffix     string   // the file is NAME-SUFFIX.txt ("cpu1"); NAME.txt when empty
+	Benchmarks []string // "BenchmarkSleep"
+	Sub        string   // a -bench pattern below the functions, for part of them: "^server=goroutine$"
+	Args       []string // more go test flags: "-cpu", "1"
+	Env        []string // "NAME=value"
+	Count      int      // when set, the most runs of each benchmark, whatever -count says
+	Header     []Line   // where the file's header differs from the environment: gomaxprocs: 1
+}
+
+// A Line is one key: value line of a raw file's header, which benchstat
+// reads as configuration.
+type Line struct{ Key, Value string }
+
+// A Plot is a chart of the medians of Unit that Filter selects: a line per
+// value of Col, X from the first key of Row (a number, or a duration in
+// seconds); or, with Bars, a bar per value of Col for the one row.
+type Plot struct {
+	ID      string // the file docs/img/NAME-ID.svg
+	Title   string
+	X, Y    string // the axes' labels, with the unit of the table beside the chart
+	Filter  string
+	Row     string // the X key first, then keys that go with it: "/tasks,/workers"
+	Col     string
+	Unit    string                    // "sec/op", "peak-B"
+	Scale   float64                   // what the medians are multiplied by; 0 means 1
+	Draw    func(m *Medians) []Series // when set, the lines to draw: the data, and limits beside them
+	Bars    bool
+	Group   func(col string) string // a bar's colour: "Python", "Go"
+	Article map[string]float64      // the article's own figures, one run each, as bars under the columns they name
+}
+
+// Benchmarks are the benchmark functions of the experiment's runs, in
+// the order they first come.
+func (e *Experiment) Benchmarks() []string {
+	var funcs []string
+	for _, r := range e.Runs {
+		for _, f := range r.Benchmarks {
+			if !slices.Contains(funcs, f) {
+				funcs = append(funcs, f)
+			}
+		}
+	}
+	return funcs
+}
+
+// Bench is the go test -bench pattern that selects exactly the benchmark
+// functions funcs: "^(BenchmarkSleep|BenchmarkSpawn)$".
+func Bench(funcs []string) string {
+	quoted := make([]string, len(funcs))
+	for i, f := range funcs {
+		quoted[i] = regexp.QuoteMeta(f)
+	}
+	return "^(" + strings.Join(quoted, "|") + ")$"
+}
 
 // Experiments are the pages of docs/, in the order of the article, which
 // is the order of their next and back links: what the article measures,
@@ -19,7 +103,6 @@ var Experiments = []Experiment{
 		Name:    "sleep",
 		Title:   "Sleep: three daemons in order, and spawned",
 		Summary: "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
-		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
 		Plots: []Plot{
 			{ID: "time", Title: "Sleeps of 10 ms: time for the batch", X: "tasks", Y: "time for the batch (s)",
@@ -50,7 +133,6 @@ var Experiments = []Experiment{
 		Name:    "fetch",
 		Title:   "Fetch: three pages in order, and spawned",
 		Summary: "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
-		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
 		Plots: []Plot{
 			{ID: "time", Title: "Fetching pages: time for the batch", X: "pages fetched", Y: "time for the batch (s)",
@@ -72,7 +154,6 @@ var Experiments = []Experiment{
 		Name:    "serving",
 		Title:   "Serving: one at a time, a pool, a goroutine per connection",
 		Summary: "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
-		Pkg:     ".",
 		Runs: []Run{
 			{Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"}},
 			// Is one thread enough, as it is for gevent? The goroutine
@@ -107,7 +188,6 @@ var Experiments = []Experiment{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
-		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
@@ -149,7 +229,6 @@ var Experiments = []Experiment{
 		Name:    "offered",
 		Title:   "Serving as users feel it: latency against offered load",
 		Summary: "the three servers under an open loop at fixed rates (flat, a knee at capacity, a wall), and a stall that a closed loop cannot see",
-		Pkg:     ".",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkOffered", "BenchmarkStall"}}},
 		Plots: []Plot{
 			{ID: "latency", Title: "io, S = 10 ms: p99 against the rate offered", X: "offered rate (requests/s)", Y: "p99-ms, from the intended send",
