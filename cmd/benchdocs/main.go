@@ -301,7 +301,7 @@ var gomaxprocs = regexp.MustCompile(`-[0-9]+$`)
 
 // exec writes the job's header and go test's standard output to its file
 // under root's bench-out/, opened with flags, and shows the output on
-// progress. go test and the test binary are interrupted when ctx ends.
+// progress. go test and all it started are killed when ctx ends.
 func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writer) error {
 	f, err := os.OpenFile(filepath.Join(root, scratch, j.file), flags, 0o644)
 	for _, l := range j.header {
@@ -317,9 +317,8 @@ func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writ
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, io.MultiWriter(f, progress), &stderr
 	cmd.Env = append(os.Environ(), j.env...)
 	cmd.WaitDelay = 10 * time.Second
-	disarm := interruptGroup(cmd)
+	killGroup(cmd)
 	err = cmd.Run()
-	disarm()
 	switch {
 	case ctx.Err() != nil:
 		err = fmt.Errorf("%s: %w", j.e.Name, context.Cause(ctx))
