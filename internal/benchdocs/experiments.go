@@ -9,6 +9,7 @@
 package benchdocs
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -34,8 +35,7 @@ type Experiment struct {
 	Claims []Claim
 }
 
-// A Run is one go test -bench run. Runs with the same Suffix write one
-// file, one after another.
+// A Run is one go test -bench; runs with the same Suffix write one file.
 type Run struct {
 	Suffix     string   // the file is NAME-SUFFIX.txt ("cpu1"); NAME.txt when empty
 	Benchmarks []string // "BenchmarkSleep"
@@ -68,8 +68,7 @@ type Plot struct {
 	Article map[string]float64      // the article's own figures, one run each, as bars under the columns they name
 }
 
-// Benchmarks are the benchmark functions of the experiment's runs, in
-// the order they first come.
+// Benchmarks are the benchmark functions of the experiment's runs.
 func (e *Experiment) Benchmarks() []string {
 	var funcs []string
 	for _, r := range e.Runs {
@@ -92,12 +91,9 @@ func Bench(funcs []string) string {
 	return "^(" + strings.Join(quoted, "|") + ")$"
 }
 
-// Experiments are the pages of docs/, in the order of the article, which
-// is the order of their next and back links: what the article measures,
-// then what it does not. A new experiment is one more entry here and its
-// page's template in pages/.
+// Experiments are the pages of docs/ in the order of their next and back
+// links: the article's, then what it does not measure.
 var Experiments = []Experiment{
-	// The index, docs/README.md: a line for each experiment with runs.
 	{Name: "README", Title: "Results"},
 	{
 		Name:    "sleep",
@@ -156,9 +152,7 @@ var Experiments = []Experiment{
 		Summary: "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
 		Runs: []Run{
 			{Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"}},
-			// Is one thread enough, as it is for gevent? The goroutine
-			// server is gevent's counterpart: its rows are what the
-			// question is about, and all the time allows.
+			// The goroutine server again at GOMAXPROCS=1, as gevent's one thread.
 			{Suffix: "cpu1", Benchmarks: []string{"BenchmarkServer"}, Sub: "^server=goroutine$",
 				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}}},
 		},
@@ -268,7 +262,7 @@ var Experiments = []Experiment{
 		// about 30 s; bombardier and vegeta come from the module proxy.
 		Runs: slices.Repeat([]Run{{Benchmarks: []string{"BenchmarkInstrument"}, Count: 1, Env: []string{"JOINALL_BUILD_TOOLS=1"}}}, 10),
 		Plots: []Plot{
-			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: gosiegeOrNot,
+			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: func(tool string) string { return cmp.Or(map[string]string{"gosiege": "gosiege"}[tool], "the others") },
 				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans"},
 		},
 		Claims: []Claim{
@@ -294,26 +288,15 @@ var Experiments = []Experiment{
 		},
 	},
 	{
-		// No runs of its own: benchstat over the other pages' runs, and
-		// over files kept for it under testdata/recipes.
 		Name:  "recipes",
 		Title: "Recipes: benchstat over committed runs, and gosiege against your server",
 	},
-	// The terms the other pages use, each defined once.
 	{Name: "glossary", Title: "Glossary"},
 }
 
-// gosiegeOrNot sets gosiege's bar apart from the other tools'.
-func gosiegeOrNot(tool string) string {
-	if tool == "gosiege" {
-		return "gosiege"
-	}
-	return "the others"
-}
-
 // oneThread is a claim about the goroutine server's rows (c.Filter below
-// .name:Server /server:goroutine), with GOMAXPROCS=1 (Other) against the
-// default (Base): the serving experiment's pair of runs, side by side.
+// .name:Server /server:goroutine) at GOMAXPROCS=1 (Other) against the
+// default (Base), the serving experiment's two files side by side.
 func oneThread(c Claim) Claim {
 	c.Filter = ".name:Server /server:goroutine " + c.Filter
 	c.Base, c.Other = RawFile("serving", ""), RawFile("serving", "cpu1")
@@ -321,14 +304,9 @@ func oneThread(c Claim) Claim {
 	return c
 }
 
-// language is the language of a server of the gevent-vs-go experiment,
-// by its name there.
+// language is the language of a server of the gevent-vs-go experiment.
 func language(server string) string {
-	switch server {
-	case "flask", "flask-threaded", "gevent":
-		return "Python"
-	}
-	return "Go"
+	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python"}[server], "Go")
 }
 
 // limits draws each variant's time for its batch of tasks, and the
@@ -344,8 +322,8 @@ func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Seri
 }
 
 // offeredLimits draws each server's p99 against the rate offered it, and
-// the lines of reference: S, the io workload's service time, and the
-// capacities n/S of the servers that have one, across the p99s.
+// S, the io workload's service time, and the capacities n/S of the servers
+// that have one.
 func offeredLimits(m *Medians) []Series {
 	var p99s []float64
 	for _, r := range m.Rows {
@@ -362,8 +340,7 @@ func offeredLimits(m *Medians) []Series {
 	)
 }
 
-// servingPlots are transactions/s and p99 latency against users, for each
-// server, one plot per workload.
+// servingPlots are transactions/s and p99 against users, a plot a workload.
 func servingPlots() []Plot {
 	var plots []Plot
 	for _, work := range []string{"hello", "io", "cpu"} {

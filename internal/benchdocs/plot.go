@@ -1,11 +1,8 @@
 package benchdocs
 
 // Plots are the medians of a run drawn in SVG with gonum.org/v1/plot, the
-// same bytes on every machine, in the Liberation fonts that gonum embeds.
-// Every median has an error bar, benchstat's 95% interval, where there are
-// enough results for one (6). Axes are logarithmic only where the values
-// span more than a factor of 20; bars carry their values; the legend sits
-// to the right of the data.
+// same bytes on every machine, each with benchstat's 95% interval as an
+// error bar where there are the 6 results it takes.
 
 import (
 	"bytes"
@@ -28,17 +25,16 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// A Series is one line of a chart, its points joined in the order given.
-// A guide is drawn thin, grey and dashed, without markers or error bars:
-// a line of reference, such as "one latency", rather than data.
+// A Series is one line of a chart. A guide is a line of reference, such
+// as "one latency", drawn grey and dashed rather than as data.
 type Series struct {
 	Name   string
 	Points []Point
 	Guide  bool
 }
 
-// A Point is a median and its 95% interval, Lo to Hi (infinite where
-// there are too few results for one).
+// A Point is a median and its 95% interval, Lo to Hi, infinite where
+// there are too few results.
 type Point struct{ X, Y, Lo, Hi float64 }
 
 // Medians are the medians of a plot's unit by row and column.
@@ -79,7 +75,7 @@ func (m *Medians) Guide(name string, y func(MedianRow) float64) Series {
 }
 
 // medians are the plot's medians in the input. A line chart's keys are
-// numbers, or durations in seconds ("10ms").
+// numbers, or durations ("10ms") in seconds.
 func medians(p *Plot, in Input) (*Medians, error) {
 	t, err := statUnit(Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, p.Unit, in)
 	if err != nil {
@@ -114,8 +110,7 @@ func medians(p *Plot, in Input) (*Medians, error) {
 	return m, nil
 }
 
-// svg draws the plot of the input: bars of its one row, or a line a
-// column.
+// svg draws the plot of the input.
 func (p *Plot) svg(in Input) ([]byte, error) {
 	m, err := medians(p, in)
 	switch {
@@ -148,7 +143,7 @@ func hasInterval(pt Point) bool {
 }
 
 // lineChart draws the series: the data in colours with markers and error
-// bars, the guides in shades of grey, each dashed its own way.
+// bars, the guides in greys, each dashed its own way.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
 	p := newPlot(c.Title, c.X, c.Y)
 	var xs, ys []float64
@@ -202,10 +197,8 @@ func lineChart(c *Plot, series []Series) ([]byte, error) {
 	return drawSVG(p, 4*vg.Inch)
 }
 
-// setScale fits the axis to the values, on a logarithmic scale when they
-// are all above zero and span more than a factor of 20; a linear axis
-// starts at zero when fromZero says so. It says whether the scale is
-// logarithmic.
+// setScale fits the axis to the values, on a logarithmic scale, which it
+// reports, where they are above zero and span more than a factor of 20.
 func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
 	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
 	lo, hi := slices.Min(values), slices.Max(values)
@@ -250,9 +243,8 @@ func (t ticks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-// tickLabel writes a tick's value as benchstat writes its figures, with a
-// metric prefix from a thousand up, and without float noise
-// (0.30000000000000004 is 0.3): "0.2", "500", "2k", "10k", "1M".
+// tickLabel writes a tick's value as benchstat writes its figures, without
+// float noise: "0.3", "500", "2k", "1M".
 func tickLabel(v float64) string {
 	prefix := ""
 	if math.Abs(v) >= 1e6 {
@@ -264,16 +256,14 @@ func tickLabel(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + prefix
 }
 
-// A bar is one bar of a bar chart, its length Y and its interval Lo to
-// Hi; bars of a group share a colour.
+// A bar is one bar of a bar chart; bars of a group share a colour.
 type bar struct {
 	Point
 	label, group string
 }
 
-// barChart draws a horizontal bar per label, top to bottom in the order
-// given, coloured by group, each with its error bar and its value at its
-// end, and a legend of the groups when there is more than one.
+// barChart draws a horizontal bar per label, top to bottom, each with its
+// error bar and its value, and a legend of the groups if there are two.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
@@ -331,7 +321,7 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 }
 
 // newPlot is a plot with a title, axis labels, a grid, and text in
-// Liberation Sans, whose widths are Arial's and Helvetica's.
+// Liberation Sans, the font gonum embeds, as wide as Arial.
 func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text, p.Title.Padding, p.X.Label.Text = title, vg.Points(8), x
@@ -346,9 +336,9 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-// drawSVG draws p, 7 inches wide and height high, with its legend, if it
-// has one, to the right of the plot, as SVG without an XML declaration,
-// so that a caller may put a comment on its first line.
+// drawSVG draws p, 7 inches wide, with its legend to the right of the
+// data, as SVG without an XML declaration, for a comment on its first
+// line.
 func drawSVG(p *plot.Plot, height vg.Length) ([]byte, error) {
 	canvas := vgsvg.New(7*vg.Inch, height)
 	c := draw.Crop(draw.New(canvas), vg.Points(6), -vg.Points(14), vg.Points(4), -vg.Points(10))

@@ -21,8 +21,7 @@ import (
 	"golang.org/x/perf/benchproc"
 )
 
-// Args are the benchstat flags that shape its tables; empty is
-// benchstat's default.
+// Args are the benchstat flags that shape its tables.
 type Args struct{ Filter, Row, Col, Ignore string }
 
 // An Input is one benchmark file: its contents, and the name benchstat
@@ -32,8 +31,7 @@ type Input struct {
 	Data []byte
 }
 
-// A statTable holds the results of one unit that share a -table key
-// (benchstat's default, .config).
+// A statTable holds the results of one unit that share a -table key.
 type statTable struct {
 	unit       string // tidied, as benchstat shows it: "sec/op" for ns/op
 	assumption benchmath.Assumption
@@ -58,8 +56,8 @@ func (t *statTable) col(name string) (benchproc.Key, bool) {
 	return t.cols[i], true
 }
 
-// stat groups the inputs' results as go tool benchstat does with args,
-// and summarises each cell as it does, into its tables in its order.
+// stat groups and summarises the inputs' results into tables, as go tool
+// benchstat does with args.
 func stat(args Args, inputs ...Input) ([]*statTable, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("benchstat: no input")
@@ -129,7 +127,7 @@ func stat(args Args, inputs ...Input) ([]*statTable, error) {
 	return out, nil
 }
 
-// statUnit is stat's one table of unit.
+// statUnit is stat's table of unit.
 func statUnit(args Args, unit string, inputs ...Input) (*statTable, error) {
 	tables, err := stat(args, inputs...)
 	if err != nil {
@@ -138,7 +136,7 @@ func statUnit(args Args, unit string, inputs ...Input) (*statTable, error) {
 	return pick(tables, unit, args.Filter)
 }
 
-// pick is the one table of unit among tables, made with filter.
+// pick is the one table of unit among tables.
 func pick(tables []*statTable, unit, filter string) (*statTable, error) {
 	var found *statTable
 	for _, t := range tables {
@@ -172,8 +170,7 @@ func (a Args) flags() []string {
 	return flags
 }
 
-// command is the benchstat command line that prints the tables of args
-// over the files, for a reader to paste into a shell.
+// command is the benchstat command line, for a reader's shell.
 func (a Args) command(files ...string) string {
 	words := []string{"go", "tool", "benchstat"}
 	for _, w := range append(a.flags(), files...) {
@@ -193,10 +190,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// benchstatTool is the binary of the benchstat that go.mod pins: go tool
-// -n builds it if it is not built yet and prints its path. Running it
-// directly saves the go command's start-up, a tenth of a second, on each
-// of the dozens of tables a rendering prints.
+// benchstatTool is the binary of the benchstat that go.mod pins, which go
+// tool -n builds and names: run directly, it saves the go command's
+// start-up on each of the dozens of tables a rendering prints.
 var benchstatTool = sync.OnceValues(func() (string, error) {
 	out, err := exec.Command("go", "tool", "-n", "benchstat").CombinedOutput()
 	if err != nil {
@@ -205,10 +201,10 @@ var benchstatTool = sync.OnceValues(func() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 })
 
-// benchstat runs the pinned benchstat in dir on the files, named relative
-// to it as a reader types them, and returns what it prints: the same bytes
-// on every machine. benchstat reports a bad flag or a malformed file on
-// its standard error and still exits 0: anything there is an error here.
+// benchstat runs the pinned benchstat in dir on the files, named as a
+// reader types them, and returns what it prints. benchstat reports a bad
+// flag or file on its standard error and still exits 0: anything there is
+// an error here.
 func benchstat(dir string, a Args, files ...string) (string, error) {
 	if len(files) == 0 {
 		return "", errors.New("benchstat: no input")
