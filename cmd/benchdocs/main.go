@@ -7,13 +7,12 @@
 //	go run ./cmd/benchdocs -write -bench '^(BenchmarkFetch)$'   # the same, into testdata/bench; then docs/
 //	go run ./cmd/benchdocs -render          # docs/ from testdata/ alone (go generate)
 //
-// Each run of each experiment is a go test -bench into bench-out/NAME.txt,
-// after the environment as key: value lines, its results shown as they
-// come. A full run, or one given -write, then moves the files into
-// testdata/bench and renders docs/, once every run has succeeded; but
-// without -write, an experiment whose run lacks a benchmark of its
-// committed run (the Python rows without python3) is left as committed. A
-// run that fails or is interrupted leaves testdata/ and docs/ as they were.
+// Each run of each experiment is a go test -bench into bench-out/NAME.txt
+// after the environment's key: value lines. Once every run has succeeded,
+// a full run or one given -write moves the files into testdata/bench and
+// renders docs/; but without -write, an experiment whose run lacks a
+// benchmark of its committed run (the Python rows without python3) is left
+// as committed. A run that fails or is interrupted changes neither.
 package main
 
 import (
@@ -56,8 +55,7 @@ func main() {
 // A usageError is a mistake on the command line: exit status 2.
 type usageError struct{ error }
 
-// scratch is where runs are written, under the module's root, before
-// any is kept in testdata/bench.
+// scratch is where runs are written before any is kept in testdata/bench.
 const scratch = "bench-out"
 
 type options struct {
@@ -112,8 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// run is the command, for any table of experiments, so that tests can
-// give their own.
+// run is the command, for any table of experiments.
 func run(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment) error {
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -134,8 +131,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, experiments []ben
 	return render(o.root, experiments, stderr)
 }
 
-// A job is one run of an experiment: one go test, whose output goes to
-// one file after the header. Jobs with the same file write it in turn.
+// A job is one run of an experiment: a go test, whose output goes to a
+// file after the header. Jobs with the same file write it in turn.
 type job struct {
 	e      *benchdocs.Experiment
 	argv   []string // go test's command line
@@ -157,8 +154,7 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 			}
 			argv := []string{"go", "test", "-run", "^$"}
 			if o.bench != "" {
-				// What the pattern asks for, in every run, but for the
-				// benchmarks of the package's other runs.
+				// The pattern, but not in other runs' benchmarks.
 				var others []string
 				for _, e2 := range experiments {
 					for _, f := range e2.Benchmarks() {
@@ -174,9 +170,8 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 			if o.benchtime != "" {
 				argv = append(argv, "-benchtime", o.benchtime)
 			}
-			// go test's default timeout of 10 minutes is shorter than a
-			// full run may take on a slow machine; an hour still ends a
-			// hung benchmark.
+			// A full run may take more than go test's 10 minutes; an hour
+			// still ends a hung benchmark.
 			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), cmp.Or(e.Pkg, "."))
 			j := &job{e: e, argv: argv, env: r.Env, file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
 			// The run's own settings replace the environment's.
@@ -194,9 +189,8 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 	return jobs
 }
 
-// measure runs the jobs in order, each into its file under bench-out/,
-// with go test's output on stderr as it comes, and keeps what they
-// measured where o says.
+// measure runs the jobs in order, their output shown as it comes, and
+// keeps what they measured where o says.
 func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment, stderr io.Writer) error {
 	start := time.Now()
 	jobs := plan(o, experiments, environment(start))
@@ -242,16 +236,14 @@ func measure(ctx context.Context, o *options, experiments []benchdocs.Experiment
 	}
 	fmt.Fprintf(stderr, "benchdocs: measured in %s; in %s/: %s; in %s/: %s\n", time.Since(start).Round(time.Second),
 		benchdocs.BenchDir, cmp.Or(strings.Join(kept, ", "), "none"), scratch, cmp.Or(strings.Join(left, ", "), "none"))
-	if len(kept) == 0 {
-		return nil
+	if len(kept) > 0 {
+		return render(o.root, experiments, stderr)
 	}
-	return render(o.root, experiments, stderr)
+	return nil
 }
 
 // keep says whether the experiment's fresh files replace its committed
-// ones: after a full run or -write, unless, without -write, they lack a
-// benchmark that the committed files have. Files without results are
-// removed.
+// ones, and removes them if they hold no result.
 func keep(o *options, e *benchdocs.Experiment, files []string, stderr io.Writer) (bool, error) {
 	var results, lacking []string
 	for _, f := range files {
@@ -299,9 +291,9 @@ func benchmarks(path string) ([]string, error) {
 
 var gomaxprocs = regexp.MustCompile(`-[0-9]+$`)
 
-// exec writes the job's header and go test's standard output to its file
-// under root's bench-out/, opened with flags, and shows the output on
-// progress. go test and all it started are killed when ctx ends.
+// exec writes the job's header and go test's output to its file, opened
+// with flags, and to progress; go test and all it started are killed when
+// ctx ends.
 func (j *job) exec(ctx context.Context, root string, flags int, progress io.Writer) error {
 	f, err := os.OpenFile(filepath.Join(root, scratch, j.file), flags, 0o644)
 	for _, l := range j.header {
@@ -347,8 +339,7 @@ func environment(date time.Time) []benchdocs.Line {
 	}
 }
 
-// sysctl reads a one-line file under /proc/sys, or says "unknown" where
-// there is none (not Linux).
+// sysctl reads a file under /proc/sys, or says "unknown" (not Linux).
 func sysctl(name string) string {
 	b, err := os.ReadFile("/proc/sys/" + name)
 	if s := strings.TrimSpace(string(b)); err == nil && s != "" {

@@ -31,21 +31,19 @@ const (
 	BenchDir = "testdata/bench"
 )
 
-// minN is the fewest results a side that a page's table or claim may
-// compare.
+// minN is the fewest results a side that a table or claim may compare.
 const minN = 10
 
-// pages are the pages' templates, pages/NAME.md, and the parts of every
-// page: its environment, env.md, and its links to the pages before and
-// after it, foot.md.
+// pages are the pages' templates, and the parts of every page: env.md,
+// its environment, and foot.md, its links to the pages before and after.
 //
 //go:embed pages/*.md
 var pages embed.FS
 
 var parts = template.Must(template.ParseFS(pages, "pages/env.md", "pages/foot.md"))
 
-// RawFile is where an experiment's run is committed: suffix "" for the
-// main run, or another run's suffix.
+// RawFile is where an experiment's run with suffix ("" for the main run)
+// is committed.
 func RawFile(name, suffix string) string {
 	if suffix != "" {
 		name += "-" + suffix
@@ -55,20 +53,13 @@ func RawFile(name, suffix string) string {
 
 // Output is what Render makes.
 type Output struct {
-	Files map[string][]byte // by path relative to the module's root, slash-separated
-	// Notes say what was left out, and why: runs not committed yet,
-	// claims about what was not measured, runs that asked for too few
-	// results.
-	Notes []string
-	// Broken are the claims that pages depend on and that the data no
-	// longer bear out, each with its sentence, and the tables and claims
-	// that rest on fewer than minN results a side.
-	Broken []error
+	Files  map[string][]byte // by path relative to the module's root, slash-separated
+	Notes  []string          // what was left out and why: runs not committed yet, tools not measured
+	Broken []error           // claims the data no longer bear out, and comparisons of too few results
 }
 
-// Render makes docs/ for the experiments from the files committed under
-// root/testdata: a page for each whose files are committed, linked to the
-// pages before and after it.
+// Render makes docs/ from the files committed under root/testdata: a page
+// for each experiment whose files are, linked to the pages around it.
 func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
@@ -140,8 +131,7 @@ func Write(root string, out *Output) error {
 	return err
 }
 
-// committed is what a page is made from: its experiment's main run, and
-// any other file its tables and claims name.
+// committed is what a page is made from.
 type committed struct {
 	root  string
 	e     *Experiment
@@ -158,8 +148,7 @@ func readCommitted(root string, e *Experiment) (*committed, error) {
 	}
 	var err error
 	if c.main, err = c.input(RawFile(e.Name, "")); err == nil {
-		// The key: value lines before the first result: the environment
-		// that cmd/benchdocs and go test recorded.
+		// The header: the key: value lines before the first result.
 		for line := range strings.Lines(string(c.main.Data)) {
 			if strings.HasPrefix(line, "Benchmark") {
 				break
@@ -172,7 +161,7 @@ func readCommitted(root string, e *Experiment) (*committed, error) {
 	return c, err
 }
 
-// input is the committed file at path, relative to the module's root.
+// input is the committed file at path from the module's root.
 func (c *committed) input(path string) (Input, error) {
 	data, err := os.ReadFile(filepath.Join(c.root, path))
 	return Input{Name: path, Data: data}, err
@@ -205,8 +194,7 @@ func (c *committed) setting(key string) string {
 	return ""
 }
 
-// page renders the experiment's page into out, with its plots and its
-// foot.
+// page renders the experiment's page into out, with its plots.
 func (c *committed) page(out *Output, foot, index any) error {
 	c.out = out
 	src, err := []byte(c.e.Page), error(nil)
@@ -221,8 +209,7 @@ func (c *committed) page(out *Output, foot, index any) error {
 		"python":    c.python,
 		"index":     func() any { return index },
 		"bench":     func() string { return Bench(c.e.Benchmarks()) },
-		// The median of the one benchmark that filter selects, with its
-		// unit, "10.9 ms", or without, "2009".
+		// The median that filter selects, "10.9 ms", or its number, "2009".
 		"median": func(filter, unit string) (string, error) {
 			v, err := c.median(filter, unit)
 			return quantity(v, unit), err
@@ -231,8 +218,7 @@ func (c *committed) page(out *Output, foot, index any) error {
 			v, err := c.median(filter, unit)
 			return number(v), err
 		},
-		// Whether the main run has a result that filter selects: a tool
-		// that was not installed has none.
+		// Whether filter selects a result: a tool not installed has none.
 		"measured": func(filter string) (bool, error) {
 			tables, err := stat(Args{Filter: filter}, c.main)
 			return len(tables) > 0, err
@@ -269,8 +255,7 @@ func (c *committed) page(out *Output, foot, index any) error {
 	return err
 }
 
-// plot draws the experiment's plot id into out, and is the Markdown that
-// shows it.
+// plot draws the plot id into out and is the Markdown that shows it.
 func (c *committed) plot(id string) (string, error) {
 	i := slices.IndexFunc(c.e.Plots, func(p Plot) bool { return p.ID == id })
 	if i < 0 {
@@ -327,9 +312,9 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
 }
 
-// enough reports what on the page rests on n, fewer than minN results a
-// side, in out.Broken; but where all its inputs' count lines asked for
-// fewer (a run measured before the rule), in a note, once a page.
+// enough reports what rests on n, fewer than minN results a side, in
+// out.Broken; but where all its inputs' count lines asked for fewer (a run
+// measured before the rule), in a note, once a page.
 func (c *committed) enough(what string, n int, inputs []Input) {
 	if n >= minN {
 		return
@@ -342,8 +327,8 @@ func (c *committed) enough(what string, n int, inputs []Input) {
 	}
 }
 
-// recorded is how many results of each benchmark the input's count lines
-// ask for, all go test runs appended in it together.
+// recorded is the results of each benchmark that the input's count lines
+// ask for, all go test runs in it together.
 func recorded(in Input) (n int) {
 	for line := range strings.Lines(string(in.Data)) {
 		if v, ok := strings.CutPrefix(line, "count: "); ok {
@@ -354,8 +339,7 @@ func recorded(in Input) (n int) {
 	return n
 }
 
-// median is the median of unit of the one benchmark that filter selects
-// in the main run.
+// median is the median of unit of the one benchmark filter selects.
 func (c *committed) median(filter, unit string) (float64, error) {
 	t, err := statUnit(Args{Filter: filter}, unit, c.main)
 	if err == nil && (len(t.rows) != 1 || len(t.cols) != 1) {
@@ -367,9 +351,9 @@ func (c *committed) median(filter, unit string) (float64, error) {
 	return t.cells[cellKey{t.rows[0], t.cols[0]}].summary.Center, nil
 }
 
-// code is the Go function name (an Example, with its Output comment), and
+// code is the Go function name (an Example with its Output comment) and
 // its doc comment, from whichever .go file at the module's root declares
-// it, under a link to that file: the code that runs, wherever it moves.
+// it, wherever it moves, under a link to that file.
 func (c *committed) code(name string) (string, error) {
 	paths, err := filepath.Glob(filepath.Join(c.root, "*.go"))
 	var found []string
@@ -415,8 +399,7 @@ func (c *committed) python(file string, name ...string) (string, error) {
 		for start > 0 && strings.HasPrefix(strings.TrimSpace(lines[start-1]), "@") {
 			start--
 		}
-		// The body: the lines after, to the first not blank and not
-		// indented past the def.
+		// The body: to the first line, not blank, indented no more.
 		for end < len(lines) && (strings.TrimSpace(lines[end]) == "" || indent(lines[end]) > indent(l)) {
 			end++
 		}
