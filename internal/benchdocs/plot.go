@@ -1,8 +1,9 @@
 package benchdocs
 
 // Plots are the medians of a run drawn in SVG with gonum.org/v1/plot, the
-// same bytes on every machine, each with benchstat's 95% interval as an
-// error bar where there are the 6 results it takes.
+// same bytes on every machine, each median with benchstat's 95% interval
+// as an error bar where there are the 6 results it takes; the benchstat
+// table beside a chart gives its figures.
 
 import (
 	"bytes"
@@ -263,16 +264,15 @@ type bar struct {
 }
 
 // barChart draws a horizontal bar per label, top to bottom, each with its
-// error bar and its value, and a legend of the groups if there are two.
+// error bar, and a legend of the groups if there are two.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
 	}
 	p := newPlot(c.Title, c.Y, "")
 	var labels []plot.Tick
-	var values plotter.XYLabels
 	errs := &plotter.XErrorBars{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, CapWidth: vg.Points(8)}
-	groups, highest := map[string]int{}, 0.0
+	groups, ends := map[string]int{}, []float64{0}
 	for i, b := range bars {
 		if math.IsNaN(b.Y) || b.Y < 0 {
 			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.Y)
@@ -285,38 +285,26 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
-		y, end := float64(len(bars)-1-i), b.Y
+		y := float64(len(bars) - 1 - i)
 		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g), 0
 		if p.Add(chart); !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
-		if hasInterval(b.Point) {
+		if ends = append(ends, b.Y); hasInterval(b.Point) {
 			errs.XYs = append(errs.XYs, plotter.XY{X: b.Y, Y: y})
 			errs.XErrors = append(errs.XErrors, struct{ Low, High float64 }{b.Y - b.Lo, b.Hi - b.Y})
-			end = b.Hi
+			ends = append(ends, b.Hi)
 		}
-		highest = max(highest, end)
 		labels = append(labels, plot.Tick{Value: y, Label: b.label})
-		values.XYs = append(values.XYs, plotter.XY{X: end, Y: y})
-		values.Labels = append(values.Labels, number(b.Y))
 	}
 	if len(groups) < 2 {
 		p.Legend = plot.NewLegend()
 	}
-	text, err := plotter.NewLabels(values)
-	if err != nil {
-		return nil, err
-	}
-	for i := range text.TextStyle {
-		text.TextStyle[i].Font.Variant, text.TextStyle[i].YAlign = "Sans", draw.YCenter
-	}
-	text.Offset = vg.Point{X: vg.Points(4)}
-	p.Add(errs, text)
-	// Ticks unseen, which keep the labels off the bars.
-	p.Y.Width, p.Y.Tick.Marker, p.Y.Tick.Color = 0, plot.ConstantTicks(labels), color.Transparent
+	p.Add(errs)
+	// Ticks in the background's white, which keep the labels off the bars.
+	p.Y.Width, p.Y.Tick.Marker, p.Y.Tick.Color = 0, plot.ConstantTicks(labels), color.White
 	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
-	// Room past the longest bar for its value.
-	setScale(&p.X, []float64{0, highest * 1.25}, true)
+	setScale(&p.X, ends, true)
 	return drawSVG(p, vg.Points(72+28*float64(len(bars))))
 }
 
