@@ -146,11 +146,8 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
 			row.Ratio, row.N, row.P = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values)), test.String()
-			n := fmt.Sprint(test.N1)
-			if test.N1 != test.N2 {
-				n += fmt.Sprintf("+%d", test.N2)
-			}
-			row.Verdict = fmt.Sprintf("the U-test cannot tell them apart at n=%s (p=%.3f)", n, test.P)
+			n := row.P[strings.LastIndex(row.P, "n="):] // "n=10", or "n=10+9"
+			row.Verdict = fmt.Sprintf("the U-test cannot tell them apart at %s (p=%.3f)", n, test.P)
 			if test.P < test.Alpha {
 				// A ratio is a finding only where the U-test finds a difference.
 				row.Factor = factor(row.Ratio)

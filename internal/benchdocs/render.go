@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -295,9 +296,21 @@ func (c *committed) benchstat(args ...string) (string, error) {
 	if err == nil && len(tables) == 0 {
 		err = fmt.Errorf("no results match %q", a.Filter)
 	}
-	text := ""
+	var text []byte
+	var stderr bytes.Buffer
+	tool := ""
 	if err == nil {
-		text, err = benchstat(c.root, a, names...)
+		tool, err = benchstatTool()
+	}
+	if err == nil {
+		cmd := exec.Command(tool, append(a.flags(), names...)...)
+		cmd.Dir, cmd.Stderr = c.root, &stderr
+		text, err = cmd.Output()
+	}
+	// benchstat reports a bad flag or file on its standard error and still
+	// exits 0: anything there is an error here.
+	if msg := strings.TrimSpace(stderr.String()); msg != "" {
+		err = errors.Join(err, errors.New(msg))
 	}
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", a.command(names...), err)
@@ -309,7 +322,7 @@ func (c *committed) benchstat(args ...string) (string, error) {
 		}
 	}
 	c.enough("the table of "+a.command(names...), n, inputs)
-	return "```\n$ " + a.command(names...) + "\n" + text + "```", nil
+	return "```\n$ " + a.command(names...) + "\n" + string(text) + "```", nil
 }
 
 // enough reports what rests on n, fewer than minN results a side, in

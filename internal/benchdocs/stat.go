@@ -1,8 +1,8 @@
 package benchdocs
 
 // benchstat's tables in two forms: their text, which the pinned go tool
-// benchstat prints (benchstat), and their numbers, which claims and plots
-// are made from (stat), grouped with benchproc and summarised with
+// benchstat prints (benchstatTool), and their numbers, which claims and
+// plots are made from (stat), grouped with benchproc and summarised with
 // benchmath as benchstat does: its tests check that they are the same.
 
 import (
@@ -200,29 +200,3 @@ var benchstatTool = sync.OnceValues(func() (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 })
-
-// benchstat runs the pinned benchstat in dir on the files, named as a
-// reader types them, and returns what it prints. benchstat reports a bad
-// flag or file on its standard error and still exits 0: anything there is
-// an error here.
-func benchstat(dir string, a Args, files ...string) (string, error) {
-	if len(files) == 0 {
-		return "", errors.New("benchstat: no input")
-	}
-	tool, err := benchstatTool()
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command(tool, append(a.flags(), files...)...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if msg := strings.TrimSpace(stderr.String()); msg != "" {
-		err = errors.Join(err, errors.New(msg))
-	}
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", a.command(files...), err)
-	}
-	return string(out), nil
-}

@@ -71,14 +71,14 @@ func goToolBenchstat(tb testing.TB, format string, a Args, files ...string) stri
 	return string(out)
 }
 
-// TestBenchstat: the text is go tool benchstat's, with the names of the
-// files as given, relative to the directory it runs in.
+// TestBenchstat: a page's {{benchstat}} is go tool benchstat's text, under
+// its command line, with the names of the files as given.
 func TestBenchstat(t *testing.T) {
 	for _, tt := range statCases {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			want := goToolBenchstat(t, "text", tt.give, tt.files...)
+			want := "```\n$ " + tt.give.command(tt.files...) + "\n" + goToolBenchstat(t, "text", tt.give, tt.files...) + "```"
 
-			got, err := benchstat(".", tt.give, tt.files...)
+			got, err := (&committed{root: "."}).benchstat(append(tt.give.flags(), tt.files...)...)
 
 			require.NoError(t, err)
 			assert.Equal(t, want, got, "benchstat against %s", tt.give.command(tt.files...))
@@ -87,23 +87,26 @@ func TestBenchstat(t *testing.T) {
 }
 
 func TestBenchstatErrors(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "bad.txt")
-	require.NoError(t, os.WriteFile(bad, []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.txt"), []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
 	tests := []struct {
-		name  string
-		give  Args
-		files []string
-		want  string
+		name string
+		give []string
+		want string
 	}{
-		{name: "bad_filter", give: Args{Filter: ".name:("}, files: []string{sleepRun}, want: "parsing -filter"},
-		{name: "no_such_file", files: []string{"nope.txt"}, want: "nope.txt"},
-		{name: "malformed_line", files: []string{bad}, want: "bad.txt:1: parsing measurement"},
-		{name: "no_input", want: "no input"},
+		{name: "bad_filter", give: []string{"-filter", ".name:(", sleepRun}, want: "parsing -filter"},
+		{name: "bad_flag", give: []string{"-columns", "/variant", sleepRun}, want: "flag provided but not defined: -columns"},
+		{name: "no_results", give: []string{"-filter", ".name:Nope", sleepRun}, want: `no results match ".name:Nope"`},
 	}
 	for _, tt := range tests {
-		_, err := benchstat(".", tt.give, tt.files...)
-		assert.ErrorContains(t, err, tt.want, "case %s: benchstat(%+v, %q)", tt.name, tt.give, tt.files)
+		_, err := (&committed{root: "."}).benchstat(tt.give...)
+		assert.ErrorContains(t, err, tt.want, "case %s: benchstat(%q)", tt.name, tt.give)
 	}
+	_, err := (&committed{root: dir}).benchstat("bad.txt")
+	assert.ErrorContains(t, err, "bad.txt:1: parsing measurement", "a malformed result line")
+	got, err := (&committed{root: "."}).benchstat("nope.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "*Not measured yet: nope.txt is not committed.*", got, "a file not committed yet")
 }
 
 func TestStatErrors(t *testing.T) {
