@@ -166,22 +166,15 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 				bench = o.bench
 				argv = append(argv, "-skip", benchdocs.Bench(others))
 			}
-			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count))
-			if o.benchtime != "" {
-				argv = append(argv, "-benchtime", o.benchtime)
-			}
+			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count), "-benchtime", cmp.Or(o.benchtime, "1s"))
 			// A full run may take more than go test's 10 minutes; an hour
 			// still ends a hung benchmark.
 			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), cmp.Or(e.Pkg, "."))
 			j := &job{e: e, argv: argv, env: r.Env, file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
 			// The run's own settings replace the environment's.
-			for _, l := range slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)},
-				{Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")}}, r.Header) {
-				if i := slices.IndexFunc(j.header, func(h benchdocs.Line) bool { return h.Key == l.Key }); i >= 0 {
-					j.header[i] = l
-				} else {
-					j.header = append(j.header, l)
-				}
+			j.header = slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")}})
+			for _, l := range r.Header {
+				j.header = append(slices.DeleteFunc(j.header, func(h benchdocs.Line) bool { return h.Key == l.Key }), l)
 			}
 			jobs = append(jobs, j)
 		}

@@ -216,10 +216,8 @@ func quantity(v float64, unit string) string {
 		step, names, v = 1000, []string{"ns", "µs", "ms", "s"}, v*1e9
 	case "B":
 		step, names = 1024, []string{"B", "KiB", "MiB", "GiB"}
-	case "ms", "MiB", "%":
-		return number(v) + " " + measure + per
-	case "us":
-		return number(v) + " µs" + per
+	case "ms", "MiB", "%", "us":
+		return number(v) + " " + strings.Replace(measure, "us", "µs", 1) + per
 	default:
 		return number(v) + " " + unit
 	}

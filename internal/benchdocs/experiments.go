@@ -325,15 +325,14 @@ func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Seri
 // S, the io workload's service time, and the capacities n/S of the servers
 // that have one.
 func offeredLimits(m *Medians) []Series {
-	var p99s []float64
-	for _, r := range m.Rows {
-		for _, y := range r.Y {
-			p99s = append(p99s, y.Center)
+	series, lo, hi := m.Series(1), inf, 0.0
+	for _, s := range series {
+		for _, p := range s.Points {
+			lo, hi = min(lo, p.Y), max(hi, p.Y)
 		}
 	}
 	s, n := server.IOWait.Seconds(), float64(server.DefaultWorkers)
-	lo, hi := slices.Min(p99s), slices.Max(p99s)
-	return append(m.Series(1),
+	return append(series,
 		m.Guide(fmt.Sprintf("S = %v", server.IOWait), func(MedianRow) float64 { return s * 1e3 }),
 		Series{Name: "serial's capacity, 1/S", Guide: true, Points: []Point{{X: 1 / s, Y: lo}, {X: 1 / s, Y: hi}}},
 		Series{Name: "pool's capacity, 10/S", Guide: true, Points: []Point{{X: n / s, Y: lo}, {X: n / s, Y: hi}}},
