@@ -65,19 +65,6 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 	out := &Output{Files: map[string][]byte{}}
 	var errs []error
 	var made []*committed
-	for i := range experiments {
-		e := &experiments[i]
-		c, err := readCommitted(root, e)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -write -bench '%s' to measure it",
-				e.Name, RawFile(e.Name, ""), Bench(e.Benchmarks())))
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-		default:
-			made = append(made, c)
-		}
-	}
 	// The index's lines: each experiment with runs, and when and where it
 	// was measured ("2026-11-30, Intel(R) Xeon(R) Processor, n=10").
 	type line struct {
@@ -86,12 +73,20 @@ func Render(root string, experiments []Experiment) (*Output, error) {
 	}
 	var index []line
 	for i := range experiments {
-		l := line{Experiment: &experiments[i]}
-		if j := slices.IndexFunc(made, func(c *committed) bool { return c.e == l.Experiment }); j >= 0 {
-			c := made[j]
+		e := &experiments[i]
+		c, err := readCommitted(root, e)
+		l := line{Experiment: e}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: %s is not committed yet; run go run ./cmd/benchdocs -write -bench '%s' to measure it",
+				e.Name, RawFile(e.Name, ""), Bench(e.Benchmarks())))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+		default:
+			made = append(made, c)
 			l.Measured = fmt.Sprintf("%s, %s, n=%d", strings.SplitN(c.setting("date"), "T", 2)[0], cmp.Or(c.setting("cpu"), "unknown"), recorded(c.main))
 		}
-		if len(l.Runs) > 0 {
+		if len(e.Runs) > 0 {
 			index = append(index, l)
 		}
 	}
