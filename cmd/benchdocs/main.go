@@ -64,7 +64,7 @@ type options struct {
 	count     int
 	benchtime string
 	write     bool // keep the runs, even partial ones
-	full      bool // every benchmark, -count 10, go test's -benchtime: kept without -write
+	full      bool // every benchmark, -count 10, -benchtime 1s: kept without -write
 	render    bool
 }
 
@@ -74,13 +74,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.count, "count", 10, "runs of each benchmark, unless its experiment sets fewer")
 	fs.StringVar(&o.bench, "bench", "", "run only the benchmarks that this go test -bench `pattern` selects")
-	fs.StringVar(&o.benchtime, "benchtime", "", "go test's -benchtime: a `duration`, or a count of iterations (100x); when empty, go test's 1s")
+	fs.StringVar(&o.benchtime, "benchtime", "1s", "go test's -benchtime: a `duration`, or a count of iterations (100x)")
 	fs.BoolVar(&o.write, "write", false, "move the runs into testdata/bench and render docs/ after any run,\n"+
 		"even for an experiment that lacks benchmarks of its committed run; a full run does so without it")
 	fs.BoolVar(&o.render, "render", false, "run no benchmark: render docs/ from testdata/ alone")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/benchdocs [flags]\n\n"+
-			"Runs the experiments' benchmarks into %s/. A full run (-count 10, no -bench or -benchtime),\n"+
+			"Runs the experiments' benchmarks into %s/. A full run (-count 10 -benchtime 1s, no -bench),\n"+
 			"or one given -write, then moves them into testdata/bench and renders docs/ from them.\n\n", scratch)
 		fs.PrintDefaults()
 	}
@@ -92,7 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	iters, isCount := strings.CutSuffix(o.benchtime, "x")
 	n, errCount := strconv.Atoi(iters)
-	_, errTime := time.ParseDuration(cmp.Or(o.benchtime, "1s"))
+	_, errTime := time.ParseDuration(o.benchtime)
 	_, errBench := regexp.Compile(o.bench)
 	switch {
 	case fs.NArg() > 0:
@@ -106,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case o.render && fs.NFlag() > 1:
 		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime or -write")}
 	}
-	o.full = o.bench == "" && o.count == 10 && o.benchtime == ""
+	o.full = o.bench == "" && o.count == 10 && o.benchtime == "1s"
 	return o, nil
 }
 
@@ -166,13 +166,13 @@ func plan(o *options, experiments []benchdocs.Experiment, env []benchdocs.Line) 
 				bench = o.bench
 				argv = append(argv, "-skip", benchdocs.Bench(others))
 			}
-			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count), "-benchtime", cmp.Or(o.benchtime, "1s"))
+			argv = append(argv, "-bench", bench, "-count", strconv.Itoa(count), "-benchtime", o.benchtime)
 			// A full run may take more than go test's 10 minutes; an hour
 			// still ends a hung benchmark.
 			argv = append(append(append(argv, "-timeout", "60m"), r.Args...), cmp.Or(e.Pkg, "."))
 			j := &job{e: e, argv: argv, env: r.Env, file: filepath.Base(benchdocs.RawFile(e.Name, r.Suffix))}
 			// The run's own settings replace the environment's.
-			j.header = slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: cmp.Or(o.benchtime, "1s")}})
+			j.header = slices.Concat(env, []benchdocs.Line{{Key: "count", Value: strconv.Itoa(count)}, {Key: "benchtime", Value: o.benchtime}})
 			for _, l := range r.Header {
 				j.header = append(slices.DeleteFunc(j.header, func(h benchdocs.Line) bool { return h.Key == l.Key }), l)
 			}

@@ -39,6 +39,7 @@ func TestUsage(t *testing.T) {
 		assert.Contains(t, out.String(), "  "+f+"\n", "-h names %s", f)
 	}
 	assert.NotContains(t, out.String(), "(default:", "only the flag package writes (default ...)")
+	assert.Contains(t, out.String(), `(default "1s")`, "-benchtime's default")
 	assert.Contains(t, out.String(), "(default 10)", "-count's default")
 }
 
@@ -49,13 +50,13 @@ func TestFlags(t *testing.T) {
 		wantErr string
 	}{
 		// Only a full run writes testdata/ and docs/, unless -write.
-		{give: nil, want: &options{count: 10, full: true}},
-		{give: []string{"-count", "10"}, want: &options{count: 10, full: true}},
+		{give: nil, want: &options{count: 10, benchtime: "1s", full: true}},
+		{give: []string{"-count", "10"}, want: &options{count: 10, benchtime: "1s", full: true}},
 		{give: []string{"-count", "6", "-benchtime", "100ms"}, want: &options{count: 6, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
 		{give: []string{"-benchtime", "100x"}, want: &options{count: 10, benchtime: "100x"}},
-		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true}},
-		{give: []string{"-render"}, want: &options{count: 10, full: true, render: true}},
+		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", benchtime: "1s", write: true}},
+		{give: []string{"-render"}, want: &options{count: 10, benchtime: "1s", full: true, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
 		{give: []string{"-benchtime", "0x"}, wantErr: `-benchtime "0x": not a duration or a count of iterations`},

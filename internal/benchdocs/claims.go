@@ -30,16 +30,14 @@ import (
 
 // A Claim is a result, as data; its sentence is in its page.
 type Claim struct {
-	ID     string // {{claim "ID" ...}}
-	Filter string // ".name:Sleep /tasks:3"
-	Col    string // "/variant"
-	Ignore string // for files that differ in a setting: "gomaxprocs,/gomaxprocs"
-	Inputs []string
-	Unit   string // as benchstat shows it (tidied): "sec/op", "peak-B"
-	Base   string // the column compared against; empty for a range claim
-	// BaseUnit, when set, compares Other's Unit with Base's BaseUnit in
-	// the same row: a corrected p99 against a service p99.
-	BaseUnit string
+	ID       string // {{claim "ID" ...}}
+	Filter   string // ".name:Sleep /tasks:3"
+	Col      string // "/variant"
+	Ignore   string // for files that differ in a setting: "gomaxprocs,/gomaxprocs"
+	Inputs   []string
+	Unit     string // as benchstat shows it (tidied): "sec/op", "peak-B"
+	Base     string // the column compared against; empty for a range claim
+	BaseUnit string // Base's unit, where not Unit: a service p99 against a corrected one
 	Other    string
 	Want     Want
 }
@@ -198,12 +196,9 @@ func factor(ratio float64) string {
 	return fmt.Sprintf("%.1fx", ratio)
 }
 
-// quantity formats a value of a benchstat (tidied) unit for prose, to
-// three significant figures, as the table beside it reads: seconds as a
-// duration ("10.9 ms"), bytes with binary prefixes ("8.62 MiB" for a
-// peak-B that benchstat prints as 8.616Mi), milliseconds as milliseconds
-// ("0.193 ms" for its 192.7m p99-ms), and any other as a number before its
-// unit ("2010 trans/s").
+// quantity formats a value of a benchstat unit as the table beside it
+// reads, to three figures: "10.9 ms" for sec/op, "8.62 MiB" for a peak-B
+// of 8.616Mi, "0.193 ms" for a 192.7m p99-ms, "2010 trans/s".
 func quantity(v float64, unit string) string {
 	base, per, _ := strings.Cut(unit, "/")
 	if per = "/" + per; per == "/op" || per == "/" {
@@ -247,9 +242,7 @@ func number(v float64) string {
 // claim is a page's {{claim "ID" "sentence" "otherwise"}}: the sentence
 // where the data bear the claim out; where not, the otherwise sentence,
 // which must state the verdict, or, where the page gave none, a line that
-// says the claim does not hold, and the sentence goes into out.Broken. A
-// claim whose columns were not measured says nothing where the page can
-// do without it.
+// says the claim does not hold, and the sentence goes into out.Broken.
 func (c *committed) claim(id string, sentences ...string) (string, error) {
 	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
 	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {

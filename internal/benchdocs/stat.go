@@ -160,8 +160,7 @@ func sortedKeys[V any](m map[benchproc.Key]V) []benchproc.Key {
 }
 
 // flags returns the benchstat flags that args stand for.
-func (a Args) flags() []string {
-	var flags []string
+func (a Args) flags() (flags []string) {
 	for _, f := range [][2]string{{"-filter", a.Filter}, {"-row", a.Row}, {"-col", a.Col}, {"-ignore", a.Ignore}} {
 		if f[1] != "" {
 			flags = append(flags, f[0], f[1])
