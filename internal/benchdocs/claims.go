@@ -243,6 +243,8 @@ func number(v float64) string {
 // where the data bear the claim out; where not, the otherwise sentence,
 // which must state the verdict, or, where the page gave none, a line that
 // says the claim does not hold, and the sentence goes into out.Broken.
+// Where a tool was not measured, a claim with an otherwise sentence is
+// empty: {{with claim ...}}{{.}}{{else}}not measured{{end}}.
 func (c *committed) claim(id string, sentences ...string) (string, error) {
 	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
 	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {

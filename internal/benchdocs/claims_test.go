@@ -233,6 +233,12 @@ func claimsOf(tb testing.TB, src string) (actions []string, optional map[string]
 	_, err := tree.Parse(src, "", "", map[string]*parse.Tree{})
 	require.NoError(tb, err)
 	optional = map[string]bool{}
+	add := func(p *parse.PipeNode) {
+		if args := p.Cmds[0].Args; args[0].String() == "claim" {
+			actions = append(actions, "{{"+p.String()+"}}")
+			optional[args[1].(*parse.StringNode).Text] = len(args) == 4
+		}
+	}
 	var walk func(l *parse.ListNode)
 	walk = func(l *parse.ListNode) {
 		for _, n := range l.Nodes {
@@ -244,11 +250,9 @@ func claimsOf(tb testing.TB, src string) (actions []string, optional map[string]
 				branch = &n.BranchNode
 			case *parse.WithNode:
 				branch = &n.BranchNode
+				add(n.Pipe)
 			case *parse.ActionNode:
-				if args := n.Pipe.Cmds[0].Args; args[0].String() == "claim" {
-					actions = append(actions, n.String())
-					optional[args[1].(*parse.StringNode).Text] = len(args) == 4
-				}
+				add(n.Pipe)
 			}
 			if branch != nil {
 				walk(branch.List)
@@ -263,10 +267,11 @@ func claimsOf(tb testing.TB, src string) (actions []string, optional map[string]
 }
 
 func TestClaimsOf(t *testing.T) {
-	got, optional := claimsOf(t, `{{claim "a" "A."}} {{if true}}{{claim "b" "B." "{{.Verdict}}."}}{{end}} {{with 1}}{{claim "c" "C."}}{{end}}`)
+	got, optional := claimsOf(t, `{{claim "a" "A."}} {{if true}}{{claim "b" "B." "{{.Verdict}}."}}{{end}} {{with 1}}{{claim "c" "C."}}{{end}}
+{{with claim "d" "D." "{{.Verdict}}."}}{{.}}{{else}}not measured{{end}}`)
 
-	assert.Equal(t, []string{`{{claim "a" "A."}}`, `{{claim "b" "B." "{{.Verdict}}."}}`, `{{claim "c" "C."}}`}, got)
-	assert.Equal(t, map[string]bool{"a": false, "b": true, "c": false}, optional)
+	assert.Equal(t, []string{`{{claim "a" "A."}}`, `{{claim "b" "B." "{{.Verdict}}."}}`, `{{claim "c" "C."}}`, `{{claim "d" "D." "{{.Verdict}}."}}`}, got)
+	assert.Equal(t, map[string]bool{"a": false, "b": true, "c": false, "d": true}, optional)
 }
 
 // TestClaimMistakes: a page that states a claim the experiment lacks, or

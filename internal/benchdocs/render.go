@@ -214,11 +214,6 @@ func (c *committed) page(out *Output, foot, index any) error {
 			v, err := c.median(filter, unit)
 			return number(v), err
 		},
-		// Whether filter selects a result: a tool not installed has none.
-		"measured": func(filter string) (bool, error) {
-			tables, err := stat(Args{Filter: filter}, c.main)
-			return len(tables) > 0, err
-		},
 		"env": func() (string, error) {
 			var b strings.Builder
 			err := parts.ExecuteTemplate(&b, "env.md", map[string]any{"N": recorded(c.main), "Env": c.env})
@@ -240,7 +235,7 @@ func (c *committed) page(out *Output, foot, index any) error {
 		err = tmpl.Execute(b, c.e)
 	}
 	for _, cl := range c.e.Claims {
-		if !bytes.Contains(src, []byte(`{{claim "`+cl.ID+`" `)) && err == nil {
+		if !bytes.Contains(src, []byte(`claim "`+cl.ID+`" `)) && err == nil {
 			err = fmt.Errorf("claim %s is on no page: write {{claim %q ...}} where it is said", cl.ID, cl.ID)
 		}
 	}
