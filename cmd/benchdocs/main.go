@@ -334,11 +334,8 @@ func environment(date time.Time) []benchdocs.Line {
 
 // sysctl reads a file under /proc/sys, or says "unknown" (not Linux).
 func sysctl(name string) string {
-	b, err := os.ReadFile("/proc/sys/" + name)
-	if s := strings.TrimSpace(string(b)); err == nil && s != "" {
-		return s
-	}
-	return "unknown"
+	b, _ := os.ReadFile("/proc/sys/" + name)
+	return cmp.Or(strings.TrimSpace(string(b)), "unknown")
 }
 
 func render(root string, experiments []benchdocs.Experiment, stderr io.Writer) error {

@@ -287,16 +287,12 @@ var Experiments = []Experiment{
 				Base: "Instrument", BaseUnit: "svc-p99-ms", Other: "Instrument", Want: More(1, 2)},
 		},
 	},
-	{
-		Name:  "recipes",
-		Title: "Recipes: benchstat over committed runs, and gosiege against your server",
-	},
+	{Name: "recipes", Title: "Recipes: benchstat over committed runs, and gosiege against your server"},
 	{Name: "glossary", Title: "Glossary"},
 }
 
-// oneThread is a claim about the goroutine server's rows (c.Filter below
-// .name:Server /server:goroutine) at GOMAXPROCS=1 (Other) against the
-// default (Base), the serving experiment's two files side by side.
+// oneThread is a claim about the goroutine server's rows at GOMAXPROCS=1
+// (Other) against the default (Base), the serving runs' two files.
 func oneThread(c Claim) Claim {
 	c.Filter = ".name:Server /server:goroutine " + c.Filter
 	c.Base, c.Other = RawFile("serving", ""), RawFile("serving", "cpu1")
@@ -309,9 +305,8 @@ func language(server string) string {
 	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python"}[server], "Go")
 }
 
-// limits draws each variant's time for its batch of tasks, and the
-// limits that one task's wait sets: in order, tasks x wait; spawned, one
-// wait; a pool, one wait for each round of its workers.
+// limits draws each variant's time for its batch, and the limits one
+// task's wait sets: in order, one a task; spawned, one; a pool, one a round.
 func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Series {
 	return func(m *Medians) []Series {
 		return append(m.Series(1),
@@ -321,9 +316,8 @@ func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Seri
 	}
 }
 
-// offeredLimits draws each server's p99 against the rate offered it, and
-// S, the io workload's service time, and the capacities n/S of the servers
-// that have one.
+// offeredLimits draws each server's p99 against the rate offered, with S,
+// the io workload's service time, and the servers' capacities n/S.
 func offeredLimits(m *Medians) []Series {
 	series, lo, hi := m.Series(1), inf, 0.0
 	for _, s := range series {

@@ -253,8 +253,7 @@ func tickLabel(v float64) string {
 	} else if math.Abs(v) >= 1e3 {
 		v, prefix = v/1e3, "k"
 	}
-	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
-	return strconv.FormatFloat(v, 'f', -1, 64) + prefix
+	return strconv.FormatFloat(v, 'g', 6, 64) + prefix
 }
 
 // A bar is one bar of a bar chart; bars of a group share a colour.
@@ -266,17 +265,11 @@ type bar struct {
 // barChart draws a horizontal bar per label, top to bottom, each with its
 // error bar, and a legend of the groups if there are two.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
-	if len(bars) == 0 {
-		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
-	}
 	p := newPlot(c.Title, c.Y, "")
 	var labels []plot.Tick
 	errs := &plotter.XErrorBars{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, CapWidth: vg.Points(8)}
 	groups, ends := map[string]int{}, []float64{0}
 	for i, b := range bars {
-		if math.IsNaN(b.Y) || b.Y < 0 {
-			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.Y)
-		}
 		g, seen := groups[b.group]
 		if !seen {
 			g, groups[b.group] = len(groups), len(groups)

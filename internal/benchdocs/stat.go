@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -180,14 +181,13 @@ func (a Args) command(files ...string) string {
 
 // shellQuote quotes s for a POSIX shell unless it is safe bare.
 func shellQuote(s string) string {
-	safe := func(r rune) bool {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./,=:@%+", r)
-	}
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !safe(r) }) < 0 {
+	if bare.MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+var bare = regexp.MustCompile(`^[-\w./,=:@%+]+$`)
 
 // benchstatTool is the binary of the benchstat that go.mod pins, which go
 // tool -n builds and names: run directly, it saves the go command's
