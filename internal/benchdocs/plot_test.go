@@ -94,17 +94,18 @@ func TestScale(t *testing.T) {
 
 // TestErrorBars: a median with a 95% interval gets an error bar, and one
 // whose interval is infinite (fewer than 6 results) gets none, on lines
-// and on bars alike.
+// and on bars alike. The first point's interval is the widest, so that the
+// axes are the same whatever the second's.
 func TestErrorBars(t *testing.T) {
 	line := func(lo, hi float64) []byte {
 		t.Helper()
-		svg, err := lineChart(&Plot{Title: "t"}, []Series{{Name: "s", Points: []Point{{X: 1, Y: 10, Lo: 9, Hi: 12}, {X: 2, Y: 20, Lo: lo, Hi: hi}}}})
+		svg, err := lineChart(&Plot{Title: "t"}, []Series{{Name: "s", Points: []Point{{X: 1, Y: 10, Lo: 2, Hi: 40}, {X: 2, Y: 20, Lo: lo, Hi: hi}}}})
 		require.NoError(t, err)
 		return svg
 	}
 	bars := func(lo, hi float64) []byte {
 		t.Helper()
-		svg, err := barChart(&Plot{Title: "t"}, []bar{{label: "a", Point: Point{Y: 10, Lo: 9, Hi: 12}}, {label: "b", Point: Point{Y: 20, Lo: lo, Hi: hi}}})
+		svg, err := barChart(&Plot{Title: "t"}, []bar{{label: "a", Point: Point{Y: 10, Lo: 2, Hi: 40}}, {label: "b", Point: Point{Y: 20, Lo: lo, Hi: hi}}})
 		require.NoError(t, err)
 		return svg
 	}
