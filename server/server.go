@@ -11,16 +11,17 @@
 // Python's GIL runs one of them at a time; Pool is the form in which threads
 // are deployed, bounded, with a queue that says no when it is full.
 //
-// and the workloads they serve: Hello, the article's "hello world"; IO, a
-// wait standing for a database call; CPU, a fixed computation of about the
-// same cost.
+// They serve three workloads: Hello, the article's "hello world"; IO, a wait
+// standing for a database call; CPU, a fixed computation of about the same
+// cost.
 //
 // The shapes differ only in how many requests they serve at once and in what
 // becomes of the requests they cannot serve yet. Serial serves one and leaves
 // the rest to the kernel's accept queue, whose overflow drops connection
-// attempts (the article's 86 % availability); Pool serves n, queues a bounded
-// number and answers the rest 503 at once; Goroutine serves every connection
-// it accepts. server_bench_test.go, at the module's root, measures them.
+// attempts (docs/serving.md tells what that costs its users); Pool serves n,
+// queues a bounded number and answers the rest 503 at once; Goroutine serves
+// every connection it accepts. server_bench_test.go, at the module's root,
+// measures them.
 //
 // Every Server shuts down gracefully: Shutdown completes the requests in
 // flight, and Shutdown and Close return only after every handler has

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/benchdocs"
 )
@@ -35,10 +35,11 @@ func TestUsage(t *testing.T) {
 	_, err := parseFlags([]string{"-h"}, &out)
 
 	assert.ErrorIs(t, err, flag.ErrHelp)
-	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-quick", "-render", "-root directory", "-write"} {
+	for _, f := range []string{"-bench pattern", "-benchtime duration", "-count int", "-render", "-write"} {
 		assert.Contains(t, out.String(), "  "+f+"\n", "-h names %s", f)
 	}
 	assert.NotContains(t, out.String(), "(default:", "only the flag package writes (default ...)")
+	assert.Contains(t, out.String(), `(default "1s")`, "-benchtime's default")
 	assert.Contains(t, out.String(), "(default 10)", "-count's default")
 }
 
@@ -49,17 +50,18 @@ func TestFlags(t *testing.T) {
 		wantErr string
 	}{
 		// Only a full run writes testdata/ and docs/, unless -write.
-		{give: nil, want: &options{count: 10, write: true}},
-		{give: []string{"-count", "10"}, want: &options{count: 10, write: true}},
-		{give: []string{"-quick"}, want: &options{count: 6, benchtime: "100ms"}},
-		{give: []string{"-quick", "-count", "4"}, want: &options{count: 4, benchtime: "100ms"}},
+		{give: nil, want: &options{count: 10, benchtime: "1s", full: true}},
+		{give: []string{"-count", "10"}, want: &options{count: 10, benchtime: "1s", full: true}},
+		{give: []string{"-count", "6", "-benchtime", "100ms"}, want: &options{count: 6, benchtime: "100ms"}},
 		{give: []string{"-bench", "Fetch", "-benchtime", "2s"}, want: &options{count: 10, bench: "Fetch", benchtime: "2s"}},
-		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", write: true, force: true}},
-		{give: []string{"-render"}, want: &options{count: 10, write: true, render: true}},
+		{give: []string{"-benchtime", "100x"}, want: &options{count: 10, benchtime: "100x"}},
+		{give: []string{"-bench", "Fetch", "-write"}, want: &options{count: 10, bench: "Fetch", benchtime: "1s", write: true}},
+		{give: []string{"-render"}, want: &options{count: 10, benchtime: "1s", full: true, render: true}},
 		{give: []string{"-count", "0"}, wantErr: "-count 0: must be at least 1"},
 		{give: []string{"-benchtime", "fast"}, wantErr: `-benchtime "fast": not a duration or a count of iterations`},
+		{give: []string{"-benchtime", "0x"}, wantErr: `-benchtime "0x": not a duration or a count of iterations`},
 		{give: []string{"-bench", "Sleep/("}, wantErr: `-bench "Sleep/(": error parsing regexp: missing closing )`},
-		{give: []string{"-render", "-quick"}, wantErr: "-render runs no benchmark"},
+		{give: []string{"-render", "-count", "10"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-render", "-write"}, wantErr: "-render runs no benchmark"},
 		{give: []string{"-nope"}, wantErr: "flag provided but not defined: -nope"},
 		{give: []string{"sleep"}, wantErr: `unexpected argument "sleep"`},
@@ -77,99 +79,26 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestResultName(t *testing.T) {
-	tests := []struct{ give, want string }{
-		{give: "Sleep/tasks=3-2", want: "Sleep/tasks=3"},
-		{give: "Sleep/tasks=3-16", want: "Sleep/tasks=3"},
-		{give: "Sleep/tasks=3", want: "Sleep/tasks=3"}, // GOMAXPROCS=1: no suffix
-		{give: "Sleep-2", want: "Sleep"},
-		{give: "Sleep/variant=a-b", want: "Sleep/variant=a-b"},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, resultName(benchfmt.Name(tt.give)), "resultName(%q)", tt.give)
-	}
-}
-
-func TestWith(t *testing.T) {
-	lines := []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "2"}}
-
-	got := with(lines, benchdocs.Line{Key: "gomaxprocs", Value: "1"}, benchdocs.Line{Key: "x", Value: "y"})
-
-	assert.Equal(t, []benchdocs.Line{{Key: "date", Value: "d"}, {Key: "gomaxprocs", Value: "1"}, {Key: "x", Value: "y"}}, got)
-	assert.Equal(t, "2", lines[1].Value, "with leaves its argument as it was")
-}
-
-func TestExpect(t *testing.T) {
-	committed := filepath.Join(t.TempDir(), "a.txt")
-	write(t, committed, `goos: linux
+// TestBenchmarks: a file's benchmarks, once each, in order, without the
+// -GOMAXPROCS suffix that differs between machines.
+func TestBenchmarks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.txt")
+	write(t, path, `goos: linux
+BenchmarkA/variant=x-2         	10	2000000000 ns/op
 BenchmarkA/variant=x-2	10	2000000000 ns/op
-BenchmarkA/variant=x-2	10	2000000000 ns/op
-BenchmarkA/variant=y-2	1000	1000000 ns/op
+BenchmarkA/variant=a-b-16	1000	1000000 ns/op
+PASS
+ok  	example.com/tiny	0.020s
+BenchmarkA/tasks=3	1000	1000000 ns/op
 BenchmarkB-2	1000	1000000 ns/op
 `)
-	x := expected{name: "A/variant=x", est: 2 * time.Second} // one op takes longer than -benchtime
-	y := expected{name: "A/variant=y", est: time.Second}
-	b := expected{name: "B", est: time.Second}
-	tests := []struct {
-		name      string
-		funcs     []string
-		count     int
-		benchtime string
-		want      []expected
-	}{
-		{name: "every_benchmark_count_times", funcs: []string{"BenchmarkA", "BenchmarkB"}, count: 2, want: []expected{x, x, y, y, b, b}},
-		{name: "the_functions_given", funcs: []string{"BenchmarkA"}, count: 1, want: []expected{x, y}},
-		{
-			name: "iterations", funcs: []string{"BenchmarkA"}, count: 1, benchtime: "10x",
-			want: []expected{{name: x.name, est: 20 * time.Second}, {name: y.name, est: 10 * time.Millisecond}},
-		},
-	}
-	for _, tt := range tests {
-		got, err := expect(committed, tt.funcs, tt.count, tt.benchtime)
-		require.NoError(t, err, "case %s", tt.name)
-		assert.Equal(t, tt.want, got, "case %s", tt.name)
-	}
-	got, err := expect(filepath.Join(t.TempDir(), "none.txt"), []string{"BenchmarkA"}, 1, "")
+
+	got, err := benchmarks(path)
+
 	require.NoError(t, err)
-	assert.Nil(t, got, "nothing committed: nothing known to expect")
-}
-
-// TestProgress: a line per result says which job and benchmark, which of
-// its runs, how many results of how many, the time so far, and the time
-// left: the estimates left, scaled by how those so far compared with the
-// time they took.
-func TestProgress(t *testing.T) {
-	a := &job{label: "a", argv: []string{"go", "test", "."}, count: 2, expect: []expected{
-		{name: "A/x", est: 2 * time.Second}, {name: "A/x", est: 2 * time.Second},
-	}}
-	b := &job{label: "b -cpu 1", argv: []string{"go", "test", "-cpu", "1", "."}, count: 1, expect: []expected{
-		{name: "B", est: 4 * time.Second},
-	}}
-	var out bytes.Buffer
-	p := newProgress(&out, []*job{a, b})
-	clock := p.start
-	p.now = func() time.Time { return clock }
-
-	p.begin(a)
-	clock = clock.Add(4 * time.Second) // twice its estimate: the rest will take twice theirs
-	p.result("A/x")
-	clock = clock.Add(4 * time.Second)
-	p.result("A/x")
-	p.end(a)
-	p.begin(b)
-	clock = clock.Add(10 * time.Second)
-	p.result("B")
-	p.end(b)
-
-	assert.Equal(t, []string{
-		"a: go test .",
-		"[1/3 33%] a · A/x 1/2 · 4s elapsed · ~12s left",
-		"[2/3 66%] a · A/x 2/2 · 8s elapsed · ~8s left",
-		"a: 2 results, 8s so far",
-		"b -cpu 1: go test -cpu 1 .",
-		"[3/3 100%] b -cpu 1 · B 1/1 · 18s elapsed · ~0s left",
-		"b -cpu 1: 1 results, 18s so far",
-	}, strings.Split(strings.TrimSpace(out.String()), "\n"))
+	assert.Equal(t, []string{"A/variant=x", "A/variant=a-b", "A/tasks=3", "B"}, got)
+	_, err = benchmarks(filepath.Join(t.TempDir(), "none.txt"))
+	assert.ErrorIs(t, err, fs.ErrNotExist, "nothing committed")
 }
 
 // TestMeasure runs an experiment into testdata/bench: its main run, a
@@ -181,7 +110,7 @@ func TestMeasure(t *testing.T) {
 	var stderr bytes.Buffer
 	o := &options{root: dir, count: 2, benchtime: "1x", write: true}
 
-	err := measureAndKeep(t.Context(), o, experiments(), &stderr)
+	err := measure(t.Context(), o, experiments(), &stderr)
 
 	require.NoError(t, err, "benchdocs: %s", stderr.String())
 	main := read(t, filepath.Join(dir, "testdata", "bench", "a.txt"))
@@ -199,7 +128,8 @@ func TestMeasure(t *testing.T) {
 	assert.Equal(t, strings.SplitN(main, "\n", 2)[0], strings.SplitN(cpu1, "\n", 2)[0], "the pair has one date")
 	page := read(t, filepath.Join(dir, "docs", "a.md"))
 	assert.Contains(t, page, "$ go tool benchstat -col /variant testdata/bench/a.txt\n")
-	assert.Contains(t, stderr.String(), "[1/?] a · A/variant=x 1/2", "nothing committed: no count to go by")
+	assert.Contains(t, stderr.String(), "[1/4] a: go test -run ^$ -bench ^(BenchmarkA)$ -count 2", "a line per job")
+	assert.Contains(t, stderr.String(), "\nBenchmarkA/variant=x-", "go test's results, as they come")
 	assert.Contains(t, stderr.String(), "missing: no results: skipped")
 	assert.NoFileExists(t, filepath.Join(dir, scratch, "a.txt"), "moved into testdata/bench")
 }
@@ -215,9 +145,9 @@ func TestMeasurePart(t *testing.T) {
 		wantStderr string
 		wantKept   bool
 	}{
-		{name: "part", give: options{bench: "A/variant=x"}, wantStderr: "in bench-out/: a.txt"},
-		{name: "lacking", give: options{write: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
-		{name: "lacking_forced", give: options{write: true, force: true}, wantKept: true},
+		{name: "part", give: options{bench: "A/variant=x", count: 1, benchtime: "1x"}, wantStderr: "in bench-out/: a.txt, a-cpu1.txt"},
+		{name: "lacking", give: options{count: 1, benchtime: "1x", full: true}, wantStderr: "a: 1 benchmarks of the committed run gave no result (BenchmarkA/variant=gone); it is left as committed, unless -write"},
+		{name: "lacking_written", give: options{count: 1, benchtime: "1x", full: true, write: true}, wantKept: true},
 	}
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
@@ -226,9 +156,9 @@ func TestMeasurePart(t *testing.T) {
 			write(t, path, committed)
 			var stderr bytes.Buffer
 			o := tt.give
-			o.root, o.count, o.benchtime = dir, 1, "1x"
+			o.root = dir
 
-			err := measureAndKeep(t.Context(), &o, experiments()[:1], &stderr)
+			err := measure(t.Context(), &o, experiments()[:1], &stderr)
 
 			require.NoError(t, err, "benchdocs: %s", stderr.String())
 			assert.Contains(t, stderr.String(), tt.wantStderr)
@@ -258,7 +188,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 
-	err := measureAndKeep(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true, force: true}, exps, stderr)
+	err := measure(ctx, &options{root: dir, count: 1, benchtime: "1x", write: true}, exps, stderr)
 
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorContains(t, err, "testdata/ and docs/ are as they were; in bench-out/: a.txt, a-cpu1.txt")
@@ -302,8 +232,7 @@ func experiments() []benchdocs.Experiment {
 					Args: []string{"-cpu", "1"}, Header: []benchdocs.Line{{Key: "gomaxprocs", Value: "1"}},
 				},
 			},
-			Page:   "# A\n\n{{benchstat \"t\"}}\n\n{{env}}\n",
-			Tables: []benchdocs.Table{{ID: "t", Args: benchdocs.Args{Col: "/variant"}}},
+			Page: "# A\n\n{{benchstat \"-col\" \"/variant\"}}\n\n{{env}}\n",
 		},
 		{Name: "missing", Title: "Missing", Pkg: ".", Runs: []benchdocs.Run{{Benchmarks: []string{"BenchmarkMissing"}}}},
 	}

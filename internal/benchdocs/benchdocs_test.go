@@ -10,11 +10,14 @@ package benchdocs_test
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,10 +40,7 @@ func TestDocsUpToDate(t *testing.T) {
 	out, err := benchdocs.Render(root, benchdocs.Experiments)
 	require.NoError(t, err, "Render")
 
-	stale, err := benchdocs.Stale(root, out)
-
-	require.NoError(t, err)
-	assert.Empty(t, stale, "these files differ from what testdata/ renders to: run go generate ./...")
+	assert.Empty(t, stale(t, root, out), "these files differ from what testdata/ renders to: run go generate ./...")
 }
 
 // TestClaimsHold: every sentence the docs state about results is borne
@@ -71,8 +71,9 @@ func dropFirst(prefix string) func(string) string {
 
 // TestClaimsBreakOnChangedRuns: the committed runs, changed in a copy as
 // a rerun on another machine might change them, either fail the tests
-// (a claim the page depends on, or a benchmark with fewer results than
-// the page says) or make the page say what the new data say.
+// (a claim the page depends on, or a comparison of fewer than 10 results
+// a side that the runs asked for more of) or make the page say what the
+// new data say.
 func TestClaimsBreakOnChangedRuns(t *testing.T) {
 	// transRate scales the trans/s of server's rows by factor.
 	transRate := func(server string, factor float64) func(string) string {
@@ -97,6 +98,7 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 		file       string
 		edit       func(line string) string // "" drops the line
 		wantBroken string                   // in an error of Broken; empty for none
+		wantNote   string                   // in a note, when set
 		wantPage   string                   // in the page, when set
 	}{
 		{
@@ -108,7 +110,8 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				return strings.NewReplacer("variant=sequential", "variant=goroutines", "variant=goroutines", "variant=sequential").Replace(line)
 			},
-			wantBroken: "sleep: claim three no longer holds", wantPage: "**Claim three does not hold on this run",
+			wantBroken: "sleep: claim three no longer holds: Sleep/tasks=3/workers=2-2: goroutines/sequential is 2.98 (3.0x more), want 0.286 to 0.4\n\tits sentence would say: \"Three 10 ms sleeps take 10.8 ms one after another and 32.3 ms spawned and joined: 3.0x faster (p=0.000 n=10).\"",
+			wantPage:   "**Claim three does not hold on this run",
 		},
 		{
 			// A rerun in which gevent falls well below app.run(): the
@@ -117,8 +120,8 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 			wantPage: "x lower (p=0.000 n=10); the article measured 2.7x more.",
 		},
 		{
-			// A rerun in which gevent's runs are app.run()'s: no
-			// difference, and no ratio.
+			// A rerun in which gevent's runs are app.run()'s: the
+			// U-test cannot tell them apart, and no ratio is stated.
 			name: "headline_not_significant", file: "gevent-vs-go.txt",
 			edit: func(line string) string {
 				switch name, _, _ := strings.Cut(line, "\t"); {
@@ -129,12 +132,22 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				return line
 			},
-			wantPage: "for `app.run()`: no significant difference (p=1.000",
+			wantPage: "for `app.run()`: the U-test cannot tell them apart at n=10 (p=1.000)",
 		},
 		{
-			// One fan-out result lost: fewer than the runs the page says.
+			// One fan-out result lost: the page would compare 9 with 10.
 			name: "fanout_short", file: "gevent-vs-go.txt", edit: dropFirst("BenchmarkFanout/tasks=100000/runtime=go-"),
-			wantBroken: "BenchmarkFanout/tasks=100000/runtime=go-2 has 9 results, want 10",
+			wantBroken: "gevent-vs-go: claim fanout-time rests on n=9, fewer than 10 results a side",
+		},
+		{
+			// Five rounds of one, as committed before the rule: noted.
+			name: "asked_for_five", file: "instrument.txt", edit: func(line string) string { return line },
+			wantNote: "instrument: claim cpu-wrk rests on n=5, fewer than 10 results a side: its runs asked for fewer; measure them again",
+		},
+		{
+			// Five rounds that each asked for two: results were lost.
+			name: "asked_for_ten", file: "instrument.txt", edit: strings.NewReplacer("count: 1", "count: 2").Replace,
+			wantBroken: "instrument: claim cpu-wrk rests on n=5, fewer than 10 results a side",
 		},
 		{
 			// siege was not installed: its claims say nothing, and the
@@ -168,8 +181,17 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				write(t, filepath.Join(dir, benchdocs.BenchDir, f.Name()), string(data))
 			}
+			// The code that pages show.
+			require.NoError(t, os.CopyFS(filepath.Join(dir, "testdata", "python"), os.DirFS(filepath.Join(root, "testdata", "python"))))
+			sources, err := filepath.Glob(filepath.Join(root, "*.go"))
+			require.NoError(t, err)
+			for _, src := range sources {
+				write(t, filepath.Join(dir, filepath.Base(src)), read(t, src))
+			}
 
-			out, err := benchdocs.Render(dir, benchdocs.Experiments)
+			i := slices.IndexFunc(benchdocs.Experiments, func(e benchdocs.Experiment) bool { return e.Name+".txt" == tt.file })
+
+			out, err := benchdocs.Render(dir, benchdocs.Experiments[i:i+1])
 
 			require.NoError(t, err, "Render")
 			var broken []string
@@ -182,6 +204,9 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				assert.Condition(t, func() bool {
 					return slices.ContainsFunc(broken, func(s string) bool { return strings.Contains(s, tt.wantBroken) })
 				}, "Broken %q contains %q", broken, tt.wantBroken)
+			}
+			if tt.wantNote != "" {
+				assert.Contains(t, out.Notes, tt.wantNote, "Notes")
 			}
 			if tt.wantPage != "" {
 				page := "docs/" + strings.TrimSuffix(tt.file, ".txt") + ".md"
@@ -201,18 +226,58 @@ func TestRenderIsDeterministic(t *testing.T) {
 }
 
 // TestEveryFileIsMarkedAndEveryPlotParses: generated files say so on
-// their first line, and every SVG is well-formed XML with an <svg> root.
+// their first line, every SVG is well-formed XML with an <svg> root, and
+// every plot is on its page.
 func TestEveryFileIsMarkedAndEveryPlotParses(t *testing.T) {
 	out, err := benchdocs.Render(root, benchdocs.Experiments)
 	require.NoError(t, err)
 	for name, content := range out.Files {
-		if name == benchdocs.Readme {
-			continue // the README is written by hand, but for its marked blocks
-		}
 		assert.True(t, bytes.HasPrefix(content, []byte(benchdocs.Marker+"\n")), "%s: first line", name)
 		if strings.HasSuffix(name, ".svg") {
 			assert.Equal(t, "svg", rootElement(t, content), "%s: root element", name)
 		}
+	}
+	for _, e := range benchdocs.Experiments {
+		for _, p := range e.Plots {
+			assert.Contains(t, string(out.Files["docs/"+e.Name+".md"]), "(img/"+e.Name+"-"+p.ID+".svg)", "docs/%s.md shows plot %s", e.Name, p.ID)
+		}
+	}
+}
+
+// TestReadersPath: each page ends with links to the pages before and
+// after it, in the order of Experiments, the article's.
+func TestReadersPath(t *testing.T) {
+	out, err := benchdocs.Render(root, benchdocs.Experiments)
+	require.NoError(t, err)
+	es := benchdocs.Experiments
+	for i := 1; i < len(es); i++ {
+		prev, next := string(out.Files["docs/"+es[i-1].Name+".md"]), string(out.Files["docs/"+es[i].Name+".md"])
+		assert.Contains(t, prev, "Next: ["+es[i].Title+"]("+es[i].Name+".md)", "%s links on to %s", es[i-1].Name, es[i].Name)
+		assert.Contains(t, next, "Back: ["+es[i-1].Title+"]("+es[i-1].Name+".md)", "%s links back to %s", es[i].Name, es[i-1].Name)
+	}
+	assert.NotContains(t, string(out.Files["docs/"+es[0].Name+".md"]), "Back: ", "the first page")
+	assert.NotContains(t, string(out.Files["docs/"+es[len(es)-1].Name+".md"]), "Next: ", "the last page")
+}
+
+// TestGlossaryLinks: every link to a term of the glossary, from any page
+// or from the glossary itself, lands on an anchor it has.
+func TestGlossaryLinks(t *testing.T) {
+	out, err := benchdocs.Render(root, benchdocs.Experiments)
+	require.NoError(t, err)
+	glossary := string(out.Files["docs/glossary.md"])
+	links := regexp.MustCompile(`\(glossary\.md#([^)]+)\)`)
+	for name, content := range out.Files {
+		for _, m := range links.FindAllStringSubmatch(string(content), -1) {
+			assert.Contains(t, glossary, `<a id="`+m[1]+`"></a>`, "%s links to glossary.md#%s", name, m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(glossary, -1) {
+		assert.Contains(t, glossary, `<a id="`+m[1]+`"></a>`, "the glossary links to #%s", m[1])
+	}
+	for _, term := range []string{"gomaxprocs", "backlog", "syn", "syn-retry", "accept-queue", "littles-law", "closed-loop", "open-loop",
+		"coordinated-omission", "p99", "u-test", "p-value", "n", "interval", "tilde", "name-suffix", "goroutine", "greenlet",
+		"preemption", "data-race", "context"} {
+		assert.Contains(t, glossary, `<a id="`+term+`"></a>`, "the glossary defines %s", term)
 	}
 }
 
@@ -232,59 +297,27 @@ func rootElement(tb testing.TB, content []byte) string {
 	}
 }
 
-// TestRenderWithoutRuns: with nothing measured, every page is left out
-// with a note that says how to measure it, the index says so, and
-// nothing fails.
+// TestRenderWithoutRuns: with nothing measured, every experiment's page
+// is left out with a note that says how to measure it, the index says
+// so, the recipes say what they lack, and nothing fails.
 func TestRenderWithoutRuns(t *testing.T) {
 	dir := t.TempDir()
 
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 
 	require.NoError(t, err)
-	assert.Len(t, out.Notes, len(benchdocs.Experiments), "a note per experiment")
-	assert.Equal(t, []string{"docs/README.md"}, slices.Collect(maps.Keys(out.Files)), "the index alone")
+	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the index, the glossary and the recipes alone")
+	measured := 0
 	for _, e := range benchdocs.Experiments {
-		assert.Contains(t, string(out.Files["docs/README.md"]), "| "+e.Title+" | not yet |", "the index on %s", e.Name)
-	}
-	assert.Contains(t, out.Notes, "gevent-vs-go: testdata/bench/gevent-vs-go.txt is not committed yet; "+
-		"run go run ./cmd/benchdocs -write -bench '^(BenchmarkArticle|BenchmarkFanout)$' to measure it")
-}
-
-// TestRenderEveryPage renders every experiment's page from made-up runs
-// with the benchmark names of its spec, so that a page whose run is not
-// committed yet is known to render once it is: its template, tables,
-// plots and claims, and the README's block for the GOMAXPROCS pair.
-func TestRenderEveryPage(t *testing.T) {
-	dir := t.TempDir()
-	for name, content := range syntheticRuns() {
-		write(t, filepath.Join(dir, "testdata", "bench", name), content)
-	}
-	readme := "# x\n\n<!-- benchdocs serving/gomaxprocs -->\nold\n<!-- /benchdocs -->\n"
-	write(t, filepath.Join(dir, "README.md"), readme)
-
-	out, err := benchdocs.Render(dir, benchdocs.Experiments)
-
-	require.NoError(t, err, "Render")
-	assert.Empty(t, out.Notes)
-	assert.Empty(t, out.Broken, "the made-up runs bear out every claim")
-	for _, e := range benchdocs.Experiments {
-		page := string(out.Files["docs/"+e.Name+".md"])
-		require.NotEmpty(t, page, "docs/%s.md", e.Name)
-		assert.NotContains(t, page, "Not measured yet", "docs/%s.md", e.Name)
-		for _, p := range e.Plots {
-			assert.Contains(t, out.Files, "docs/img/"+e.Name+"-"+p.ID+".svg", "%s's plot %s", e.Name, p.ID)
-			assert.Contains(t, page, "(img/"+e.Name+"-"+p.ID+".svg)", "docs/%s.md shows plot %s", e.Name, p.ID)
+		if len(e.Runs) > 0 {
+			measured++
+			assert.Contains(t, string(out.Files["docs/README.md"]), "| "+e.Title+" | not yet |", "the index on %s", e.Name)
 		}
 	}
-	gotReadme := string(out.Files["README.md"])
-	assert.Contains(t, gotReadme, "$ go tool benchstat -filter '.name:Server /server:goroutine .unit:(trans/s OR p99-ms)' -ignore gomaxprocs,/gomaxprocs testdata/bench/serving-cpu1.txt testdata/bench/serving.txt\n")
-	assert.Contains(t, gotReadme, "vs base", "the README's block compares the pair")
-	assert.NotContains(t, gotReadme, "old", "the block is replaced")
-
-	require.NoError(t, benchdocs.Write(dir, out))
-	stale, err := benchdocs.Stale(dir, out)
-	require.NoError(t, err)
-	assert.Empty(t, stale, "after Write")
+	assert.Len(t, out.Notes, measured, "a note per experiment with runs")
+	assert.Contains(t, out.Notes, "gevent-vs-go: testdata/bench/gevent-vs-go.txt is not committed yet; "+
+		"run go run ./cmd/benchdocs -write -bench '^(BenchmarkArticle|BenchmarkFanout)$' to measure it")
+	assert.Contains(t, string(out.Files["docs/recipes.md"]), "*Not measured yet: testdata/recipes/serial.txt is not committed.*")
 }
 
 func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
@@ -296,206 +329,44 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 	require.NoError(t, err)
 
-	stale, err := benchdocs.Stale(dir, out)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/img/gone.svg"}, stale, "Stale before Write")
+	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/img/gone.svg", "docs/recipes.md"}, stale(t, dir, out), "stale before Write")
 	require.NoError(t, benchdocs.Write(dir, out))
+
+	assert.Empty(t, stale(t, dir, out), "stale after Write")
 
 	assert.NoFileExists(t, gone, "a generated file that Render no longer makes")
 	assert.FileExists(t, mine, "a file written by hand")
 }
 
-// syntheticRuns are made-up runs, by file name, with the names and units
-// the experiments expect. Each benchmark has six results spread ±0.5 %
-// around a value of the shape the claims assert.
-func syntheticRuns() map[string]string {
-	header := func(gomaxprocs int) string {
-		return fmt.Sprintf("date: 2026-01-02T03:04Z\ngo: go1.25.0\ncores: 2\ngomaxprocs: %d\ncount: 6\nbenchtime: 1s\ngoos: linux\ngoarch: amd64\npkg: github.com/joinall/joinall\ncpu: Made Up\n", gomaxprocs)
-	}
-	line := func(b *strings.Builder, name string, values ...any) {
-		for i := range 6 {
-			f := 1 + float64(2*i-5)*0.001
-			fmt.Fprintf(b, "%s\t10", name)
-			for j := 0; j < len(values); j += 2 {
-				fmt.Fprintf(b, "\t%.4f %s", values[j].(float64)*f, values[j+1])
-			}
-			b.WriteString("\n")
-		}
-	}
-	runs := map[string]string{}
+func read(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	return string(b)
+}
 
-	var sleep strings.Builder
-	sleep.WriteString(header(2))
-	for _, r := range []struct {
-		tasks, workers int
-		seq            bool
-	}{{3, 2, true}, {100, 10, true}, {10_000, 100, false}, {1_000_000, 10_000, false}} {
-		t := float64(r.tasks)
-		rounds := float64((r.tasks + r.workers - 1) / r.workers)
-		if r.seq {
-			line(&sleep, fmt.Sprintf("BenchmarkSleep/tasks=%d/workers=%d/variant=sequential-2", r.tasks, r.workers),
-				t*10.5e6, "ns/op", 0.5, "peak-MB", 13.0, "peak-goroutines")
-		}
-		line(&sleep, fmt.Sprintf("BenchmarkSleep/tasks=%d/workers=%d/variant=goroutines-2", r.tasks, r.workers),
-			10.8e6+t*1000, "ns/op", 0.5+t*3e-3, "peak-MB", min(13+t, 40_000), "peak-goroutines")
-		line(&sleep, fmt.Sprintf("BenchmarkSleep/tasks=%d/workers=%d/variant=pool-2", r.tasks, r.workers),
-			rounds*10.7e6, "ns/op", 0.5+float64(r.workers)*0.08, "peak-MB", 13+float64(r.workers), "peak-goroutines")
-	}
-	for _, tasks := range []int{1000, 1_000_000} {
-		for _, v := range []struct {
-			name string
-			ns   float64
-		}{{"bare", 400}, {"sequential", 13}, {"goroutines", 500}, {"pool", 600}} {
-			line(&sleep, fmt.Sprintf("BenchmarkSpawn/tasks=%d/workers=10/variant=%s-2", tasks, v.name),
-				v.ns*float64(tasks), "ns/op", v.ns, "ns/task", float64(tasks), "allocs/op")
+// stale returns the files under root that differ from out's: changed,
+// missing, or generated earlier and no longer made.
+func stale(tb testing.TB, root string, out *benchdocs.Output) []string {
+	tb.Helper()
+	var names []string
+	for name, data := range out.Files {
+		if b, err := os.ReadFile(filepath.Join(root, name)); err != nil || !bytes.Equal(b, data) {
+			names = append(names, name)
 		}
 	}
-	runs["sleep.txt"] = sleep.String()
-
-	var fetch strings.Builder
-	fetch.WriteString(header(2))
-	for _, urls := range []int{3, 100} {
-		for _, latency := range []float64{10, 50} {
-			for _, v := range []struct {
-				name  string
-				times float64 // latencies per batch
-			}{{"sequential", float64(urls)}, {"goroutines", 1.05}, {"pool", float64(urls) / 10}} {
-				ns := v.times * latency * 1e6
-				line(&fetch, fmt.Sprintf("BenchmarkFetch/urls=%d/latency=%.0fms/workers=10/variant=%s-2", urls, latency, v.name),
-					ns, "ns/op", float64(urls)/(ns/1e9), "pages/s")
-			}
+	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d fs.DirEntry, err error) error {
+		name, _ := filepath.Rel(root, path)
+		if _, made := out.Files[filepath.ToSlash(name)]; err == nil && !d.IsDir() && !made && strings.HasPrefix(read(tb, path), benchdocs.Marker) {
+			names = append(names, filepath.ToSlash(name))
 		}
+		return err
+	})
+	if !errors.Is(err, fs.ErrNotExist) {
+		require.NoError(tb, err)
 	}
-	runs["fetch.txt"] = fetch.String()
-
-	// Serving: trans/s by server at 100 users and more, fewer below;
-	// at -cpu 1, only the goroutine server's rows.
-	servingTrans := map[string]map[string]float64{
-		"hello": {"serial": 2500, "pool": 3000, "goroutine": 3500},
-		"io":    {"serial": 93, "pool": 920, "goroutine": 3000},
-		"cpu":   {"serial": 60, "pool": 110, "goroutine": 115},
-	}
-	// What one thread completes of what two do.
-	oneThread := map[string]float64{"hello": 0.6, "io": 0.8, "cpu": 0.5}
-	for _, procs := range []int{2, 1} {
-		var serving strings.Builder
-		serving.WriteString(header(procs))
-		suffix, file := "-2", "serving.txt"
-		if procs == 1 {
-			suffix, file = "", "serving-cpu1.txt"
-		}
-		for _, work := range []string{"hello", "io", "cpu"} {
-			users := []float64{1, 10, 100}
-			if work == "hello" {
-				users = append(users, 200)
-			}
-			for _, u := range users {
-				for _, server := range []string{"serial", "pool", "goroutine"} {
-					if procs == 1 && server != "goroutine" {
-						continue
-					}
-					trans := servingTrans[work][server] * min(u, 100) / 100
-					if procs == 1 {
-						trans *= oneThread[work]
-					}
-					avail, failed := 100.0, 0.0
-					if server == "serial" && work == "hello" && u == 200 {
-						avail, failed = 99.5, 70
-					}
-					line(&serving, fmt.Sprintf("BenchmarkServer/server=%s/work=%s/users=%.0f%s", server, work, u, suffix),
-						1e9/trans, "ns/op", trans, "trans/s", avail, "avail-%", u*1000/trans, "resp-ms", u-failed, "concurrency",
-						5+2*u*1000/trans, "longest-ms", 5+u*1000/trans, "p99-ms", failed, "failed")
-				}
-			}
-		}
-		if procs == 2 {
-			for _, d := range []struct {
-				name  string
-				trans float64
-			}{{"load", 20000}, {"wrk", 90000}} {
-				line(&serving, "BenchmarkDriver/users=50/driver="+d.name+"-2", 1e9/d.trans, "ns/op", d.trans, "trans/s")
-			}
-		}
-		runs[file] = serving.String()
-	}
-
-	// gevent-vs-go: the six servers on hello world and on waiting work,
-	// two of them with siege's timeout, and the fan-outs.
-	var versus strings.Builder
-	versus.WriteString(strings.Replace(header(2), "cpu: Made Up\n",
-		"python: 3.11.2\nflask: 2.2.2\ngevent: 22.10.2\nusers: 200\nconnections: a new one per transaction, as siege's\ncpu: Made Up\n", 1))
-	for _, s := range []struct {
-		work, timeout, run, name                     string
-		trans, avail, failed, timeouts, cpu, longest float64
-	}{
-		{"hello", "900ms", "1s", "flask", 900, 99, 70, 70, 99, 800},
-		{"hello", "900ms", "1s", "flask-threaded", 800, 99.5, 70, 70, 99, 800},
-		{"hello", "900ms", "1s", "gevent", 1200, 100, 0, 0, 99, 120},
-		{"hello", "900ms", "1s", "serial", 2500, 99.5, 70, 70, 80, 800},
-		{"hello", "900ms", "1s", "pool", 3000, 100, 0, 0, 90, 100},
-		{"hello", "900ms", "1s", "goroutine", 3500, 100, 0, 0, 90, 100},
-		{"io", "900ms", "1s", "flask", 80, 40, 300, 300, 7, 900},
-		{"io", "900ms", "1s", "flask-threaded", 1000, 95, 50, 50, 100, 300},
-		{"io", "900ms", "1s", "gevent", 2200, 99, 20, 20, 98, 200},
-		{"io", "900ms", "1s", "serial", 90, 45, 110, 110, 4, 900},
-		{"io", "900ms", "1s", "pool", 900, 6, 14000, 0, 90, 200},
-		{"io", "900ms", "1s", "goroutine", 12000, 100, 0, 0, 85, 60},
-		{"hello", "30s", "5s", "flask", 600, 100, 0, 0, 75, 7000},
-		{"hello", "30s", "5s", "gevent", 1150, 100, 0, 0, 99, 1100},
-	} {
-		line(&versus, fmt.Sprintf("BenchmarkArticle/work=%s/users=200/timeout=%s/run=%s/server=%s", s.work, s.timeout, s.run, s.name),
-			1e9/s.trans, "ns/op", s.trans, "trans/s", s.avail, "avail-%", 200e3/s.trans, "resp-ms", 200.0, "concurrency",
-			s.longest, "longest-ms", 400e3/s.trans, "p99-ms", s.failed, "failed", s.timeouts, "timeouts", s.cpu, "srv-cpu-%")
-	}
-	line(&versus, "BenchmarkFanout/tasks=100000/runtime=gevent", 4.4e9, "ns/op", 543.0, "peak-RSS-MB")
-	line(&versus, "BenchmarkFanout/tasks=100000/runtime=go", 1.4e9, "ns/op", 283.0, "peak-RSS-MB")
-	runs["gevent-vs-go.txt"] = versus.String()
-	var offered strings.Builder
-	offered.WriteString(header(2))
-	for _, r := range []struct {
-		server string
-		rates  []float64
-		cap    float64
-	}{{"serial", []float64{50, 100, 200}, 100}, {"pool", []float64{500, 1000, 2000}, 1000}, {"goroutine", []float64{1000, 3000, 10000}, 8000}} {
-		for _, rate := range r.rates {
-			// Past capacity, the serial server queues and the pool
-			// answers the excess 503.
-			p99, avail := 11.0, 100.0
-			if rate > r.cap {
-				p99 = 1000
-			}
-			if rate > r.cap && r.server == "pool" {
-				avail = 55
-			}
-			line(&offered, fmt.Sprintf("BenchmarkOffered/server=%s/work=io/rate=%.0f-2", r.server, rate),
-				1e9/rate, "ns/op", min(rate, r.cap), "trans/s", avail, "avail-%", 10.5, "p50-ms", p99, "p99-ms", p99*0.9, "svc-p99-ms", 0.0, "unsent")
-		}
-	}
-	line(&offered, "BenchmarkStall/work=stall/model=closed-2", 1.2e6, "ns/op", 800.0, "trans/s", 6.4, "p99-ms", 106.0, "longest-ms")
-	line(&offered, "BenchmarkStall/work=stall/model=open-2", 1.2e6, "ns/op", 800.0, "trans/s", 98.0, "p99-ms", 97.0, "svc-p99-ms", 108.0, "longest-ms", 0.0, "unsent")
-	runs["offered.txt"] = offered.String()
-
-	// Five rounds of one run each, as the experiment runs them.
-	var instrument strings.Builder
-	for round := range 5 {
-		instrument.WriteString(strings.NewReplacer("count: 6", "count: 1",
-			"pkg: github.com/joinall/joinall\n", "pkg: github.com/joinall/joinall/cmd/gosiege\n").Replace(header(2)))
-		f := 1 + float64(round-2)*0.002
-		for _, t := range []struct {
-			name      string
-			rate, cpu float64
-		}{{"gosiege", 60000, 7}, {"wrk", 70000, 6}, {"bombardier", 65000, 8}, {"hey", 25000, 25}, {"vegeta", 22000, 30}, {"siege", 17000, 48}} {
-			fmt.Fprintf(&instrument, "BenchmarkInstrument/tool=%s-2\t1\t%.1f trans/s\t%.3f cpu-us/trans\n", t.name, t.rate*f, t.cpu*f)
-		}
-		fmt.Fprintf(&instrument, "BenchmarkInstrument/memory/secs=1-2\t1\t%.2f peak-RSS-MiB\n", 12*f)
-		fmt.Fprintf(&instrument, "BenchmarkInstrument/memory/secs=10-2\t1\t%.2f peak-RSS-MiB\n", 13*f)
-		for _, rate := range []int{1000, 5000} {
-			fmt.Fprintf(&instrument, "BenchmarkInstrument/schedule/rate=%d-2\t1\t100.0 achieved-%%\t%.3f p99-ms\t%.3f svc-p99-ms\n", rate, 0.5*f, 0.45*f)
-		}
-	}
-	runs["instrument.txt"] = instrument.String()
-
-	return runs
+	slices.Sort(names)
+	return names
 }
 
 func write(tb testing.TB, path, content string) {

@@ -1,198 +1,129 @@
 package benchdocs
 
-// The sentences that the docs state about benchmark results are made
-// from the results themselves, and each is checked against what it
-// asserts, so that a change in the data that breaks a claim fails a test
-// instead of leaving a false sentence behind.
+// A claim is a result that a page states, as data: the figures under it
+// and what they must show. Its words are the page's, a template of the
+// claim's Outcome:
 //
-// A claim is about a benchstat table: the one that
+//	{{claim "three" "Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}})."}}
 //
-//	go tool benchstat -filter Filter -col Col [-ignore Ignore] FILE...
+// The figures are those of the table that go tool benchstat -filter
+// Filter -col Col [-ignore Ignore] prints for Unit. A comparison, of one
+// row, holds when Other/Base is inside Want, on one side of 1 (a direction
+// and a size), and the U-test finds the difference significant (p < 0.05)
+// at the recorded n; a range claim, when Other's median is inside Want in
+// every row. Where the data do not bear out a claim that the page depends
+// on, the page says so in its place and Output.Broken has its sentence,
+// which fails the tests; a page that can do without it gives a second
+// sentence, which states the verdict:
 //
-// prints for one unit. A comparison claim sets two of its columns side
-// by side in every row that has both (Other against Base) and asserts
-// three things: the direction, a band for how many times Other is Base,
-// and a difference that benchstat's Mann-Whitney U-test finds
-// significant (p < 0.05) at the number of runs recorded. A range claim
-// places one column's median between two bounds. The sentence is written
-// from the figures by a text/template, so it can only say what the data
-// say.
-//
-// A claim the page depends on fails loudly when the data stop bearing it
-// out. A claim the page can do without (it has an Else) is replaced by
-// its Else, which states the U-test's verdict instead: "no significant
-// difference (p=0.912 n=10)". Either way no ratio is ever stated as a
-// finding when p >= 0.05: the figures that state one are blanked.
+//	{{claim "crowd-p99" "...{{.Factor}} lower ({{.P}})." "...: {{.Verdict}}."}}
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"text/template"
 )
 
-// A Claim is one sentence of the docs about results, with what it asserts.
+// A Claim is a result, as data; its sentence is in its page.
 type Claim struct {
-	ID     string // names the claim in page templates and failures
-	Filter string // a benchstat -filter selecting the rows: ".name:Sleep /tasks:3"
-	Col    string // the benchstat -col that makes the columns: "/variant"
-	// Ignore is a benchstat -ignore, for a claim across files that
-	// differ in a setting they record: "gomaxprocs,/gomaxprocs".
-	Ignore string
-	// Inputs are the runs the claim is about, by run suffix as a
-	// Table's; nil means the main run alone. A claim about two runs
-	// sets them side by side with Col ".file", whose columns are the
-	// files' names (RawFile).
-	Inputs []string
-	Unit   string // the unit, as benchstat shows it (tidied): "sec/op", "peak-B"
-	Base   string // the column compared against; empty for a range claim
-	// BaseUnit, when set, compares Other's Unit against Base's BaseUnit
-	// in the same rows: corrected against service time.
-	BaseUnit string
-	Other    string // the column the claim is about
-	// Want is what the claim asserts of every row. For a comparison it
-	// bounds Other/Base on one side of 1: a direction and a size.
-	Want Want
-	Say  string // the sentence: a text/template over Figures
-	// Else, when set, makes the claim one the page can do without: where
-	// the data do not bear it out, the page says Else instead, and must
-	// state .Verdict in it. Where a column is missing (a tool that is not
-	// installed), the claim says nothing, and Render notes why.
-	Else string
+	ID       string // {{claim "ID" ...}}
+	Filter   string // ".name:Sleep /tasks:3"
+	Col      string // "/variant"
+	Ignore   string // for files that differ in a setting: "gomaxprocs,/gomaxprocs"
+	Inputs   []string
+	Unit     string // as benchstat shows it (tidied): "sec/op", "peak-B"
+	Base     string // the column compared against; empty for a range claim
+	BaseUnit string // Base's unit, where not Unit: a service p99 against a corrected one
+	Other    string
+	Want     Want
 }
 
-// Want bounds a figure: for a comparison claim, the ratio of Other's
-// median to Base's; for a range claim, Other's median, in the unit's base
-// (seconds for sec/op, bytes for peak-B).
+// Want bounds a comparison's ratio, Other/Base, or a range claim's
+// median of Other, in the unit's base (seconds for sec/op).
 type Want struct{ Min, Max float64 }
 
-// Times asserts that Other is between lo and hi times Base.
-func Times(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
+var inf = math.Inf(1)
 
-// AtLeastTimes asserts that Other is at least lo times Base.
-func AtLeastTimes(lo float64) Want { return Want{Min: lo, Max: math.Inf(1)} }
+// More wants Other to be lo to hi times Base.
+func More(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 
-// TimesLess asserts that Base is between lo and hi times Other: Other is
-// "lo to hi times faster" when the unit is time.
-func TimesLess(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
+// Less wants Base to be lo to hi times Other: Other is "lo to hi times
+// faster" when the unit is time.
+func Less(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
 
-// Between asserts that Other's median is between lo and hi.
+// Between wants Other's median between lo and hi.
 func Between(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
 
-// Figures are what a claim's sentence is written from.
-type Figures struct {
-	Row          // the first row's figures, for claims about one row
-	Rows  []Row  // every row's figures
-	Times string // the range of Times over the rows: "3.0x", or "2.9x to 3.1x"; empty unless every row is significant
-}
+func (w Want) String() string { return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max) }
 
-// Row is one table row's figures.
-type Row struct {
-	Name  string // the row's label: "Sleep/tasks=3/workers=2-2"
-	Base  string // Base's median with its unit: "32.7 ms"
-	Other string // Other's median with its unit: "10.9 ms"
-	// BaseNum and OtherNum are the medians without a unit, for units
-	// that read badly in prose: "10013" peak-goroutines.
-	BaseNum, OtherNum string
-	// BaseValue and OtherValue are the medians in the unit's base
-	// (seconds for sec/op), as benchstat -format csv prints them.
-	BaseValue, OtherValue float64
-	Ratio                 float64
-	// Times is how many times more or less Other is: "3.0x"; empty when
-	// the difference is not significant.
-	Times string
-	Lower bool   // whether Other's median is below Base's
-	P     string // the U-test's result as benchstat prints it: "p=0.002 n=6"
-	// Verdict is what the data say, whatever the claim asserts: "1.2x
-	// lower (p=0.001 n=10)", or "no significant difference (p=0.912
-	// n=10)"; for a range claim, Other.
-	Verdict string
-
-	significant bool
-}
-
-// An Outcome is a claim evaluated on data: the sentence, and Err when the
-// data no longer bear out a claim that the page depends on.
+// An Outcome is a claim evaluated on data: what its sentences are written
+// from.
 type Outcome struct {
-	Text string
-	Figures
-	Err error
-	// Held says whether the data bear the claim out; when they do not,
-	// Text is the claim's Else, or says that the claim fails.
-	Held bool
-	// Unsaid, when set, is why an optional claim says nothing.
-	Unsaid string
+	Row         // a comparison's one row, or a range claim's first
+	Rows []Row  // every row
+	Held bool   // whether the data bear the claim out
+	Why  string // where they do not, why: the rows that break it
 }
 
-// Eval computes the claim's figures and sentence from inputs and checks
-// them against Want. It returns an error, and no Outcome, only when the
-// claim cannot be evaluated at all: a claim the page depends on has no
-// row with its columns, or the claim is malformed.
+// A Row is one row of a claim's table.
+type Row struct {
+	Name                  string  // "Sleep/tasks=3/workers=2-2"
+	Base, Other           string  // the medians with their unit: "32.7 ms"
+	BaseNum, OtherNum     string  // without it, for units that read badly in prose: "10013"
+	BaseValue, OtherValue float64 // in the unit's base, as benchstat -format csv prints them
+	Ratio                 float64 // Other/Base
+	Factor                string  // how many times more or less Other is than Base, "3.0x"; empty unless significant
+	P                     string  // the U-test, as benchstat prints it: "p=0.002 n=6"
+	N                     int     // the results of the side with fewer
+	// Verdict is what the data say, whatever the claim wants: "1.2x lower
+	// (p=0.001 n=10)", "the U-test cannot tell them apart at n=10
+	// (p=0.481)"; for a range claim, Other.
+	Verdict string
+}
+
+// errUnmeasured is a claim's column that the data lack: a tool that was
+// not installed.
+var errUnmeasured = errors.New("not measured")
+
+// Eval evaluates the claim on inputs. It fails where the claim is
+// malformed, or the data lack its columns (errUnmeasured).
 func (c *Claim) Eval(inputs ...Input) (*Outcome, error) {
-	if c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
-		return nil, fmt.Errorf("claim %s: want %s includes 1: a comparison asserts a direction", c.ID, c.Want)
-	}
 	rows, err := c.rows(inputs)
-	if errors.Is(err, errUnmeasured) && c.Else != "" {
-		return &Outcome{Unsaid: err.Error()}, nil
+	if err == nil && c.Base != "" && c.Want.Min < 1 && c.Want.Max > 1 {
+		err = fmt.Errorf("want %s includes 1: a comparison wants a direction", c.Want)
+	}
+	if err == nil && c.Base != "" && len(rows) > 1 {
+		err = fmt.Errorf("%d rows: a comparison is of one row; narrow the filter", len(rows))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 	}
-	out := &Outcome{Held: true}
-	var failures []string
+	var why []string
 	for _, row := range rows {
 		if f := c.check(row); f != "" {
-			failures = append(failures, f)
-			out.Held = false
+			why = append(why, f)
 		}
 	}
-	// A ratio is a finding only where the U-test finds a difference.
-	for i := range rows {
-		if c.Base != "" && !rows[i].significant {
-			rows[i].Times = ""
-		}
-	}
-	out.Rows, out.Row = rows, rows[0]
-	if c.Base != "" {
-		out.Figures.Times = span(rows)
-	}
-	say := c.Say
-	if !out.Held && c.Else != "" {
-		say = c.Else
-	}
-	if out.Text, err = execute(c.ID, say, out.Figures); err != nil {
-		return nil, err
-	}
-	switch {
-	case out.Held:
-	case c.Else != "" && !strings.Contains(out.Text, out.Verdict):
-		return nil, fmt.Errorf("claim %s: its Else must state .Verdict (%q): %q", c.ID, out.Verdict, out.Text)
-	case c.Else == "":
-		out.Err = fmt.Errorf("claim %s no longer holds: %s\n\tits sentence would say: %s", c.ID, strings.Join(failures, "; "), out.Text)
-		out.Text = fmt.Sprintf("**Claim %s does not hold on this run: %s.**", c.ID, strings.Join(failures, "; "))
-	}
-	return out, nil
+	return &Outcome{Row: rows[0], Rows: rows, Held: len(why) == 0, Why: strings.Join(why, "; ")}, nil
 }
 
-// rows are the claim's rows of figures in the inputs.
+// rows are the claim's rows in the inputs.
 func (c *Claim) rows(inputs []Input) ([]Row, error) {
+	// One stat for both units, so that their rows share keys.
 	tables, err := stat(Args{Filter: c.Filter, Col: c.Col, Ignore: c.Ignore}, inputs...)
+	var table, baseTable *statTable
+	if err == nil {
+		table, err = pick(tables, c.Unit, c.Filter)
+	}
+	if err == nil {
+		baseTable, err = pick(tables, cmp.Or(c.BaseUnit, c.Unit), c.Filter)
+	}
 	if err != nil {
 		return nil, err
-	}
-	table, err := pick(tables, c.Unit, c.Filter)
-	if err != nil {
-		return nil, err
-	}
-	baseTable := table
-	if c.BaseUnit != "" {
-		if baseTable, err = pick(tables, c.BaseUnit, c.Filter); err != nil {
-			return nil, err
-		}
 	}
 	other, okOther := table.col(c.Other)
 	base, okBase := baseTable.col(c.Base)
@@ -200,31 +131,25 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 		return nil, fmt.Errorf("%w: %s has no column %q or %q", errUnmeasured, c.Col, c.Base, c.Other)
 	}
 	var rows []Row
-	for _, rowKey := range table.rows {
-		o, ok := table.cells[cellKey{rowKey, other}]
-		if !ok {
+	for _, key := range table.rows {
+		o, ok := table.cells[cellKey{key, other}]
+		b, okBase := baseTable.cells[cellKey{key, base}]
+		if !ok || (c.Base != "" && !okBase) {
 			continue
 		}
-		row := Row{
-			Name:  rowKey.StringValues(),
-			Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center), OtherValue: o.summary.Center,
-		}
+		row := Row{Name: key.StringValues(), Other: quantity(o.summary.Center, c.Unit), OtherNum: number(o.summary.Center),
+			OtherValue: o.summary.Center, N: len(o.sample.Values)}
 		row.Verdict = row.Other
 		if c.Base != "" {
-			b, ok := baseTable.cells[cellKey{rowKey, base}]
-			if !ok {
-				continue
-			}
 			test := table.assumption.Compare(b.sample, o.sample)
 			row.Base, row.BaseNum, row.BaseValue = quantity(b.summary.Center, cmp.Or(c.BaseUnit, c.Unit)), number(b.summary.Center), b.summary.Center
-			row.Ratio = o.summary.Center / b.summary.Center
-			row.Lower = row.Ratio < 1
-			row.Times = times(row.Ratio)
-			row.P = test.String()
-			row.significant = test.P < test.Alpha
-			row.Verdict = "no significant difference (" + row.P + ")"
-			if row.significant {
-				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Times, map[bool]string{true: "lower", false: "higher"}[row.Lower], row.P)
+			row.Ratio, row.N, row.P = o.summary.Center/b.summary.Center, min(row.N, len(b.sample.Values)), test.String()
+			n := row.P[strings.LastIndex(row.P, "n="):] // "n=10", or "n=10+9"
+			row.Verdict = fmt.Sprintf("the U-test cannot tell them apart at %s (p=%.3f)", n, test.P)
+			if test.P < test.Alpha {
+				// A ratio is a finding only where the U-test finds a difference.
+				row.Factor = factor(row.Ratio)
+				row.Verdict = fmt.Sprintf("%s %s (%s)", row.Factor, direction(row.Ratio, "lower", "higher"), row.P)
 			}
 		}
 		rows = append(rows, row)
@@ -235,25 +160,18 @@ func (c *Claim) rows(inputs []Input) ([]Row, error) {
 	return rows, nil
 }
 
-// errUnmeasured is a claim's column that the data lack: a tool that was
-// not installed.
-var errUnmeasured = errors.New("not measured")
-
 // check returns why row breaks the claim, or "".
 func (c *Claim) check(row Row) string {
-	if c.Base == "" {
-		if row.OtherValue < c.Want.Min || row.OtherValue > c.Want.Max {
-			return fmt.Sprintf("%s: %s %s is %s, want %s to %s", row.Name, c.Other, c.Unit, row.Other,
-				quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit))
-		}
-		return ""
-	}
 	var why []string
-	if row.Ratio < c.Want.Min || row.Ratio > c.Want.Max {
-		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio, row.Times,
-			map[bool]string{true: "less", false: "more"}[row.Lower], c.Want))
+	switch {
+	case c.Base == "" && (row.OtherValue < c.Want.Min || row.OtherValue > c.Want.Max):
+		why = append(why, fmt.Sprintf("%s %s is %s, want %s to %s", c.Other, c.Unit, row.Other,
+			quantity(c.Want.Min, c.Unit), quantity(c.Want.Max, c.Unit)))
+	case c.Base != "" && (row.Ratio < c.Want.Min || row.Ratio > c.Want.Max):
+		why = append(why, fmt.Sprintf("%s/%s is %.3g (%s %s), want %s", c.Other, c.Base, row.Ratio,
+			factor(row.Ratio), direction(row.Ratio, "less", "more"), c.Want))
 	}
-	if !row.significant {
+	if c.Base != "" && row.Factor == "" {
 		why = append(why, fmt.Sprintf("the difference is not significant (%s)", row.P))
 	}
 	if len(why) == 0 {
@@ -262,109 +180,53 @@ func (c *Claim) check(row Row) string {
 	return row.Name + ": " + strings.Join(why, ", ")
 }
 
-// execute writes a claim's sentence from its figures.
-func execute(id, say string, f Figures) (string, error) {
-	var text bytes.Buffer
-	tmpl, err := template.New(id).Option("missingkey=error").Parse(say)
-	if err == nil {
-		err = tmpl.Execute(&text, f)
-	}
-	if err != nil {
-		return "", fmt.Errorf("claim %s: %w", id, err)
-	}
-	return strings.TrimSpace(text.String()), nil
-}
-
-func (w Want) String() string {
-	switch {
-	case math.IsInf(w.Max, 1):
-		return fmt.Sprintf("at least %.3g", w.Min)
-	case w.Min <= 0:
-		return fmt.Sprintf("at most %.3g", w.Max)
-	}
-	return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max)
-}
-
-// times formats how many times larger or smaller a ratio is, to two
-// significant figures: 0.333 and 3.0 are both "3.0x".
-func times(ratio float64) string {
+func direction(ratio float64, lower, higher string) string {
 	if ratio < 1 {
-		ratio = 1 / ratio
+		return lower
 	}
-	if ratio >= 10 {
+	return higher
+}
+
+// factor formats how many times larger or smaller a ratio is, to two
+// significant figures: 0.333 and 3.0 are both "3.0x".
+func factor(ratio float64) string {
+	if ratio = math.Max(ratio, 1/ratio); ratio >= 10 {
 		return fmt.Sprintf("%.0fx", ratio)
 	}
 	return fmt.Sprintf("%.1fx", ratio)
 }
 
-// span is the range of the rows' Times, from the ratio nearest 1 to the
-// farthest; empty when a row's difference is not significant.
-func span(rows []Row) string {
-	lo, hi := rows[0], rows[0]
-	for _, r := range rows {
-		if r.Times == "" {
-			return ""
-		}
-		if math.Abs(math.Log(r.Ratio)) < math.Abs(math.Log(lo.Ratio)) {
-			lo = r
-		}
-		if math.Abs(math.Log(r.Ratio)) > math.Abs(math.Log(hi.Ratio)) {
-			hi = r
-		}
-	}
-	if lo.Times == hi.Times {
-		return lo.Times
-	}
-	return strings.TrimSuffix(lo.Times, "x") + "x to " + hi.Times
-}
-
-// quantity formats a value of a benchstat (tidied) unit for prose, to
-// three significant figures, in the units benchstat's table beside it
-// uses: seconds per op as a duration ("10.9 ms"), bytes with the binary
-// prefixes benchstat prints ("8.62 MiB" where it prints 8.616Mi),
-// milliseconds always as milliseconds ("0.193 ms" where it prints 192.7m
-// p99-ms), and anything else as a number before its unit ("2010
-// trans/s"). A name before a hyphen is dropped: a peak-B of 9.03e6 is
-// "8.62 MiB".
+// quantity formats a value of a benchstat unit as the table beside it
+// reads, to three figures: "10.9 ms" for sec/op, "8.62 MiB" for a peak-B
+// of 8.616Mi, "0.193 ms" for a 192.7m p99-ms, "2010 trans/s".
 func quantity(v float64, unit string) string {
 	base, per, _ := strings.Cut(unit, "/")
-	suffix := ""
-	if per != "" && per != "op" {
-		suffix = "/" + per
+	if per = "/" + per; per == "/op" || per == "/" {
+		per = ""
 	}
-	measure := base[strings.LastIndexByte(base, '-')+1:] // "peak-B" measures bytes
-	type prefix struct {
-		factor float64
-		name   string
-	}
-	var prefixes []prefix
-	switch measure {
+	var step float64
+	var names []string // the prefixed units, from the smallest
+	switch measure := base[strings.LastIndexByte(base, '-')+1:]; measure {
 	case "sec":
-		prefixes = []prefix{{1, "s"}, {1e-3, "ms"}, {1e-6, "µs"}, {1e-9, "ns"}}
+		step, names, v = 1000, []string{"ns", "µs", "ms", "s"}, v*1e9
 	case "B":
-		prefixes = []prefix{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}, {1, "B"}}
-	case "ms", "MiB", "%":
-		return number(v) + " " + measure + suffix
-	case "us":
-		return number(v) + " µs" + suffix
+		step, names = 1024, []string{"B", "KiB", "MiB", "GiB"}
+	case "ms", "MiB", "%", "us":
+		return number(v) + " " + strings.Replace(measure, "us", "µs", 1) + per
 	default:
 		return number(v) + " " + unit
 	}
-	p := prefixes[len(prefixes)-1]
-	for _, q := range prefixes {
-		if math.Abs(v) >= q.factor {
-			p = q
-			break
-		}
+	i := 0
+	for ; i < len(names)-1 && math.Abs(v) >= step; i++ {
+		v /= step
 	}
-	return number(v/p.factor) + " " + p.name + suffix
+	return number(v) + " " + names[i] + per
 }
 
 // number prints v to three significant figures, without an exponent:
 // "2009", "99.7", "0.0123".
 func number(v float64) string {
-	a := math.Abs(v)
-	switch {
+	switch a := math.Abs(v); {
 	case a == 0:
 		return "0"
 	case a >= 100:
@@ -375,4 +237,52 @@ func number(v float64) string {
 		return fmt.Sprintf("%.2f", v)
 	}
 	return fmt.Sprintf("%.3g", v)
+}
+
+// claim is a page's {{claim "ID" "sentence" "otherwise"}}: the sentence
+// where the data bear the claim out; where not, the otherwise sentence,
+// which must state the verdict, or, where the page gave none, a line that
+// says the claim does not hold, and the sentence goes into out.Broken.
+// Where a tool was not measured, a claim with an otherwise sentence is
+// empty: {{with claim ...}}{{.}}{{else}}not measured{{end}}.
+func (c *committed) claim(id string, sentences ...string) (string, error) {
+	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
+	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {
+		return "", fmt.Errorf("claim %q: want a claim of the experiment, its sentence, and perhaps another for where it does not hold", id)
+	}
+	inputs, err := c.inputs(c.e.Claims[i].Inputs)
+	var o *Outcome
+	if err == nil {
+		o, err = c.e.Claims[i].Eval(inputs...)
+	}
+	if errors.Is(err, errUnmeasured) && len(sentences) == 2 {
+		c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, id, err))
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim %s: %w", id, err)
+	}
+	c.enough("claim "+id, slices.MinFunc(o.Rows, func(a, b Row) int { return cmp.Compare(a.N, b.N) }).N, inputs)
+	var texts []string
+	for _, s := range sentences {
+		t, err := template.New(id).Option("missingkey=error").Parse(s)
+		var b strings.Builder
+		if err == nil {
+			err = t.Execute(&b, o)
+		}
+		if err != nil {
+			return "", fmt.Errorf("claim %s: %w", id, err)
+		}
+		texts = append(texts, b.String())
+	}
+	switch {
+	case len(texts) == 2 && !strings.Contains(texts[1], o.Verdict):
+		return "", fmt.Errorf("claim %s: its second sentence must state {{.Verdict}} (%q): %q", id, o.Verdict, texts[1])
+	case o.Held:
+		return texts[0], nil
+	case len(texts) == 2:
+		return texts[1], nil
+	}
+	c.out.Broken = append(c.out.Broken, fmt.Errorf("%s: claim %s no longer holds: %s\n\tits sentence would say: %q", c.e.Name, id, o.Why, texts[0]))
+	return fmt.Sprintf("**Claim %s does not hold on this run: %s.**", id, o.Why), nil
 }

@@ -1,83 +1,171 @@
-// A claim's sentence says what the data say, and its check fails when the
-// data stop bearing out what it asserts: in direction, in size, or in
-// significance.
+// A claim holds on the committed runs, and stops holding on copies of them
+// changed as a rerun might change them: flipped, halved, thinned out,
+// made insignificant. A page that depends on a claim then fails with the
+// sentence it would have said; a page that can do without it says the
+// verdict instead.
 //
-//	go test -run 'Claim|Quantity' ./internal/benchdocs
+//	go test -run 'Claim|Block|Quantity' ./internal/benchdocs
 package benchdocs
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"text/template/parse"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchproc"
 )
 
-// sleepRun makes a benchmark file: six results for each name, spread by ±0.5 %
-// around its ns/op (so that six against six is significant, p=0.002).
-// Each key of perOp is a name after "BenchmarkSleep/".
-func sleepRun(perOp map[string]float64, order ...string) Input {
-	var b strings.Builder
-	b.WriteString("goos: linux\n")
-	for _, name := range order {
-		for i := range 6 {
-			ns := perOp[name] * (1 + float64(2*i-5)*0.001)
-			fmt.Fprintf(&b, "BenchmarkSleep/%s-2\t10\t%.0f ns/op\n", name, ns)
-		}
-	}
-	return Input{Name: "run.txt", Data: []byte(b.String())}
-}
+// root is the module's root, where testdata/ and docs/ are.
+const root = "../.."
 
 var threeSleeps = Claim{
 	ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-	Base: "sequential", Other: "goroutines", Want: TimesLess(2.5, 3.5),
-	Say: `{{.Base}} in order, {{.Other}} spawned: {{.Times}} {{if .Lower}}faster{{else}}slower{{end}} ({{.P}}).`,
+	Base: "sequential", Other: "goroutines", Want: Less(2.5, 3.5),
 }
 
-func TestClaimHolds(t *testing.T) {
-	in := sleepRun(map[string]float64{
-		"tasks=3/variant=sequential": 30e6,
-		"tasks=3/variant=goroutines": 10e6,
-	}, "tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-
-	got, err := threeSleeps.Eval(in)
-
-	require.NoError(t, err)
-	assert.NoError(t, got.Err, "30 ms against 10 ms is 3x, inside 2.5x to 3.5x")
-	assert.Equal(t, "30.0 ms in order, 10.0 ms spawned: 3.0x faster (p=0.002 n=6).", got.Text)
-	assert.Equal(t, "3.0x", got.Times)
+// committedRun is a committed file, as Render reads it.
+func committedRun(tb testing.TB, path string) Input {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join(root, path))
+	require.NoError(tb, err)
+	return Input{Name: path, Data: data}
 }
 
-// TestClaimAgreesWithBenchstat: a claim's medians and U-test are the
-// ones go tool benchstat prints for the claim's filter and columns, in
-// full in its CSV form.
+// edited is a copy of in in which edit changes each result, or drops it
+// where it returns false. The reader tidies values into base units
+// ("sec/op"), which are what edit sees and what the copy says.
+func edited(tb testing.TB, in Input, edit func(res *benchfmt.Result) bool) Input {
+	tb.Helper()
+	var b bytes.Buffer
+	w := benchfmt.NewWriter(&b)
+	rd := benchfmt.NewReader(bytes.NewReader(in.Data), in.Name)
+	for rd.Scan() {
+		rec := rd.Result()
+		if res, ok := rec.(*benchfmt.Result); ok {
+			if !edit(res) {
+				continue
+			}
+			for i := range res.Values {
+				res.Values[i].OrigUnit = "" // the writer writes Value, tidied
+			}
+		}
+		require.NoError(tb, w.Write(rec))
+	}
+	require.NoError(tb, rd.Err())
+	return Input{Name: in.Name, Data: b.Bytes()}
+}
+
+// scaled multiplies the values of unit (tidied: "sec/op") of the results
+// whose name contains each of parts by f.
+func scaled(unit string, f float64, parts ...string) func(*benchfmt.Result) bool {
+	return func(res *benchfmt.Result) bool {
+		for _, p := range parts {
+			if !strings.Contains(string(res.Name), p) {
+				return true
+			}
+		}
+		for i := range res.Values {
+			if res.Values[i].Unit == unit {
+				res.Values[i].Value *= f
+			}
+		}
+		return true
+	}
+}
+
+func TestClaimEval(t *testing.T) {
+	sleep := committedRun(t, "testdata/bench/sleep.txt")
+	spawned := "/tasks=3/workers=2/variant=goroutines-"
+	kept := 0
+	tests := []struct {
+		name        string
+		give        Input
+		wantHeld    bool
+		wantFactor  string
+		wantWhy     string
+		wantVerdict string
+	}{
+		{name: "committed", give: sleep, wantHeld: true, wantFactor: "3.0x", wantVerdict: "3.0x lower (p=0.000 n=10)"},
+		{
+			// In order and spawned trade places.
+			name: "flipped",
+			give: edited(t, sleep, func(res *benchfmt.Result) bool {
+				res.Name = benchfmt.Name(strings.NewReplacer("variant=sequential", "variant=goroutines", "variant=goroutines", "variant=sequential").Replace(string(res.Name)))
+				return true
+			}),
+			wantFactor: "3.0x", wantVerdict: "3.0x higher (p=0.000 n=10)",
+			wantWhy: "goroutines/sequential is 2.98 (3.0x more), want 0.286 to 0.4",
+		},
+		{
+			// Spawned takes twice as long: half the speedup, 1.5x.
+			name: "halved", give: edited(t, sleep, scaled("sec/op", 2, spawned)),
+			wantFactor: "1.5x", wantVerdict: "1.5x lower (p=0.000 n=10)",
+			wantWhy: "goroutines/sequential is 0.671 (1.5x less), want 0.286 to 0.4",
+		},
+		{
+			// One result of ten left spawned: no U-test can find a
+			// difference, and no ratio is stated.
+			name: "thinned_out",
+			give: edited(t, sleep, func(res *benchfmt.Result) bool {
+				if strings.Contains(string(res.Name), spawned) {
+					kept++
+					return kept == 1
+				}
+				return true
+			}),
+			wantVerdict: "the U-test cannot tell them apart at n=10+1 (p=0.182)",
+			wantWhy:     "the difference is not significant (p=0.182 n=10+1)",
+		},
+		{
+			// Spawned as long as in order, give or take its noise.
+			name: "insignificant", give: edited(t, sleep, scaled("sec/op", 2.985, spawned)),
+			wantVerdict: "the U-test cannot tell them apart at n=10 (p=0.631)",
+			wantWhy:     "goroutines/sequential is 1 (1.0x more), want 0.286 to 0.4, the difference is not significant (p=0.631 n=10)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			got, err := threeSleeps.Eval(tt.give)
+
+			require.NoError(t, err, "Eval")
+			assert.Equal(t, tt.wantHeld, got.Held, "Held")
+			assert.Equal(t, tt.wantFactor, got.Factor, "Factor")
+			assert.Len(t, got.Rows, 1, "Rows")
+			assert.Equal(t, tt.wantVerdict, got.Verdict, "Verdict")
+			assert.Contains(t, got.Why, tt.wantWhy, "Why")
+		})
+	}
+}
+
+// TestClaimAgreesWithBenchstat: a claim's medians and U-tests are the
+// ones go tool benchstat prints for its filter and columns, in full in
+// its CSV form.
 func TestClaimAgreesWithBenchstat(t *testing.T) {
-	order := []string{
-		"tasks=3/variant=sequential", "tasks=3/variant=goroutines",
-		"tasks=100/variant=sequential", "tasks=100/variant=goroutines",
-	}
-	in := sleepRun(map[string]float64{order[0]: 30.3e6, order[1]: 10.1e6, order[2]: 1.01e9, order[3]: 10.7e6}, order...)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644))
-	claim := Claim{
-		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
-		Base: "sequential", Other: "goroutines", Want: TimesLess(2, 100), Say: `{{.Times}}`,
-	}
-	args := Args{Filter: claim.Filter, Col: claim.Col}
+	file := "testdata/bench/sleep.txt"
+	for _, tasks := range []string{"3", "100"} {
+		claim := Claim{
+			ID: "tasks-" + tasks, Filter: ".name:Sleep /tasks:" + tasks, Col: "/variant", Unit: "sec/op",
+			Base: "sequential", Other: "goroutines", Want: Less(2, 100),
+		}
+		args := Args{Filter: claim.Filter, Col: claim.Col}
 
-	got, err := claim.Eval(in)
-	require.NoError(t, err)
-	out := goToolBenchstat(t, "csv", args, filepath.Join(dir, in.Name))
+		got, err := claim.Eval(committedRun(t, file))
+		require.NoError(t, err)
+		out := goToolBenchstat(t, "csv", args, filepath.Join(root, file))
 
-	require.Len(t, got.Rows, 2)
-	for _, row := range got.Rows {
-		want := csvCells(t, out, claim.Unit, row.Name)
-		assert.Equal(t, want[claim.Base][0], fmt.Sprint(row.BaseValue), "%s: %s's median, against %s -format csv", row.Name, claim.Base, args.command(in.Name))
-		assert.Equal(t, want[claim.Other][0], fmt.Sprint(row.OtherValue), "%s: %s's median", row.Name, claim.Other)
-		assert.Equal(t, want[claim.Other][3], row.P, "%s: %s against %s", row.Name, claim.Other, claim.Base)
+		want := csvCells(t, out, claim.Unit, got.Name)
+		assert.Equal(t, want[claim.Base][0], fmt.Sprint(got.BaseValue), "%s: %s's median, against %s -format csv", got.Name, claim.Base, args.command(file))
+		assert.Equal(t, want[claim.Other][0], fmt.Sprint(got.OtherValue), "%s: %s's median", got.Name, claim.Other)
+		assert.Equal(t, want[claim.Other][3], got.P, "%s: %s against %s", got.Name, claim.Other, claim.Base)
 	}
 }
 
@@ -111,257 +199,211 @@ func csvCells(tb testing.TB, out, unit, row string) map[string][]string {
 	return nil
 }
 
-// TestClaimBreaks: each row changes the data under a claim the page
-// depends on in one way, and says how the check must fail. A flipped
-// direction and a difference that is not significant both fail it, and
-// the page then says that the claim does not hold, never the sentence.
-func TestClaimBreaks(t *testing.T) {
-	seq := "tasks=3/variant=sequential"
-	gor := "tasks=3/variant=goroutines"
+func TestClaimCannotEval(t *testing.T) {
+	sleep := committedRun(t, "testdata/bench/sleep.txt")
 	tests := []struct {
-		name    string
-		give    map[string]float64
-		claim   Claim
-		wantErr string
+		name   string
+		change func(c *Claim)
+		want   string
 	}{
-		{
-			// 30/20 = 1.5x: faster, significant, but not the 2.5x to 3.5x claimed.
-			name:    "too_small",
-			give:    map[string]float64{seq: 30e6, gor: 20e6},
-			claim:   threeSleeps,
-			wantErr: "goroutines/sequential is 0.667 (1.5x less), want 0.286 to 0.4",
-		},
-		{
-			// Spawned is slower: the direction has flipped.
-			name:    "flipped",
-			give:    map[string]float64{seq: 10e6, gor: 30e6},
-			claim:   threeSleeps,
-			wantErr: "goroutines/sequential is 3 (3.0x more)",
-		},
-		{
-			// 2 % apart, but the samples overlap: no significant
-			// difference, though the ratio is inside the band claimed.
-			name: "not_significant",
-			give: map[string]float64{seq: 10.2e6, gor: 10e6},
-			claim: func() Claim {
-				c := threeSleeps
-				c.Want = TimesLess(1.01, 2)
-				return c
-			}(),
-			wantErr: "the difference is not significant (p=0.589 n=6)",
-		},
-		{
-			name: "out_of_range",
-			give: map[string]float64{seq: 30e6, gor: 16e6},
-			claim: Claim{
-				ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-				Other: "goroutines", Want: Between(10e-3, 15e-3),
-				Say: `{{.Other}} for a 10 ms sleep.`,
-			},
-			wantErr: "goroutines sec/op is 16.0 ms, want 10.0 ms to 15.0 ms",
-		},
+		{name: "no_direction", change: func(c *Claim) { c.Want = More(0.5, 3) }, want: "want 0.5 to 3 includes 1: a comparison wants a direction"},
+		{name: "no_such_unit", change: func(c *Claim) { c.Unit = "trans/s" }, want: "no trans/s results"},
+		{name: "no_such_column", change: func(c *Claim) { c.Other = "threads" }, want: `not measured: /variant has no column "sequential" or "threads"`},
+		{name: "no_rows", change: func(c *Claim) { c.Filter = ".name:Fetch" }, want: "no sec/op results"},
+		{name: "bad_filter", change: func(c *Claim) { c.Filter = "(" }, want: "parsing -filter"},
+		{name: "more_than_one_row", change: func(c *Claim) { c.Filter = ".name:Sleep /tasks:(3 OR 100)" }, want: "2 rows: a comparison is of one row; narrow the filter"},
 	}
 	for _, tt := range tests {
-		t.Run("case="+tt.name, func(t *testing.T) {
-			got, err := tt.claim.Eval(overlapping(sleepRun(tt.give, seq, gor), tt.name == "not_significant"))
+		c := threeSleeps
+		tt.change(&c)
 
-			require.NoError(t, err, "Eval: the claim can be evaluated")
-			assert.False(t, got.Held, "Held")
-			assert.ErrorContains(t, got.Err, tt.wantErr, "the check fails")
-			assert.Equal(t, "**Claim "+tt.claim.ID+" does not hold on this run: ", got.Text[:len("**Claim "+tt.claim.ID+" does not hold on this run: ")],
-				"the page says so, in place of the sentence")
-		})
+		_, err := c.Eval(sleep)
+
+		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
 	}
 }
 
-// overlapping spreads the results of a run made by sleepRun by ±5 %
-// instead of ±0.5 %, when spread is set, so that medians 2 % apart are
-// not significantly different.
-func overlapping(in Input, spread bool) Input {
-	if !spread {
-		return in
-	}
-	var b strings.Builder
-	for i, line := range strings.Split(strings.TrimSuffix(string(in.Data), "\n"), "\n") {
-		name, ns, ok := strings.Cut(line, "\t10\t")
-		if !ok {
-			b.WriteString(line + "\n")
-			continue
+// claimsOf returns a page's {{claim}} actions, wherever they are in it,
+// in its order, and whether each gives a second sentence, for where the
+// claim does not hold.
+func claimsOf(tb testing.TB, src string) (actions []string, optional map[string]bool) {
+	tb.Helper()
+	tree := parse.New("page")
+	tree.Mode = parse.SkipFuncCheck
+	_, err := tree.Parse(src, "", "", map[string]*parse.Tree{})
+	require.NoError(tb, err)
+	optional = map[string]bool{}
+	add := func(p *parse.PipeNode) {
+		if args := p.Cmds[0].Args; args[0].String() == "claim" {
+			actions = append(actions, "{{"+p.String()+"}}")
+			optional[args[1].(*parse.StringNode).Text] = len(args) == 4
 		}
-		var v float64
-		fmt.Sscanf(ns, "%g ns/op", &v)
-		fmt.Fprintf(&b, "%s\t10\t%.0f ns/op\n", name, v*(1+float64(i%6-2)*0.02))
 	}
-	return Input{Name: in.Name, Data: []byte(b.String())}
-}
-
-// TestClaimElse: a claim the page can do without says its Else where the
-// data do not bear it out, with the U-test's verdict and no ratio when
-// the difference is not significant, and nothing fails. The article's
-// headline is the model: gevent's server completes more transactions
-// than app.run(), until a run in which it does not.
-func TestClaimElse(t *testing.T) {
-	headline := Claim{
-		ID: "gevent-flask", Filter: ".name:Hello", Col: "/server", Unit: "trans/s",
-		Base: "flask", Other: "gevent", Want: Times(1, 5),
-		Say:  "gevent {{.Other}} against {{.Base}}, {{.Times}} more ({{.P}}).",
-		Else: "gevent {{.Other}} against {{.Base}}: {{.Verdict}}.",
-	}
-	tests := []struct {
-		name          string
-		flask, gevent float64
-		spread        float64 // each result's distance from the median, a share of it
-		wantHeld      bool
-		wantText      string
-		wantTimes     string // the ratio, which only a significant difference states
-	}{
-		{name: "holds", flask: 4404, gevent: 4780, spread: 0.005, wantHeld: true,
-			wantText: "gevent 4780 trans/s against 4404 trans/s, 1.1x more (p=0.002 n=6).", wantTimes: "1.1x"},
-		{name: "flipped", flask: 4780, gevent: 4404, spread: 0.005,
-			wantText: "gevent 4404 trans/s against 4780 trans/s: 1.1x lower (p=0.002 n=6).", wantTimes: "1.1x"},
-		{name: "not_significant", flask: 2631, gevent: 2578, spread: 0.05,
-			wantText: "gevent 2578 trans/s against 2631 trans/s: no significant difference (p=0.394 n=6).", wantTimes: ""},
-	}
-	for _, tt := range tests {
-		t.Run("case="+tt.name, func(t *testing.T) {
-			var b strings.Builder
-			for _, s := range []struct {
-				name  string
-				trans float64
-			}{{"flask", tt.flask}, {"gevent", tt.gevent}} {
-				for i := range 6 {
-					fmt.Fprintf(&b, "BenchmarkHello/server=%s 1 %.1f trans/s\n", s.name, s.trans*(1+float64(2*i-5)/5*tt.spread))
+	var walk func(l *parse.ListNode)
+	walk = func(l *parse.ListNode) {
+		for _, n := range l.Nodes {
+			var branch *parse.BranchNode
+			switch n := n.(type) {
+			case *parse.IfNode:
+				branch = &n.BranchNode
+			case *parse.RangeNode:
+				branch = &n.BranchNode
+			case *parse.WithNode:
+				branch = &n.BranchNode
+				add(n.Pipe)
+			case *parse.ActionNode:
+				add(n.Pipe)
+			}
+			if branch != nil {
+				walk(branch.List)
+				if branch.ElseList != nil {
+					walk(branch.ElseList)
 				}
 			}
+		}
+	}
+	walk(tree.Root)
+	return actions, optional
+}
 
-			got, err := headline.Eval(Input{Name: "hello.txt", Data: []byte(b.String())})
+func TestClaimsOf(t *testing.T) {
+	got, optional := claimsOf(t, `{{claim "a" "A."}} {{if true}}{{claim "b" "B." "{{.Verdict}}."}}{{end}} {{with 1}}{{claim "c" "C."}}{{end}}
+{{with claim "d" "D." "{{.Verdict}}."}}{{.}}{{else}}not measured{{end}}`)
 
-			require.NoError(t, err, "Eval")
-			assert.Equal(t, tt.wantHeld, got.Held, "Held")
-			assert.NoError(t, got.Err, "a claim with an Else fails nothing")
-			assert.Equal(t, tt.wantText, got.Text)
-			assert.Equal(t, tt.wantTimes, got.Times, "Times")
+	assert.Equal(t, []string{`{{claim "a" "A."}}`, `{{claim "b" "B." "{{.Verdict}}."}}`, `{{claim "c" "C."}}`, `{{claim "d" "D." "{{.Verdict}}."}}`}, got)
+	assert.Equal(t, map[string]bool{"a": false, "b": true, "c": false, "d": true}, optional)
+}
+
+// TestClaimMistakes: a page that states a claim the experiment lacks, or
+// without a sentence, an experiment whose claim no page states, and a
+// second sentence that hides the verdict are refused, whatever the data.
+func TestClaimMistakes(t *testing.T) {
+	tests := []struct {
+		name string
+		page string
+		want string
+	}{
+		{name: "no_such_claim", page: `{{claim "four" "."}}`, want: `claim "four": want a claim of the experiment`},
+		{name: "no_sentence", page: `{{claim "one"}}`, want: `claim "one": want a claim of the experiment, its sentence`},
+		{name: "claim_on_no_page", page: `{{claim "one" "{{.Other}}"}}`, want: `claim three is on no page: write {{claim "three" ...}} where it is said`},
+		{
+			name: "otherwise_without_verdict", page: `{{claim "one" "{{.Other}}"}} {{claim "three" "{{.Factor}} faster." "{{.Factor}} faster, or not."}}`,
+			want: `claim three: its second sentence must state {{.Verdict}} ("3.0x lower (p=0.000 n=10)"): "3.0x faster, or not."`,
+		},
+		{name: "bad_sentence", page: `{{claim "one" "{{.Nope}}"}} {{claim "three" "."}}`, want: `claim one: template: one:1:2: executing "one" at <.Nope>`},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			e := Experiments[slices.IndexFunc(Experiments, func(e Experiment) bool { return e.Name == "sleep" })]
+			e.Claims = []Claim{threeSleeps, e.Claims[1]}
+			e.Page = tt.page
+
+			_, err := Render(root, []Experiment{e})
+
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 }
 
-// threeSleepsWith is threeSleeps as change changes it.
-func threeSleepsWith(change func(c *Claim)) Claim {
-	c := threeSleeps
-	change(&c)
-	return c
-}
+// TestEveryClaimBreaks changes a copy of the committed runs under each
+// claim of each page until it no longer holds: a comparison's ratio to the
+// other side of 1, a range claim's median past its bounds. A claim that
+// its page depends on then fails the rendering with the sentence it would
+// have said, and the page says so in its place; a claim that the page can
+// do without leaves the page saying what the data say instead. The page
+// rendered is the real page's claims alone, without its tables and plots,
+// which take longer and say nothing of claims.
+func TestEveryClaimBreaks(t *testing.T) {
+	for _, e := range Experiments {
+		if len(e.Runs) == 0 {
+			continue
+		}
+		src, err := pages.ReadFile("pages/" + e.Name + ".md")
+		require.NoError(t, err)
+		actions, optional := claimsOf(t, string(src))
+		e.Page = strings.Join(actions, "\n")
+		c, err := readCommitted(root, &e)
+		require.NoError(t, err)
+		for _, cl := range e.Claims {
+			inputs, err := c.inputs(cl.Inputs)
+			require.NoError(t, err)
+			committed, err := cl.Eval(inputs...)
+			require.NoError(t, err, "on the committed runs")
+			t.Run("page="+e.Name+"/claim="+cl.ID, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				copyTree(t, filepath.Join(root, BenchDir), filepath.Join(dir, BenchDir))
+				var changed []Input
+				for _, in := range inputs {
+					in = edited(t, in, breaks(t, cl, committed, in.Name))
+					changed = append(changed, in)
+					require.NoError(t, os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644))
+				}
+				broken, err := cl.Eval(changed...)
+				require.NoError(t, err)
+				require.False(t, broken.Held, "the change breaks the claim")
 
-// TestClaimMalformed: a comparison without a direction, and an Else that
-// hides the verdict, are refused whatever the data.
-func TestClaimMalformed(t *testing.T) {
-	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 10e6, "tasks=3/variant=goroutines": 30e6},
-		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	tests := []struct {
-		name string
-		give Claim
-		want string
-	}{
-		{name: "no_direction", give: threeSleepsWith(func(c *Claim) { c.Want = Times(0.5, 3) }), want: "want 0.5 to 3 includes 1: a comparison asserts a direction"},
-		{name: "else_without_verdict", give: threeSleepsWith(func(c *Claim) { c.Else = "{{.Times}} faster" }), want: "its Else must state .Verdict"},
-	}
-	for _, tt := range tests {
-		_, err := tt.give.Eval(in)
-		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
-	}
-}
+				out, err := Render(dir, []Experiment{e})
 
-// TestClaimUnsaid: a claim the page can do without says nothing when a
-// column it compares was not measured, and says why; one the page
-// depends on cannot be evaluated, nor can a claim with a mistake in it.
-func TestClaimUnsaid(t *testing.T) {
-	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
-		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	optional := threeSleeps
-	optional.Other, optional.Else = "pool", "{{.Verdict}}"
-
-	got, err := optional.Eval(in)
-
-	require.NoError(t, err)
-	assert.Empty(t, got.Text)
-	assert.Contains(t, got.Unsaid, `no column "sequential" or "pool"`)
-	required := optional
-	required.Else = ""
-	_, err = required.Eval(in)
-	assert.ErrorContains(t, err, `no column "sequential" or "pool"`)
-	malformed := optional
-	malformed.Filter = ".name:/Sleep/tasks/"
-	_, err = malformed.Eval(in)
-	assert.ErrorContains(t, err, "parsing -filter", "a mistake in the claim is no missing tool")
-}
-
-// TestClaimBaseUnit: a claim may set two units of one column side by
-// side: the open loop's corrected p99 against its service p99.
-func TestClaimBaseUnit(t *testing.T) {
-	var b strings.Builder
-	for i := range 6 {
-		f := 1 + float64(2*i-5)*0.001
-		fmt.Fprintf(&b, "BenchmarkOffered/rate=10000 1 %.3f p99-ms %.3f svc-p99-ms\n", 36*f, 28*f)
-	}
-	claim := Claim{
-		ID: "slots", Filter: ".name:Offered", Col: ".name", Unit: "p99-ms",
-		Base: "Offered", BaseUnit: "svc-p99-ms", Other: "Offered", Want: Times(1.05, 10),
-		Say: "{{.Other}} corrected against {{.Base}} service: {{.Times}} more ({{.P}}).",
-	}
-
-	got, err := claim.Eval(Input{Name: "offered.txt", Data: []byte(b.String())})
-
-	require.NoError(t, err)
-	assert.NoError(t, got.Err)
-	assert.Equal(t, "36.0 ms corrected against 28.0 ms service: 1.3x more (p=0.002 n=6).", got.Text)
-}
-
-// TestClaimEveryRow: a claim over several rows must hold in each.
-func TestClaimEveryRow(t *testing.T) {
-	claim := Claim{
-		ID: "all", Filter: ".name:Sleep", Col: "/variant", Unit: "sec/op",
-		Base: "sequential", Other: "goroutines", Want: TimesLess(2, 100),
-		Say: `{{.Times}} faster in {{len .Rows}} rows.`,
-	}
-	order := []string{"tasks=3/variant=sequential", "tasks=3/variant=goroutines", "tasks=100/variant=sequential", "tasks=100/variant=goroutines"}
-	tests := []struct {
-		name     string
-		give     float64 // goroutines at tasks=100
-		wantText string
-		wantErr  bool
-	}{
-		{name: "both", give: 11e6, wantText: "3.0x to 91x faster in 2 rows.", wantErr: false},
-		{name: "one_fails", give: 900e6, wantText: "**Claim all does not hold on this run: Sleep/tasks=100-2: goroutines/sequential is 0.9 (1.1x less), want 0.01 to 0.5.**", wantErr: true},
-	}
-	for _, tt := range tests {
-		in := sleepRun(map[string]float64{order[0]: 30e6, order[1]: 10e6, order[2]: 1e9, order[3]: tt.give}, order...)
-
-		got, err := claim.Eval(in)
-
-		require.NoError(t, err, "case %s", tt.name)
-		assert.Equal(t, tt.wantText, got.Text, "case %s", tt.name)
-		assert.Equal(t, tt.wantErr, got.Err != nil, "case %s: Err = %v", tt.name, got.Err)
+				require.NoError(t, err, "Render")
+				page := string(out.Files["docs/"+e.Name+".md"])
+				errs := fmt.Sprint(out.Broken)
+				if optional[cl.ID] {
+					assert.NotContains(t, errs, "claim "+cl.ID+" ", "Broken")
+					assert.Contains(t, page, broken.Verdict, "the page states the verdict")
+					return
+				}
+				assert.Contains(t, errs, e.Name+": claim "+cl.ID+" no longer holds: "+broken.Why+"\n\tits sentence would say: \"", "Broken")
+				assert.Contains(t, page, "**Claim "+cl.ID+" does not hold on this run: "+broken.Why+".**", "the page says so")
+			})
+		}
 	}
 }
 
-func TestClaimCannotEval(t *testing.T) {
-	in := sleepRun(map[string]float64{"tasks=3/variant=sequential": 30e6, "tasks=3/variant=goroutines": 10e6},
-		"tasks=3/variant=sequential", "tasks=3/variant=goroutines")
-	tests := []struct {
-		name string
-		give Claim
-		want string
-	}{
-		{name: "no_such_unit", give: threeSleepsWith(func(c *Claim) { c.Unit = "peak-B" }), want: "no peak-B results"},
-		{name: "no_such_column", give: threeSleepsWith(func(c *Claim) { c.Other = "pool" }), want: `no column "sequential" or "pool"`},
-		{name: "no_rows", give: threeSleepsWith(func(c *Claim) { c.Filter = ".name:Fetch" }), want: "no sec/op results"},
-		{name: "bad_filter", give: threeSleepsWith(func(c *Claim) { c.Filter = "(" }), want: "parsing -filter"},
-		{name: "bad_template", give: threeSleepsWith(func(c *Claim) { c.Say = "{{.Nope}}" }), want: "can't evaluate field Nope"},
+// breaks returns an edit of the results of the claim's column Other in
+// file that breaks the claim: a comparison's ratios, which committed
+// gives, go to the other side of 1; a range claim's median goes past its
+// largest bound.
+func breaks(tb testing.TB, cl Claim, committed *Outcome, file string) func(*benchfmt.Result) bool {
+	tb.Helper()
+	filter, err := benchproc.NewFilter(cl.Filter)
+	require.NoError(tb, err)
+	var parser benchproc.ProjectionParser
+	col, err := parser.Parse(cl.Col, filter)
+	require.NoError(tb, err)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range committed.Rows {
+		lo, hi = min(lo, r.Ratio), max(hi, r.Ratio)
 	}
-	for _, tt := range tests {
-		_, err := tt.give.Eval(in)
-		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
+	return func(res *benchfmt.Result) bool {
+		if ok, _ := filter.Apply(res.Clone()); !ok {
+			return true
+		}
+		column := col.Project(res).StringValues()
+		if cl.Col == ".file" {
+			column = file // benchstat's name for an input, which the reader here does not know
+		}
+		if column != cl.Other {
+			return true
+		}
+		for i, v := range res.Values {
+			switch {
+			case v.Unit != cl.Unit:
+			case cl.Base == "":
+				res.Values[i].Value = 2*cl.Want.Max + 1
+			case cl.Want.Max <= 1:
+				res.Values[i].Value *= 2 / lo
+			default:
+				res.Values[i].Value *= 0.5 / hi
+			}
+		}
+		return true
 	}
+}
+
+func copyTree(tb testing.TB, from, to string) {
+	tb.Helper()
+	require.NoError(tb, os.CopyFS(to, os.DirFS(from)))
 }
 
 func TestQuantity(t *testing.T) {

@@ -1,15 +1,9 @@
 package benchdocs
 
-// Plots are the medians of a run drawn in SVG with gonum.org/v1/plot,
-// the same bytes on every machine: text is laid out with the Liberation
-// fonts that gonum embeds in the binary, not with the fonts of the
-// machine, and coordinates are printed to five significant figures.
-//
-// A chart is read for values: every axis has labelled ticks in the unit
-// of the table beside it, on a logarithmic scale only where the values
-// span more than a factor of 20; bars carry their values; the legend sits
-// to the right of the data; and text has room for a viewer whose fallback
-// font is wider than the one it was laid out with.
+// Plots are the medians of a run drawn in SVG with gonum.org/v1/plot, the
+// same bytes on every machine, each median with benchstat's 95% interval
+// as an error bar where there are the 6 results it takes; the benchstat
+// table beside a chart gives its figures.
 
 import (
 	"bytes"
@@ -19,8 +13,10 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -30,29 +26,29 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// A Series is one line of a chart, its points joined in the order of X.
+// A Series is one line of a chart. A guide is a line of reference, such
+// as "one latency", drawn grey and dashed rather than as data.
 type Series struct {
 	Name   string
 	Points []Point
-	// Guide draws the series as a thin dashed line without markers: a
-	// line of reference, such as "perfect overlap", rather than data.
-	Guide bool
+	Guide  bool
 }
 
-// A Point is one point of a series.
-type Point struct{ X, Y float64 }
+// A Point is a median and its 95% interval, Lo to Hi, infinite where
+// there are too few results.
+type Point struct{ X, Y, Lo, Hi float64 }
 
-// Medians are the medians of a plot's unit by X and column.
+// Medians are the medians of a plot's unit by row and column.
 type Medians struct {
 	Cols []string
 	Rows []MedianRow // in order of X
 }
 
-// A MedianRow is one X of a plot.
+// A MedianRow is one row of a plot: X is its first key.
 type MedianRow struct {
 	X    float64
-	Keys map[string]string  // the row's keys: "/tasks": "100", "/workers": "10"
-	Y    map[string]float64 // the median by column
+	Keys map[string]float64           // the row's keys, as numbers: "/tasks": 100, "/latency": 0.01
+	Y    map[string]benchmath.Summary // the median and its 95% interval, by column
 }
 
 // Series returns a line per column, of the medians times scale.
@@ -60,9 +56,9 @@ func (m *Medians) Series(scale float64) []Series {
 	var series []Series
 	for _, col := range m.Cols {
 		s := Series{Name: col}
-		for _, row := range m.Rows {
-			if y, ok := row.Y[col]; ok {
-				s.Points = append(s.Points, Point{X: row.X, Y: y * scale})
+		for _, r := range m.Rows {
+			if y, ok := r.Y[col]; ok {
+				s.Points = append(s.Points, Point{X: r.X, Y: y.Center * scale, Lo: y.Lo * scale, Hi: y.Hi * scale})
 			}
 		}
 		series = append(series, s)
@@ -70,7 +66,17 @@ func (m *Medians) Series(scale float64) []Series {
 	return series
 }
 
-// medians are the plot's medians in the input.
+// Guide is a line of reference through a point of each row: y of the row.
+func (m *Medians) Guide(name string, y func(MedianRow) float64) Series {
+	s := Series{Name: name, Guide: true}
+	for _, r := range m.Rows {
+		s.Points = append(s.Points, Point{X: r.X, Y: y(r)})
+	}
+	return s
+}
+
+// medians are the plot's medians in the input. A line chart's keys are
+// numbers, or durations ("10ms") in seconds.
 func medians(p *Plot, in Input) (*Medians, error) {
 	t, err := statUnit(Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, p.Unit, in)
 	if err != nil {
@@ -81,333 +87,242 @@ func medians(p *Plot, in Input) (*Medians, error) {
 		m.Cols = append(m.Cols, c.StringValues())
 	}
 	for _, rk := range t.rows {
-		row := MedianRow{Keys: map[string]string{}, Y: map[string]float64{}}
+		r := MedianRow{Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
 		for i, f := range rk.Projection().FlattenedFields() {
-			row.Keys[f.Name] = rk.Get(f)
-			if i == 0 && !p.Bars {
-				x, err := keyNumber(rk.Get(f))
-				if err != nil {
-					return nil, fmt.Errorf("%s=%s: %w", f.Name, rk.Get(f), err)
-				}
-				row.X = x
+			v, err := strconv.ParseFloat(rk.Get(f), 64)
+			if d, derr := time.ParseDuration(rk.Get(f)); err != nil && derr == nil {
+				v, err = d.Seconds(), nil
+			}
+			if err != nil && !p.Bars {
+				return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
+			}
+			if r.Keys[f.Name] = v; i == 0 {
+				r.X = v
 			}
 		}
 		for _, ck := range t.cols {
 			if c, ok := t.cells[cellKey{rk, ck}]; ok {
-				row.Y[ck.StringValues()] = c.summary.Center
+				r.Y[ck.StringValues()] = c.summary
 			}
 		}
-		m.Rows = append(m.Rows, row)
+		m.Rows = append(m.Rows, r)
 	}
 	slices.SortStableFunc(m.Rows, func(a, b MedianRow) int { return cmp.Compare(a.X, b.X) })
 	return m, nil
 }
 
-// keyNumber reads a key's value as a number: "100", or a duration in
-// seconds: "10ms".
-func keyNumber(s string) (float64, error) {
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return v, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("neither a number nor a duration")
-	}
-	return d.Seconds(), nil
-}
-
-// svg draws the plot of the run's main input.
+// svg draws the plot of the input.
 func (p *Plot) svg(in Input) ([]byte, error) {
 	m, err := medians(p, in)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	scale := cmp.Or(p.Scale, 1)
-	if !p.Bars {
-		series := m.Series(scale)
-		if p.Lines != nil {
-			if series, err = p.Lines(m); err != nil {
-				return nil, err
-			}
-		}
-		return lineChart(p, series)
-	}
-	if len(m.Rows) != 1 {
+	case !p.Bars && p.Draw != nil:
+		return lineChart(p, p.Draw(m))
+	case !p.Bars:
+		return lineChart(p, m.Series(cmp.Or(p.Scale, 1)))
+	case len(m.Rows) != 1:
 		return nil, fmt.Errorf("bars for %d rows, want 1", len(m.Rows))
 	}
 	var bars []bar
-	for _, col := range m.Cols {
-		b := bar{label: col, value: m.Rows[0].Y[col] * scale}
+	for _, s := range m.Series(cmp.Or(p.Scale, 1)) {
+		b := bar{Point: s.Points[0], label: s.Name}
 		if p.Group != nil {
-			b.group = p.Group(col)
+			b.group = p.Group(s.Name)
 		}
 		bars = append(bars, b)
+		if v, ok := p.Article[s.Name]; ok {
+			bars = append(bars, bar{label: s.Name + ", the article", Point: Point{Y: v}, group: "the article, one run"})
+		}
 	}
 	return barChart(p, bars)
 }
 
-// guideStyles tell guides apart from data, and from each other: grey and
-// dashed, darker and dotted.
-var guideStyles = []struct {
-	color  color.Color
-	dashes []vg.Length
-}{
-	{color.Gray{Y: 0x80}, []vg.Length{vg.Points(5), vg.Points(3)}},
-	{color.Gray{Y: 0x30}, []vg.Length{vg.Points(1.5), vg.Points(2.5)}},
-	{color.Gray{Y: 0xa0}, []vg.Length{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)}},
+// hasInterval says whether the point has a finite interval around it.
+func hasInterval(pt Point) bool {
+	return pt.Lo <= pt.Y && pt.Y <= pt.Hi && !math.IsInf(pt.Lo, 0) && !math.IsInf(pt.Hi, 0)
 }
 
-// lineChart draws the series as a line chart with the plot's title and
-// labels: the data in colours with markers, the guides in grey.
+// lineChart draws the series: the data in colours with markers and error
+// bars, the guides in greys, each dashed its own way.
 func lineChart(c *Plot, series []Series) ([]byte, error) {
-	p := newPlot(c.Title, c.Y)
-	p.X.Label.Text = c.X
+	p := newPlot(c.Title, c.X, c.Y)
 	var xs, ys []float64
 	for _, s := range series {
 		for _, pt := range s.Points {
-			xs, ys = append(xs, pt.X), append(ys, pt.Y)
+			if xs, ys = append(xs, pt.X), append(ys, pt.Y); hasInterval(pt) {
+				ys = append(ys, pt.Lo, pt.Hi)
+			}
 		}
 	}
 	logX, logY := setScale(&p.X, xs, false), setScale(&p.Y, ys, true)
 	data, guides := 0, 0
 	for _, s := range series {
-		xys := make(plotter.XYs, 0, len(s.Points))
+		var xys plotter.XYs
+		bars := &plotter.YErrorBars{CapWidth: vg.Points(5)}
 		for _, pt := range s.Points {
 			// A logarithmic axis has no place for zero or less.
 			if (logX && pt.X <= 0) || (logY && pt.Y <= 0) || math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
 				continue
 			}
 			xys = append(xys, plotter.XY{X: pt.X, Y: pt.Y})
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		if s.Guide {
-			l, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", s.Name, err)
+			if hasInterval(pt) && (!logY || pt.Lo > 0) {
+				bars.XYs = append(bars.XYs, plotter.XY{X: pt.X, Y: pt.Y})
+				bars.YErrors = append(bars.YErrors, struct{ Low, High float64 }{pt.Y - pt.Lo, pt.Hi - pt.Y})
 			}
-			style := guideStyles[guides%len(guideStyles)]
-			l.Color = style.color
-			l.Dashes = style.dashes
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		switch {
+		case len(xys) == 0:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		case s.Guide:
+			l.Color = color.Gray{Y: uint8(0x80 - 0x28*(guides%3))}
+			l.Dashes = []vg.Length{vg.Points(float64(6 - 2*(guides%3))), vg.Points(3)}
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
 			guides++
 			continue
 		}
-		l, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
-		}
-		l.Color = plotutil.Color(data)
-		l.Width = vg.Points(1.5)
-		pts.Color = plotutil.Color(data)
-		pts.Shape = plotutil.Shape(data)
-		p.Add(l, pts)
+		l.Color, l.Width = plotutil.Color(data), vg.Points(1.5)
+		pts.Color, pts.Shape = plotutil.Color(data), plotutil.Shape(data)
+		bars.LineStyle = draw.LineStyle{Color: l.Color, Width: vg.Points(1)}
+		p.Add(l, pts, bars)
 		p.Legend.Add(s.Name, l, pts)
 		data++
 	}
 	if data == 0 {
 		return nil, fmt.Errorf("chart %q: no data to draw", c.Title)
 	}
-	return drawSVG(p, 4*vg.Inch, 0)
+	return drawSVG(p, 4*vg.Inch)
 }
 
-// setScale fits the axis to the values, on a logarithmic scale when they
-// are all above zero and span more than a factor of 20, and labels its
-// ticks; a linear axis of values starts at zero when fromZero says so.
-// It says whether the scale is logarithmic.
+// setScale fits the axis to the values, on a logarithmic scale, which it
+// reports, where they are above zero and span more than a factor of 20.
 func setScale(a *plot.Axis, values []float64, fromZero bool) bool {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range values {
-		if !math.IsNaN(v) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
-	if lo > 0 && hi/lo > 20 {
-		a.Scale = plot.LogScale{}
-		a.Tick.Marker = ticks{log: true}
-		a.Min, a.Max = lo/1.15, hi*1.15
+	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
+	lo, hi := slices.Min(values), slices.Max(values)
+	log := lo > 0 && hi/lo > 20
+	if a.Tick.Marker = (ticks{log: log}); log {
+		a.Scale, a.Min, a.Max = plot.LogScale{}, lo/1.15, hi*1.15
 		return true
 	}
-	if fromZero && lo > 0 {
-		lo = 0
+	if fromZero {
+		lo = min(lo, 0)
 	}
-	step := niceStep((hi - lo) / 5)
-	a.Tick.Marker = ticks{}
-	a.Min, a.Max = math.Floor(lo/step)*step, math.Ceil(hi*1.02/step)*step
+	a.Min, a.Max = lo, hi+(hi-lo)*0.05
 	return false
 }
 
-// ticks label an axis: on a linear one, every step of 1, 2 or 5 times a
-// power of ten that gives about five; on a logarithmic one, every power of
-// ten, and 2 and 5 times it where the axis spans less than three.
+// ticks label an axis, as benchstat writes its figures: a linear one
+// where gonum would; a logarithmic one at every power of ten, and 2 and 5
+// times it where it spans less than three.
 type ticks struct{ log bool }
 
 func (t ticks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
 	if !t.log {
-		step := niceStep((hi - lo) / 5)
-		for v := math.Ceil(lo/step) * step; v <= hi+step/1e6; v += step {
-			out = append(out, plot.Tick{Value: v, Label: tickLabel(v)})
+		out := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range out {
+			if out[i].Label != "" {
+				out[i].Label = tickLabel(out[i].Value)
+			}
 		}
 		return out
 	}
-	dense := hi/lo < 1000
+	var out []plot.Tick
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for m := 1.0; m < 10; m++ {
-			v := m * math.Pow(10, e)
-			if v < lo || v > hi {
-				continue
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				out = append(out, plot.Tick{Value: v})
+				if m == 1 || hi/lo < 1000 && (m == 2 || m == 5) {
+					out[len(out)-1].Label = tickLabel(v)
+				}
 			}
-			label := ""
-			if m == 1 || dense && (m == 2 || m == 5) {
-				label = tickLabel(v)
-			}
-			out = append(out, plot.Tick{Value: v, Label: label})
 		}
 	}
 	return out
 }
 
-// niceStep is the smallest of 1, 2 or 5 times a power of ten that is at
-// least raw.
-func niceStep(raw float64) float64 {
-	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
-		return 1
-	}
-	pow := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*pow >= raw*(1-1e-9) {
-			return m * pow
-		}
-	}
-	return 10 * pow
-}
-
-// tickLabel writes a tick's value as benchstat writes its figures, with
-// a metric prefix from a thousand up: "0.2", "500", "2k", "10k", "1M".
+// tickLabel writes a tick's value as benchstat writes its figures, without
+// float noise: "0.3", "500", "2k", "1M".
 func tickLabel(v float64) string {
-	for _, p := range []struct {
-		factor float64
-		prefix string
-	}{{1e6, "M"}, {1e3, "k"}} {
-		if math.Abs(v) >= p.factor {
-			return strconv.FormatFloat(round(v/p.factor), 'f', -1, 64) + p.prefix
-		}
+	prefix := ""
+	if math.Abs(v) >= 1e6 {
+		v, prefix = v/1e6, "M"
+	} else if math.Abs(v) >= 1e3 {
+		v, prefix = v/1e3, "k"
 	}
-	return strconv.FormatFloat(round(v), 'f', -1, 64)
-}
-
-// round drops the float noise of a computed tick: 0.30000000000000004 is 0.3.
-func round(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
-	return f
+	return strconv.FormatFloat(v, 'g', 6, 64) + prefix
 }
 
 // A bar is one bar of a bar chart; bars of a group share a colour.
 type bar struct {
-	label string
-	value float64
-	group string // "Python", "Go"
+	Point
+	label, group string
 }
 
-// barChart draws a horizontal bar per label, top to bottom in the order
-// given, coloured by group, each with its value at its end, and a legend
-// of the groups when there is more than one.
+// barChart draws a horizontal bar per label, top to bottom, each with its
+// error bar, and a legend of the groups if there are two.
 func barChart(c *Plot, bars []bar) ([]byte, error) {
-	if len(bars) == 0 {
-		return nil, fmt.Errorf("chart %q: no bars to draw", c.Title)
-	}
-	p := newPlot(c.Title, "")
-	p.X.Label.Text = c.Y
-	p.Y.Padding = vg.Points(6)
-	var labels []string
-	var values plotter.XYLabels
-	highest := 0.0
-	groups := map[string]int{}
+	p := newPlot(c.Title, c.Y, "")
+	var labels []plot.Tick
+	errs := &plotter.XErrorBars{LineStyle: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, CapWidth: vg.Points(8)}
+	groups, ends := map[string]int{}, []float64{0}
 	for i, b := range bars {
-		if math.IsNaN(b.value) || b.value < 0 {
-			return nil, fmt.Errorf("chart %q: bar %s is %v", c.Title, b.label, b.value)
-		}
 		g, seen := groups[b.group]
 		if !seen {
-			g = len(groups)
-			groups[b.group] = g
+			g, groups[b.group] = len(groups), len(groups)
 		}
-		chart, err := plotter.NewBarChart(plotter.Values{b.value}, vg.Points(18))
+		chart, err := plotter.NewBarChart(plotter.Values{b.Y}, vg.Points(18))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
-		chart.Horizontal = true
-		chart.XMin = float64(len(bars) - 1 - i)
-		chart.Color = plotutil.Color(g)
-		chart.LineStyle.Width = 0
-		p.Add(chart)
-		if !seen && b.group != "" {
+		y := float64(len(bars) - 1 - i)
+		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g), 0
+		if p.Add(chart); !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
-		highest = math.Max(highest, b.value)
-		labels = append([]string{b.label}, labels...)
-		values.XYs = append(values.XYs, plotter.XY{X: b.value, Y: chart.XMin})
-		values.Labels = append(values.Labels, number(b.value))
+		if ends = append(ends, b.Y); hasInterval(b.Point) {
+			errs.XYs = append(errs.XYs, plotter.XY{X: b.Y, Y: y})
+			errs.XErrors = append(errs.XErrors, struct{ Low, High float64 }{b.Y - b.Lo, b.Hi - b.Y})
+			ends = append(ends, b.Hi)
+		}
+		labels = append(labels, plot.Tick{Value: y, Label: b.label})
 	}
 	if len(groups) < 2 {
 		p.Legend = plot.NewLegend()
 	}
-	text, err := plotter.NewLabels(values)
-	if err != nil {
-		return nil, err
-	}
-	for i := range text.TextStyle {
-		text.TextStyle[i].Font.Variant = "Sans"
-		text.TextStyle[i].YAlign = draw.YCenter
-	}
-	text.Offset = vg.Point{X: vg.Points(4)}
-	p.Add(text)
-	p.NominalY(labels...)
+	p.Add(errs)
+	// Ticks in the background's white, which keep the labels off the bars.
+	p.Y.Width, p.Y.Tick.Marker, p.Y.Tick.Color = 0, plot.ConstantTicks(labels), color.White
 	p.Y.Min, p.Y.Max = -0.6, float64(len(bars))-0.4
-	// Room past the longest bar for its value.
-	setScale(&p.X, []float64{0, highest * 1.25}, true)
-	// Room at the left for the labels' shift (newPlot).
-	widest := vg.Length(0)
-	for _, l := range labels {
-		widest = max(widest, p.Y.Tick.Label.Width(l))
-	}
-	return drawSVG(p, vg.Points(72+28*float64(len(bars))), widest*0.15)
+	setScale(&p.X, ends, true)
+	return drawSVG(p, vg.Points(72+28*float64(len(bars))))
 }
 
-// newPlot is a plot with a title, a label on Y, a grid, and text in
-// Liberation Sans, whose widths are Arial's and Helvetica's.
-func newPlot(title, y string) *plot.Plot {
+// newPlot is a plot with a title, axis labels, a grid, and text in
+// Liberation Sans, the font gonum embeds, as wide as Arial.
+func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = title
-	p.Title.Padding = vg.Points(8)
-	p.Y.Label.Text = y
-	p.Y.Label.Padding = vg.Points(8)
+	p.Title.Text, p.Title.Padding, p.X.Label.Text = title, vg.Points(8), x
+	p.Y.Label.Text, p.Y.Label.Padding = y, vg.Points(8)
 	p.Add(plotter.NewGrid())
 	for _, s := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle,
 		&p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
 		s.Font.Variant = "Sans"
 	}
-	// Set a little left of right-aligned, so that a wider fallback font
-	// does not run into the axis.
-	p.Y.Tick.Label.XAlign = -1.15
 	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.TextStyle.Font.Size = vg.Points(10)
-	p.Legend.Padding = vg.Points(3)
+	p.Legend.TextStyle.Font.Size, p.Legend.Padding = vg.Points(10), vg.Points(3)
 	return p
 }
 
-// drawSVG draws p, 7 inches wide and height high, with its legend, if it
-// has one, to the right of the plot, and left a margin for the labels of
-// Y's ticks, as SVG without an XML declaration, so that a caller may put a
-// comment on its first line.
-func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
+// drawSVG draws p, 7 inches wide, with its legend to the right of the
+// data, as SVG without an XML declaration, for a comment on its first
+// line.
+func drawSVG(p *plot.Plot, height vg.Length) ([]byte, error) {
 	canvas := vgsvg.New(7*vg.Inch, height)
-	// Margins: room above the title and at the right for the label of the
-	// last tick, centred on the edge of the plot.
-	c := draw.Crop(draw.New(canvas), vg.Points(6)+left, -vg.Points(14), vg.Points(4), -vg.Points(10))
+	c := draw.Crop(draw.New(canvas), vg.Points(6), -vg.Points(14), vg.Points(4), -vg.Points(10))
 	legend := p.Legend
 	p.Legend = plot.NewLegend()
 	if r := legend.Rectangle(c); r.Max.X > r.Min.X {
@@ -417,38 +332,22 @@ func drawSVG(p *plot.Plot, height, left vg.Length) ([]byte, error) {
 		legend.Draw(draw.Crop(c, c.Size().X-width, 0, 0, -top))
 		c = draw.Crop(c, 0, -width-vg.Points(8), 0, 0)
 	}
-	// gonum centres an axis's label on the middle of the axis's values,
-	// which on a logarithmic axis is near its end, and shrinks the plot
-	// to make room there: the labels are drawn here instead, centred on
-	// the data, in the room that a blank label of the same height keeps.
-	xLabel, yLabel := p.X.Label.Text, p.Y.Label.Text
-	p.X.Label.Text, p.Y.Label.Text = blank(xLabel), blank(yLabel)
+	// gonum centres a vertical axis's label on the middle of its values,
+	// which on a logarithmic axis is near its top, and shrinks the plot to
+	// make room there: the labels are drawn here instead, centred on the
+	// data, in the room that a blank label of the same height keeps.
+	x, y := p.X.Label, p.Y.Label
+	p.X.Label.Text, p.Y.Label.Text = strings.Repeat(" ", min(1, len(x.Text))), strings.Repeat(" ", min(1, len(y.Text)))
 	p.Draw(c)
 	data := p.DataCanvas(c)
-	if xLabel != "" {
-		sty := p.X.Label.TextStyle
-		c.FillText(sty, vg.Point{X: data.Center().X, Y: c.Min.Y + sty.FontExtents().Descent}, xLabel)
-	}
-	if yLabel != "" {
-		sty := p.Y.Label.TextStyle
-		x := c.Min.X + sty.Height(yLabel) - sty.FontExtents().Descent
-		sty.Rotation += math.Pi / 2
-		c.FillText(sty, vg.Point{X: x, Y: data.Center().Y}, yLabel)
-	}
+	c.FillText(x.TextStyle, vg.Point{X: data.Center().X, Y: c.Min.Y + x.TextStyle.FontExtents().Descent}, x.Text)
+	y.TextStyle.Rotation += math.Pi / 2
+	c.FillText(y.TextStyle, vg.Point{X: c.Min.X + y.TextStyle.FontExtents().Ascent, Y: data.Center().Y}, y.Text)
 	var b bytes.Buffer
 	if _, err := canvas.WriteTo(&b); err != nil {
 		return nil, err
 	}
-	svg := bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n"))
 	// Where Liberation Sans is not installed, fonts with its widths.
-	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"),
-		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
-}
-
-// blank is a label that takes the room of label and shows nothing.
-func blank(label string) string {
-	if label == "" {
-		return ""
-	}
-	return " "
+	return bytes.ReplaceAll(bytes.TrimPrefix(b.Bytes(), []byte("<?xml version=\"1.0\"?>\n")),
+		[]byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
 }

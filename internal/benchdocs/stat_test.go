@@ -20,28 +20,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// statCases are benchstat invocations over the files of testdata/.
+// statCases are benchstat invocations over committed runs.
 var statCases = []struct {
 	name  string
 	give  Args
 	files []string
 }{
-	{name: "defaults", files: []string{"testdata/run.txt"}},
-	{name: "variants_as_columns", give: Args{Col: "/variant"}, files: []string{"testdata/run.txt"}},
+	{name: "defaults", give: Args{Filter: ".name:Sleep /tasks:(3 OR 100)"}, files: []string{sleepRun}},
+	{name: "variants_as_columns", give: Args{Filter: ".name:Sleep", Col: "/variant"}, files: []string{sleepRun}},
+	{name: "filter_by_name_and_unit", give: Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"}, files: []string{sleepRun}},
+	{name: "row_and_col", give: Args{Filter: ".name:Spawn", Row: "/tasks", Col: "/variant"}, files: []string{sleepRun}},
 	{
-		name:  "filter_by_name_and_unit",
-		give:  Args{Filter: ".name:Sleep /tasks:3 .unit:(ns/op OR peak-MB)", Col: "/variant"},
-		files: []string{"testdata/run.txt"},
-	},
-	{name: "row_and_col", give: Args{Row: "/tasks", Col: "/variant"}, files: []string{"testdata/run.txt"}},
-	{
-		// The pair of files that differ in GOMAXPROCS alone, as the
-		// README compares them: a column per file.
+		// The pair of files that differ in GOMAXPROCS alone: a column per file.
 		name:  "pair_ignoring_gomaxprocs",
-		give:  Args{Filter: ".unit:ns/op", Ignore: "gomaxprocs,/gomaxprocs"},
-		files: []string{"testdata/run-cpu1.txt", "testdata/run.txt"},
+		give:  Args{Filter: ".name:Server /work:io .unit:trans/s", Ignore: "gomaxprocs,/gomaxprocs"},
+		files: []string{"../../testdata/bench/serving-cpu1.txt", "../../testdata/bench/serving.txt"},
 	},
 }
+
+const sleepRun = "../../testdata/bench/sleep.txt"
 
 // TestStatAgreesWithBenchstat: every median, interval and U-test of
 // stat's tables, laid out as benchstat -format csv lays out its rows, is
@@ -74,14 +71,14 @@ func goToolBenchstat(tb testing.TB, format string, a Args, files ...string) stri
 	return string(out)
 }
 
-// TestBenchstat: the text is go tool benchstat's, with the names of the
-// files as given, relative to the directory it runs in.
+// TestBenchstat: a page's {{benchstat}} is go tool benchstat's text, under
+// its command line, with the names of the files as given.
 func TestBenchstat(t *testing.T) {
 	for _, tt := range statCases {
 		t.Run("case="+tt.name, func(t *testing.T) {
-			want := goToolBenchstat(t, "text", tt.give, tt.files...)
+			want := "```\n$ " + tt.give.command(tt.files...) + "\n" + goToolBenchstat(t, "text", tt.give, tt.files...) + "```"
 
-			got, err := benchstat(".", tt.give, tt.files...)
+			got, err := (&committed{root: "."}).benchstat(append(tt.give.flags(), tt.files...)...)
 
 			require.NoError(t, err)
 			assert.Equal(t, want, got, "benchstat against %s", tt.give.command(tt.files...))
@@ -90,35 +87,38 @@ func TestBenchstat(t *testing.T) {
 }
 
 func TestBenchstatErrors(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "bad.txt")
-	require.NoError(t, os.WriteFile(bad, []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.txt"), []byte("BenchmarkX 1 abc ns/op\n"), 0o644))
 	tests := []struct {
-		name  string
-		give  Args
-		files []string
-		want  string
+		name string
+		give []string
+		want string
 	}{
-		{name: "bad_filter", give: Args{Filter: ".name:("}, files: []string{"testdata/run.txt"}, want: "parsing -filter"},
-		{name: "no_such_file", files: []string{"testdata/nope.txt"}, want: "nope.txt"},
-		{name: "malformed_line", files: []string{bad}, want: "bad.txt:1: parsing measurement"},
-		{name: "no_input", want: "no input"},
+		{name: "bad_filter", give: []string{"-filter", ".name:(", sleepRun}, want: "parsing -filter"},
+		{name: "bad_flag", give: []string{"-columns", "/variant", sleepRun}, want: "flag provided but not defined: -columns"},
+		{name: "no_results", give: []string{"-filter", ".name:Nope", sleepRun}, want: `no results match ".name:Nope"`},
 	}
 	for _, tt := range tests {
-		_, err := benchstat(".", tt.give, tt.files...)
-		assert.ErrorContains(t, err, tt.want, "case %s: benchstat(%+v, %q)", tt.name, tt.give, tt.files)
+		_, err := (&committed{root: "."}).benchstat(tt.give...)
+		assert.ErrorContains(t, err, tt.want, "case %s: benchstat(%q)", tt.name, tt.give)
 	}
+	_, err := (&committed{root: dir}).benchstat("bad.txt")
+	assert.ErrorContains(t, err, "bad.txt:1: parsing measurement", "a malformed result line")
+	got, err := (&committed{root: "."}).benchstat("nope.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "*Not measured yet: nope.txt is not committed.*", got, "a file not committed yet")
 }
 
 func TestStatErrors(t *testing.T) {
-	in := inputs(t, "testdata/run.txt")
+	in := inputs(t, sleepRun)
 	tests := []struct {
 		name string
 		give Args
 		want string
 	}{
 		{name: "bad_filter", give: Args{Filter: ".name:("}, want: "parsing -filter"},
-		{name: "bad_col", give: Args{Col: "@"}, want: "parsing -col"},
-		{name: "bad_ignore", give: Args{Ignore: "@"}, want: "parsing -ignore"},
+		{name: "bad_col", give: Args{Col: "@"}, want: "parsing {Filter: Row: Col:@ Ignore:}: syntax error"},
+		{name: "bad_ignore", give: Args{Ignore: "@"}, want: "parsing {Filter: Row: Col: Ignore:@}: syntax error"},
 	}
 	for _, tt := range tests {
 		_, err := stat(tt.give, in...)
@@ -131,15 +131,15 @@ func TestStatErrors(t *testing.T) {
 }
 
 func TestStatUnit(t *testing.T) {
-	one := inputs(t, "testdata/run.txt")
-	pair := inputs(t, "testdata/run-cpu1.txt", "testdata/run.txt")
+	one := inputs(t, sleepRun)
+	pair := inputs(t, "../../testdata/bench/serving-cpu1.txt", "../../testdata/bench/serving.txt")
 
 	got, err := statUnit(Args{Col: "/variant"}, "sec/op", one...)
 	require.NoError(t, err)
 	assert.Equal(t, "sec/op", got.unit)
 	_, err = statUnit(Args{Col: "/variant"}, "trans/s", one...)
 	assert.ErrorContains(t, err, "no trans/s results")
-	_, err = statUnit(Args{Col: "/variant"}, "sec/op", pair...)
+	_, err = statUnit(Args{Filter: ".name:Server"}, "sec/op", pair...)
 	assert.ErrorContains(t, err, "more than one sec/op table", "two files whose gomaxprocs differ")
 }
 
@@ -202,8 +202,8 @@ func records(t *statTable) [][]string {
 				rec = append(rec, "")
 			}
 			rec = append(rec, fmt.Sprint(c.summary.Center), c.summary.PctRangeString())
-			if cmp, ok := t.compare(row, t.cols[0], col); ok && i > 0 {
-				base := t.cells[cellKey{row, t.cols[0]}]
+			if base, ok := t.cells[cellKey{row, t.cols[0]}]; ok && i > 0 {
+				cmp := t.assumption.Compare(base.sample, c.sample)
 				rec = append(rec, cmp.FormatDelta(base.summary.Center, c.summary.Center), cmp.String())
 			}
 		}
