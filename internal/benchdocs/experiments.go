@@ -151,7 +151,7 @@ var Experiments = []Experiment{
 		Title:   "Serving: one at a time, a pool, a goroutine per connection",
 		Summary: "Flask, threaded Flask and gevent's WSGIServer under siege, as Go servers under a load driver",
 		Runs: []Run{
-			{Benchmarks: []string{"BenchmarkServer", "BenchmarkDriver"}},
+			{Benchmarks: []string{"BenchmarkServer"}},
 			// The goroutine server again at GOMAXPROCS=1, as gevent's one thread.
 			{Suffix: "cpu1", Benchmarks: []string{"BenchmarkServer"}, Sub: "^server=goroutine$",
 				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}}},
@@ -182,7 +182,11 @@ var Experiments = []Experiment{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
 		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
-		Runs:    []Run{{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}}},
+		Runs: []Run{
+			{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}},
+			// One run as long as the article's, of each of its two servers.
+			{Suffix: "long", Benchmarks: []string{"BenchmarkArticleLong"}, Count: 1},
+		},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
@@ -218,6 +222,12 @@ var Experiments = []Experiment{
 			{ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op", Base: "gevent", Other: "go", Want: Less(1.5, 100)},
 			{ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B", Base: "gevent", Other: "go", Want: Less(1.2, 10)},
 		},
+	},
+	{
+		Name:    "idle",
+		Title:   "What a waiting connection costs",
+		Summary: "10,000 idle kept-alive connections held by the goroutine server, gevent, gunicorn, uvicorn, threaded Flask, nginx and the serial server: memory per connection, threads, and the Go figure's parts",
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkIdle"}}},
 	},
 	{
 		Name:    "offered",
