@@ -1,8 +1,15 @@
 package benchdocs
 
 // A claim is a result that a page states, as data: the figures under it
-// and what they must show. Its words are the page's, a template of the
-// claim's Outcome:
+// and what they must show, declared at the head of the page's template, a
+// line a claim, in a comment that does not render:
+//
+//	{{/* claims
+//	three filter:".name:Sleep /tasks:3" col:"/variant" unit:"sec/op" base:"sequential" other:"goroutines" want:"less 2.5 3.5"
+//	*/}}
+//
+// Its words are the page's too, a template of the claim's Outcome where
+// the page says it:
 //
 //	{{claim "three" "Three sleeps take {{.Base}} in order and {{.Other}} spawned: {{.Factor}} faster ({{.P}})."}}
 //
@@ -23,12 +30,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
+	"time"
 )
 
-// A Claim is a result, as data; its sentence is in its page.
+// A Claim is a result, as data; its sentence is in its page. The keys of
+// its line in the page are its fields' names in lower case.
 type Claim struct {
 	ID       string // {{claim "ID" ...}}
 	Filter   string // ".name:Sleep /tasks:3"
@@ -39,24 +51,72 @@ type Claim struct {
 	Base     string // the column compared against; empty for a range claim
 	BaseUnit string // Base's unit, where not Unit: a service p99 against a corrected one
 	Other    string
-	Want     Want
+	// Want is "more LO HI" (Other is LO to HI times Base), "less LO HI"
+	// (Base is LO to HI times Other: "faster" when the unit is time) or
+	// "between LO HI" (Other's median, in the unit's base, seconds for
+	// sec/op); a bound is a number, inf, or a duration: "10ms".
+	Want Want
 }
 
 // Want bounds a comparison's ratio, Other/Base, or a range claim's
 // median of Other, in the unit's base (seconds for sec/op).
 type Want struct{ Min, Max float64 }
 
-var inf = math.Inf(1)
+// claimsBlock is the comment at the head of a page that declares its claims.
+var claimsBlock = regexp.MustCompile(`(?s)^\{\{/\* claims\n(.*?)\*/\}\}\n`)
 
-// More wants Other to be lo to hi times Base.
-func More(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
+// claimKey is a key of a claim's line, before its quoted value.
+var claimKey = regexp.MustCompile(`(\S+):"`)
 
-// Less wants Base to be lo to hi times Other: Other is "lo to hi times
-// faster" when the unit is time.
-func Less(lo, hi float64) Want { return Want{Min: 1 / hi, Max: 1 / lo} }
+// ParseClaims returns the claims that the page template src declares.
+func ParseClaims(src []byte) ([]Claim, error) {
+	m := claimsBlock.FindSubmatch(src)
+	if m == nil {
+		return nil, nil
+	}
+	var claims []Claim
+	for _, line := range strings.Split(strings.TrimSpace(string(m[1])), "\n") {
+		id, spec, _ := strings.Cut(strings.TrimSpace(line), " ")
+		tag := reflect.StructTag(strings.TrimSpace(spec))
+		var err error
+		for _, k := range claimKey.FindAllStringSubmatch(string(tag), -1) {
+			if !slices.Contains([]string{"filter", "col", "ignore", "inputs", "unit", "base", "baseunit", "other", "want"}, k[1]) {
+				err = fmt.Errorf("no key %q", k[1])
+			}
+		}
+		get := func(key string) string { v, _ := tag.Lookup(key); return v }
+		c := Claim{ID: id, Filter: get("filter"), Col: get("col"), Ignore: get("ignore"),
+			Unit: get("unit"), Base: get("base"), BaseUnit: get("baseunit"), Other: get("other")}
+		if in := strings.Fields(get("inputs")); len(in) > 0 {
+			c.Inputs = in
+		}
+		want, wanted := strings.Fields(get("want")), false
+		if err == nil && len(want) == 3 {
+			var lo, hi float64
+			if lo, err = bound(want[1]); err == nil {
+				hi, err = bound(want[2])
+			}
+			c.Want, wanted = map[string]Want{"more": {lo, hi}, "less": {1 / hi, 1 / lo}, "between": {lo, hi}}[want[0]]
+		}
+		if err == nil && (c.Filter == "" || c.Unit == "" || c.Other == "" || !wanted) {
+			err = errors.New(`want ID filter:"..." unit:"..." other:"..." want:"more|less|between LO HI", and perhaps col, ignore, inputs, base, baseunit`)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claims: %q: %w", line, err)
+		}
+		claims = append(claims, c)
+	}
+	return claims, nil
+}
 
-// Between wants Other's median between lo and hi.
-func Between(lo, hi float64) Want { return Want{Min: lo, Max: hi} }
+// bound reads a claim's bound: a number, inf, or a duration in seconds.
+func bound(s string) (float64, error) {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v, nil
+	}
+	d, err := time.ParseDuration(s)
+	return d.Seconds(), err
+}
 
 func (w Want) String() string { return fmt.Sprintf("%.3g to %.3g", w.Min, w.Max) }
 
@@ -246,14 +306,14 @@ func number(v float64) string {
 // Where a tool was not measured, a claim with an otherwise sentence is
 // empty: {{with claim ...}}{{.}}{{else}}not measured{{end}}.
 func (c *committed) claim(id string, sentences ...string) (string, error) {
-	i := slices.IndexFunc(c.e.Claims, func(cl Claim) bool { return cl.ID == id })
+	i := slices.IndexFunc(c.claims, func(cl Claim) bool { return cl.ID == id })
 	if i < 0 || len(sentences) < 1 || len(sentences) > 2 {
-		return "", fmt.Errorf("claim %q: want a claim of the experiment, its sentence, and perhaps another for where it does not hold", id)
+		return "", fmt.Errorf("claim %q: want a claim the page declares, its sentence, and perhaps another for where it does not hold", id)
 	}
-	inputs, err := c.inputs(c.e.Claims[i].Inputs)
+	inputs, err := c.inputs(c.claims[i].Inputs)
 	var o *Outcome
 	if err == nil {
-		o, err = c.e.Claims[i].Eval(inputs...)
+		o, err = c.claims[i].Eval(inputs...)
 	}
 	if errors.Is(err, errUnmeasured) && len(sentences) == 2 {
 		c.out.Notes = append(c.out.Notes, fmt.Sprintf("%s: claim %s says nothing: %v", c.e.Name, id, err))

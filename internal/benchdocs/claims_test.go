@@ -29,8 +29,15 @@ const root = "../.."
 
 var threeSleeps = Claim{
 	ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op",
-	Base: "sequential", Other: "goroutines", Want: Less(2.5, 3.5),
+	Base: "sequential", Other: "goroutines", Want: Want{Min: 1 / 3.5, Max: 1 / 2.5},
 }
+
+// sleepClaims declare threeSleeps and a range claim, as the head of a page.
+const sleepClaims = `{{/* claims
+three filter:".name:Sleep /tasks:3" col:"/variant" unit:"sec/op" base:"sequential" other:"goroutines" want:"less 2.5 3.5"
+one filter:".name:Sleep /tasks:3" col:"/variant" unit:"sec/op" other:"goroutines" want:"between 10ms 15ms"
+*/}}
+`
 
 // committedRun is a committed file, as Render reads it.
 func committedRun(tb testing.TB, path string) Input {
@@ -154,7 +161,7 @@ func TestClaimAgreesWithBenchstat(t *testing.T) {
 	for _, tasks := range []string{"3", "100"} {
 		claim := Claim{
 			ID: "tasks-" + tasks, Filter: ".name:Sleep /tasks:" + tasks, Col: "/variant", Unit: "sec/op",
-			Base: "sequential", Other: "goroutines", Want: Less(2, 100),
+			Base: "sequential", Other: "goroutines", Want: Want{Min: 0.01, Max: 0.5},
 		}
 		args := Args{Filter: claim.Filter, Col: claim.Col}
 
@@ -206,7 +213,7 @@ func TestClaimCannotEval(t *testing.T) {
 		change func(c *Claim)
 		want   string
 	}{
-		{name: "no_direction", change: func(c *Claim) { c.Want = More(0.5, 3) }, want: "want 0.5 to 3 includes 1: a comparison wants a direction"},
+		{name: "no_direction", change: func(c *Claim) { c.Want = Want{Min: 0.5, Max: 3} }, want: "want 0.5 to 3 includes 1: a comparison wants a direction"},
 		{name: "no_such_unit", change: func(c *Claim) { c.Unit = "trans/s" }, want: "no trans/s results"},
 		{name: "no_such_column", change: func(c *Claim) { c.Other = "threads" }, want: `not measured: /variant has no column "sequential" or "threads"`},
 		{name: "no_rows", change: func(c *Claim) { c.Filter = ".name:Fetch" }, want: "no sec/op results"},
@@ -283,9 +290,9 @@ func TestClaimMistakes(t *testing.T) {
 		page string
 		want string
 	}{
-		{name: "no_such_claim", page: `{{claim "four" "."}}`, want: `claim "four": want a claim of the experiment`},
-		{name: "no_sentence", page: `{{claim "one"}}`, want: `claim "one": want a claim of the experiment, its sentence`},
-		{name: "claim_on_no_page", page: `{{claim "one" "{{.Other}}"}}`, want: `claim three is on no page: write {{claim "three" ...}} where it is said`},
+		{name: "no_such_claim", page: `{{claim "four" "."}}`, want: `claim "four": want a claim the page declares`},
+		{name: "no_sentence", page: `{{claim "one"}}`, want: `claim "one": want a claim the page declares, its sentence`},
+		{name: "claim_said_nowhere", page: `{{claim "one" "{{.Other}}"}}`, want: `claim three is said nowhere: write {{claim "three" ...}} where it is said`},
 		{
 			name: "otherwise_without_verdict", page: `{{claim "one" "{{.Other}}"}} {{claim "three" "{{.Factor}} faster." "{{.Factor}} faster, or not."}}`,
 			want: `claim three: its second sentence must state {{.Verdict}} ("3.0x lower (p=0.000 n=10)"): "3.0x faster, or not."`,
@@ -295,8 +302,7 @@ func TestClaimMistakes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("case="+tt.name, func(t *testing.T) {
 			e := Experiments[slices.IndexFunc(Experiments, func(e Experiment) bool { return e.Name == "sleep" })]
-			e.Claims = []Claim{threeSleeps, e.Claims[1]}
-			e.Page = tt.page
+			e.Page = sleepClaims + tt.page
 
 			_, err := Render(root, []Experiment{e})
 
@@ -320,11 +326,16 @@ func TestEveryClaimBreaks(t *testing.T) {
 		}
 		src, err := pages.ReadFile("pages/" + e.Name + ".md")
 		require.NoError(t, err)
+		claims, err := ParseClaims(src)
+		require.NoError(t, err)
+		if len(claims) == 0 {
+			continue
+		}
 		actions, optional := claimsOf(t, string(src))
-		e.Page = strings.Join(actions, "\n")
+		e.Page = string(claimsBlock.Find(src)) + strings.Join(actions, "\n")
 		c, err := readCommitted(root, &e)
 		require.NoError(t, err)
-		for _, cl := range e.Claims {
+		for _, cl := range claims {
 			inputs, err := c.inputs(cl.Inputs)
 			require.NoError(t, err)
 			committed, err := cl.Eval(inputs...)
@@ -431,5 +442,26 @@ func TestQuantity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, quantity(tt.give, tt.unit), "quantity(%g, %q)", tt.give, tt.unit)
+	}
+}
+
+// TestParseClaims: a page's claims, as it declares them, and the lines it
+// gets wrong, each refused with the line.
+func TestParseClaims(t *testing.T) {
+	claims, err := ParseClaims([]byte(sleepClaims + "# A page\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []Claim{threeSleeps, {ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op", Other: "goroutines", Want: Want{Min: 0.01, Max: 0.015}}}, claims)
+
+	tests := []struct {
+		name, line, want string
+	}{
+		{name: "unknown_key", line: `x filter:"f" unti:"sec/op" other:"a" want:"between 1 2"`, want: `no key "unti"`},
+		{name: "no_unit", line: `x filter:"f" other:"a" want:"between 1 2"`, want: `want ID filter:"..." unit:"..."`},
+		{name: "no_such_want", line: `x filter:"f" unit:"u" other:"a" want:"around 1 2"`, want: `want:"more|less|between LO HI"`},
+		{name: "bad_bound", line: `x filter:"f" unit:"u" other:"a" want:"between 1 soon"`, want: `time: invalid duration "soon"`},
+	}
+	for _, tt := range tests {
+		_, err := ParseClaims([]byte("{{/* claims\n" + tt.line + "\n*/}}\n"))
+		assert.ErrorContains(t, err, tt.want, "case %s", tt.name)
 	}
 }

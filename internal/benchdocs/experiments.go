@@ -29,10 +29,9 @@ type Experiment struct {
 	// Runs are the go test runs that make its files: the main run, and
 	// runs that differ from it in one setting, saved beside it. Each
 	// benchmark function belongs to one experiment.
-	Runs   []Run
-	Page   string // the page's template; empty means pages/NAME.md
-	Plots  []Plot
-	Claims []Claim
+	Runs  []Run
+	Page  string // the page's template; empty means pages/NAME.md
+	Plots []Plot
 }
 
 // A Run is one go test -bench; runs with the same Suffix write one file.
@@ -107,23 +106,6 @@ var Experiments = []Experiment{
 			{ID: "memory", Title: "Sleeps of 10 ms: memory held at the peak", X: "tasks", Y: "peak memory (MiB)",
 				Filter: ".name:Sleep", Row: "/tasks", Col: "/variant", Unit: "peak-B", Scale: 1.0 / (1 << 20)},
 		},
-		Claims: []Claim{
-			{ID: "three", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op", Base: "sequential", Other: "goroutines", Want: Less(2.5, 3.5)},
-			// One sleep, and microseconds to start and join three goroutines.
-			{ID: "one", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op", Other: "goroutines", Want: Between(10e-3, 15e-3)},
-			// Two sleeps, then one: 2/3 of three in order.
-			{ID: "pool", Filter: ".name:Sleep /tasks:3", Col: "/variant", Unit: "sec/op", Base: "sequential", Other: "pool", Want: Less(1.3, 1.7)},
-			{ID: "hundred", Filter: ".name:Sleep /tasks:100", Col: "/variant", Unit: "sec/op", Base: "sequential", Other: "goroutines", Want: Less(50, 110)},
-			// 10,000 sleeps, 100 at a time: 100 rounds of 10 ms.
-			{ID: "rounds", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "sec/op", Other: "pool", Want: Between(1.0, 1.4)},
-			{ID: "goroutines-held", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "peak-goroutines", Base: "goroutines", Other: "pool", Want: Less(30, 200)},
-			{ID: "memory-held", Filter: ".name:Sleep /tasks:10000", Col: "/variant", Unit: "peak-B", Base: "goroutines", Other: "pool", Want: Less(1.5, 20)},
-			{ID: "million", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "sec/op", Other: "goroutines", Want: Between(10e-3, 10)},
-			{ID: "never-all", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "peak-goroutines", Other: "goroutines", Want: Between(1, 500_000)},
-			{ID: "million-memory", Filter: ".name:Sleep /tasks:1000000", Col: "/variant", Unit: "peak-B", Other: "goroutines", Want: Between(1<<20, 4<<30)},
-			{ID: "spawn-cost", Filter: ".name:Spawn /tasks:1000000", Col: "/variant", Unit: "sec/task", Base: "sequential", Other: "goroutines", Want: More(5, inf)},
-			{ID: "spawn-floor", Filter: ".name:Spawn /tasks:1000000", Col: "/variant", Unit: "sec/task", Other: "goroutines", Want: Between(0, 1e-6)},
-		},
 	},
 	{
 		Name:    "fetch",
@@ -137,14 +119,6 @@ var Experiments = []Experiment{
 			{ID: "rate", Title: "Fetching pages: pages per second", X: "pages fetched", Y: "pages/s",
 				Filter: ".name:Fetch", Row: "/urls", Col: "/variant", Unit: "pages/s"},
 		},
-		Claims: []Claim{
-			{ID: "three", Filter: ".name:Fetch /urls:3", Col: "/variant", Unit: "sec/op", Base: "sequential", Other: "goroutines", Want: Less(2.5, 3.5)},
-			// One latency, and the transfers: tens of microseconds on loopback.
-			{ID: "one", Filter: ".name:Fetch /urls:3 /latency:10ms", Col: "/variant", Unit: "sec/op", Other: "goroutines", Want: Between(10e-3, 20e-3)},
-			{ID: "hundred", Filter: ".name:Fetch /urls:100", Col: "/variant", Unit: "sec/op", Base: "sequential", Other: "goroutines", Want: Less(20, 110)},
-			// 100 pages, 10 at a time: 10 rounds of one latency.
-			{ID: "rounds", Filter: ".name:Fetch /urls:100 /latency:10ms", Col: "/variant", Unit: "sec/op", Other: "pool", Want: Between(100e-3, 200e-3)},
-		},
 	},
 	{
 		Name:    "serving",
@@ -157,26 +131,6 @@ var Experiments = []Experiment{
 				Args: []string{"-cpu", "1"}, Header: []Line{{Key: "gomaxprocs", Value: "1"}}},
 		},
 		Plots: servingPlots(),
-		Claims: []Claim{
-			// One connection at a time, each holding the server for 10 ms:
-			// at most 100 a second.
-			{ID: "serial", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s", Other: "serial", Want: Between(1, 100)},
-			{ID: "io", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s", Base: "serial", Other: "goroutine", Want: More(10, inf)},
-			// Ten workers, ten waits at once: at most 1,000 a second.
-			{ID: "pool", Filter: ".name:Server /work:io /users:100", Col: "/server", Unit: "trans/s", Base: "serial", Other: "pool", Want: More(5, 12)},
-			{ID: "lost", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "failed", Other: "serial", Want: Between(10, 200)},
-			{ID: "kept", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "failed", Other: "goroutine", Want: Between(0, 0)},
-			{ID: "hello-serial", Filter: ".name:Server /work:hello /users:100", Col: "/server", Unit: "sec/op", Base: "goroutine", Other: "serial", Want: Less(1.01, 1.5)},
-			{ID: "crowd-p99", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "p99-ms", Base: "goroutine", Other: "serial", Want: Less(1.1, 5)},
-			{ID: "crowd", Filter: ".name:Server /work:hello /users:200", Col: "/server", Unit: "concurrency", Base: "goroutine", Other: "serial", Want: Less(1.1, 3)},
-			// Two cores, shared with the driver: about twice one.
-			{ID: "cpu", Filter: ".name:Server /work:cpu /users:10", Col: "/server", Unit: "trans/s", Base: "serial", Other: "goroutine", Want: More(1.3, 2.5)},
-			oneThread(Claim{ID: "one-thread-io", Filter: "/work:io /users:100", Unit: "trans/s", Want: Less(1, 2)}),
-			oneThread(Claim{ID: "one-thread-one-user", Filter: "/work:hello /users:1", Unit: "sec/op", Want: Less(1.05, 2)}),
-			oneThread(Claim{ID: "one-thread-ten-users", Filter: "/work:hello /users:10", Unit: "sec/op", Want: More(1.05, 3)}),
-			oneThread(Claim{ID: "one-thread-io-one-user", Filter: "/work:io /users:1", Unit: "sec/op", Want: Less(1.001, 2)}),
-			oneThread(Claim{ID: "one-thread-cpu", Filter: "/work:cpu /users:10", Unit: "trans/s", Want: More(0.3, 0.75)}),
-		},
 	},
 	{
 		Name:    "gevent-vs-go",
@@ -199,29 +153,6 @@ var Experiments = []Experiment{
 			{ID: "fanout-memory", Title: "100,000 sleeps of 1 s: peak memory", Y: "peak resident memory (MiB)", Bars: true, Scale: 1.0 / (1 << 20), Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "peak-RSS-B"},
 		},
-		Claims: []Claim{
-			{ID: "flask-lost", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "failed", Other: "flask", Want: Between(10, 400)},
-			{ID: "gevent-flask", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
-			{ID: "goroutine-gevent", Filter: ".name:Article /work:hello /timeout:900ms", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
-			// One request at a time, 10 ms each: 100 a second at most.
-			{ID: "io-gevent-flask", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(5, inf)},
-			{ID: "io-threaded", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "flask", Other: "flask-threaded", Want: More(3, inf)},
-			{ID: "io-goroutine-gevent", Filter: ".name:Article /work:io", Col: "/server", Unit: "trans/s", Base: "gevent", Other: "goroutine", Want: More(2, inf)},
-			{ID: "io-flask-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "flask", Want: Between(0, 80)},
-			{ID: "io-flask-timeouts", Filter: ".name:Article /work:io", Col: "/server", Unit: "timeouts", Other: "flask", Want: Between(10, 2000)},
-			{ID: "io-serial-lost", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "serial", Want: Between(0, 80)},
-			// 200 users against 10 workers and a queue of 128: the others
-			// get 503 at once, and ask again at once.
-			{ID: "io-pool-refuses", Filter: ".name:Article /work:io", Col: "/server", Unit: "avail-%", Other: "pool", Want: Between(0, 60)},
-			{ID: "timeout-gevent-flask", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "trans/s", Base: "flask", Other: "gevent", Want: More(1.2, 5)},
-			{ID: "timeout-flask-slower", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "trans/s",
-				Base: "900ms", Other: "30s", Want: Less(1.1, 10)},
-			{ID: "timeout-flask-idle", Filter: ".name:Article /work:hello /server:flask", Col: "/timeout", Ignore: "/run", Unit: "srv-cpu-%",
-				Base: "900ms", Other: "30s", Want: Less(1.05, 5)},
-			{ID: "timeout-flask-longest", Filter: ".name:Article /work:hello /timeout:30s", Col: "/server", Unit: "longest-ms", Other: "flask", Want: Between(900, 30_000)},
-			{ID: "fanout-time", Filter: ".name:Fanout", Col: "/runtime", Unit: "sec/op", Base: "gevent", Other: "go", Want: Less(1.5, 100)},
-			{ID: "fanout-memory", Filter: ".name:Fanout", Col: "/runtime", Unit: "peak-RSS-B", Base: "gevent", Other: "go", Want: Less(1.2, 10)},
-		},
 	},
 	{
 		Name:    "idle",
@@ -240,27 +171,6 @@ var Experiments = []Experiment{
 			{ID: "stall", Title: "A server that stalls 100 ms a second: p99", Y: "p99-ms", Bars: true,
 				Filter: ".name:Stall", Row: "/work", Col: "/model", Unit: "p99-ms"},
 		},
-		Claims: []Claim{
-			// Half their capacity for the serial server and the pool; the
-			// goroutine server's is the machine's.
-			{ID: "flat", Filter: ".name:Offered (/server:serial /rate:50 OR /server:pool /rate:500 OR /server:goroutine /rate:1000)",
-				Col: ".name", Unit: "p99-ms", Other: "Offered", Want: Between(10, 30)},
-			{ID: "knee", Filter: ".name:Offered /server:serial", Col: "/rate", Unit: "p99-ms", Base: "50", Other: "100", Want: More(2, inf)},
-			// Twice the capacity for a second: the queue grows by 100
-			// requests, and the last wait for the whole of it.
-			{ID: "wall", Filter: ".name:Offered /server:serial", Col: "/rate", Unit: "p99-ms", Base: "50", Other: "200", Want: More(10, inf)},
-			// The accept queue holds 129; a second at 200/s leaves about 100 in it.
-			{ID: "serial-kept", Filter: ".name:Offered /server:serial /rate:200", Col: "/server", Unit: "avail-%", Other: "serial", Want: Between(100, 100)},
-			{ID: "pool-wall", Filter: ".name:Offered /server:pool", Col: "/rate", Unit: "p99-ms", Base: "500", Other: "2000", Want: More(5, inf)},
-			{ID: "pool-failed", Filter: ".name:Offered /server:pool /rate:2000", Col: "/server", Unit: "avail-%", Other: "pool", Want: Between(0, 90)},
-			{ID: "goroutine-flat", Filter: ".name:Offered /server:goroutine /rate:3000", Col: "/server", Unit: "p99-ms", Other: "goroutine", Want: Between(10, 50)},
-			{ID: "queue", Filter: ".name:Offered /server:serial /rate:200", Col: "/server", Unit: "p99-ms",
-				Base: "serial", BaseUnit: "svc-p99-ms", Other: "serial", Want: More(1, 1.1)},
-			{ID: "slots", Filter: ".name:Offered /server:goroutine /rate:10000", Col: "/server", Unit: "p99-ms",
-				Base: "goroutine", BaseUnit: "svc-p99-ms", Other: "goroutine", Want: More(1.05, 10)},
-			{ID: "stall-hidden", Filter: ".name:Stall", Col: "/model", Unit: "p99-ms", Base: "closed", Other: "open", Want: More(5, inf)},
-			{ID: "stall-seen", Filter: ".name:Stall", Col: "/model", Unit: "longest-ms", Other: "closed", Want: Between(90, 300)},
-		},
 	},
 	{
 		Name:    "instrument",
@@ -275,39 +185,9 @@ var Experiments = []Experiment{
 			{ID: "cpu", Title: "CPU time of each tool per request, 50 connections", Y: "cpu-us/trans", Bars: true, Group: func(tool string) string { return cmp.Or(map[string]string{"gosiege": "gosiege"}[tool], "the others") },
 				Filter: ".fullname:/tool=/", Row: ".name", Col: "/tool", Unit: "cpu-us/trans"},
 		},
-		Claims: []Claim{
-			// gosiege beside each other tool, on its CPU time per request
-			// and on its rate: what a run on a quiet machine should show. A
-			// tool that was not installed has no column.
-			{ID: "cpu-wrk", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "wrk", Other: "gosiege", Want: More(1, 5)},
-			{ID: "rate-wrk", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "wrk", Other: "gosiege", Want: Less(1, 5)},
-			{ID: "cpu-bombardier", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "bombardier", Other: "gosiege", Want: Less(1, 5)},
-			{ID: "rate-bombardier", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "bombardier", Other: "gosiege", Want: Less(1, 5)},
-			{ID: "cpu-hey", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "hey", Other: "gosiege", Want: Less(1.5, 10)},
-			{ID: "rate-hey", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "hey", Other: "gosiege", Want: More(1, 5)},
-			{ID: "cpu-vegeta", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "vegeta", Other: "gosiege", Want: Less(1.5, 10)},
-			{ID: "rate-vegeta", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "vegeta", Other: "gosiege", Want: More(1, 5)},
-			{ID: "cpu-siege", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "cpu-us/trans", Base: "siege", Other: "gosiege", Want: Less(2, 20)},
-			{ID: "rate-siege", Filter: ".fullname:/tool=/", Col: "/tool", Unit: "trans/s", Base: "siege", Other: "gosiege", Want: More(1, 5)},
-			// HDR histograms are of a fixed size, whatever the run's length.
-			{ID: "memory", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Other: "10", Want: Between(1, 64)},
-			{ID: "memory-growth", Filter: ".fullname:/memory/", Col: "/secs", Unit: "peak-RSS-MiB", Base: "1", Other: "10", Want: More(1, 1.5)},
-			{ID: "schedule", Filter: ".fullname:/schedule/", Col: ".name", Unit: "achieved-%", Other: "Instrument", Want: Between(95, 101)},
-			{ID: "schedule-p99", Filter: ".fullname:/schedule/ /rate:5000", Col: ".name", Unit: "p99-ms",
-				Base: "Instrument", BaseUnit: "svc-p99-ms", Other: "Instrument", Want: More(1, 2)},
-		},
 	},
 	{Name: "recipes", Title: "Recipes: benchstat over committed runs, and gosiege against your server"},
 	{Name: "glossary", Title: "Glossary"},
-}
-
-// oneThread is a claim about the goroutine server's rows at GOMAXPROCS=1
-// (Other) against the default (Base), the serving runs' two files.
-func oneThread(c Claim) Claim {
-	c.Filter = ".name:Server /server:goroutine " + c.Filter
-	c.Base, c.Other = RawFile("serving", ""), RawFile("serving", "cpu1")
-	c.Col, c.Ignore, c.Inputs = ".file", "gomaxprocs,/gomaxprocs", []string{c.Other, c.Base}
-	return c
 }
 
 // language is the language of a server of the gevent-vs-go experiment.
@@ -329,7 +209,7 @@ func limits(tasks, wait string, d func(MedianRow) float64) func(*Medians) []Seri
 // offeredLimits draws each server's p99 against the rate offered, with S,
 // the io workload's service time, and the servers' capacities n/S.
 func offeredLimits(m *Medians) []Series {
-	series, lo, hi := m.Series(1), inf, 0.0
+	series, lo, hi := m.Series(1), math.Inf(1), 0.0
 	for _, s := range series {
 		for _, p := range s.Points {
 			lo, hi = min(lo, p.Y), max(hi, p.Y)

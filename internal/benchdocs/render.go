@@ -129,12 +129,13 @@ func Write(root string, out *Output) error {
 
 // committed is what a page is made from.
 type committed struct {
-	root  string
-	e     *Experiment
-	main  Input   // none for a page without runs
-	env   []Line  // the main run's header
-	out   *Output // where the page goes, with what is wrong with it
-	noted bool    // whether out has a note of too few results on the page
+	root   string
+	e      *Experiment
+	main   Input   // none for a page without runs
+	env    []Line  // the main run's header
+	out    *Output // where the page goes, with what is wrong with it
+	noted  bool    // whether out has a note of too few results on the page
+	claims []Claim // those the page declares
 }
 
 func readCommitted(root string, e *Experiment) (*committed, error) {
@@ -228,15 +229,19 @@ func (c *committed) page(out *Output, foot, index any) error {
 	}
 	var tmpl *template.Template
 	if err == nil {
+		c.claims, err = ParseClaims(src)
+		src = claimsBlock.ReplaceAll(src, nil)
+	}
+	if err == nil {
 		tmpl, err = template.New(c.e.Name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	}
 	b := bytes.NewBufferString(Marker + "\n\n")
 	if err == nil {
 		err = tmpl.Execute(b, c.e)
 	}
-	for _, cl := range c.e.Claims {
+	for _, cl := range c.claims {
 		if !bytes.Contains(src, []byte(`claim "`+cl.ID+`" `)) && err == nil {
-			err = fmt.Errorf("claim %s is on no page: write {{claim %q ...}} where it is said", cl.ID, cl.ID)
+			err = fmt.Errorf("claim %s is said nowhere: write {{claim %q ...}} where it is said", cl.ID, cl.ID)
 		}
 	}
 	if err == nil {
