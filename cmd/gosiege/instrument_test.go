@@ -16,7 +16,9 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +57,7 @@ type tool struct {
 	name     string
 	install  string                                   // how to add it, when it is missing
 	module   string                                   // a Go module to build it from, with -instrument.build
+	version  []string                                 // the flags that print its version, for a program not written in Go
 	args     func(url string, dir string) []string    // the command line after the program
 	requests func(stdout, stderr string) (int, error) // completed requests, answered or not
 }
@@ -74,7 +77,7 @@ var tools = []tool{
 		},
 	},
 	{
-		name: "wrk", install: "apt-get install wrk",
+		name: "wrk", install: "apt-get install wrk", version: []string{"-v"},
 		args: func(url, _ string) []string {
 			return []string{"-t", "2", "-c", strconv.Itoa(instrumentConns), "-d", fmt.Sprintf("%.0fs", instrumentRun.Seconds()), url}
 		},
@@ -119,11 +122,9 @@ var tools = []tool{
 		},
 	},
 	{
-		name: "siege", install: "apt-get install siege",
+		name: "siege", install: "apt-get install siege", version: []string{"--version"},
 		args: func(url, dir string) []string {
-			rc := writeFile(dir, "siegerc", "verbose = false\nquiet = true\njson_output = true\nshow-logfile = false\nlogging = false\n"+
-				"parser = false\nconnection = keep-alive\nprotocol = HTTP/1.1\nlimit = 255\n")
-			return []string{"-R", rc, "-b", "-c", strconv.Itoa(instrumentConns), "-t", fmt.Sprintf("%.0fS", instrumentRun.Seconds()), url}
+			return []string{"-R", writeFile(dir, "siegerc", siegerc), "-b", "-c", strconv.Itoa(instrumentConns), "-t", fmt.Sprintf("%.0fS", instrumentRun.Seconds()), url}
 		},
 		requests: func(stdout, stderr string) (int, error) {
 			var out struct {
@@ -142,6 +143,10 @@ var tools = []tool{
 	},
 }
 
+// siegerc is siege's configuration: keep-alive, HTTP/1.1, a JSON report.
+const siegerc = "verbose = false\nquiet = true\njson_output = true\nshow-logfile = false\nlogging = false\n" +
+	"parser = false\nconnection = keep-alive\nprotocol = HTTP/1.1\nlimit = 255\n"
+
 // BenchmarkInstrument measures each tool against the same server, in turn,
 // one run of instrumentRun per op: trans/s is what the tool completed a
 // second, cpu-us/trans its own CPU time (user and system) per completed
@@ -152,9 +157,21 @@ var tools = []tool{
 func BenchmarkInstrument(b *testing.B) {
 	url := startHelloProcess(b)
 	dir := b.TempDir()
+	// Each tool's version and command line, as key: value lines before
+	// the first result, which benchstat reads as the results' configuration.
+	bins, errs := map[string]string{}, map[string]error{}
+	for _, t := range tools {
+		if bins[t.name], errs[t.name] = t.find(b, dir); errs[t.name] == nil {
+			args := strings.NewReplacer(url, "URL", dir, "DIR").Replace(strings.Join(t.args(url, dir), " "))
+			fmt.Printf("%s: %s\n%s-flags: %s\n", t.name, t.versionOf(b.Context(), bins[t.name]), t.name, args)
+		}
+	}
+	if errs["siege"] == nil {
+		fmt.Printf("siegerc: %s\n", strings.ReplaceAll(strings.TrimSpace(siegerc), "\n", "; "))
+	}
 	for _, t := range tools {
 		b.Run("tool="+t.name, func(b *testing.B) {
-			bin, err := t.find(b, dir)
+			bin, err := bins[t.name], errs[t.name]
 			if err != nil {
 				b.Skipf("%s: %v: %s", t.name, err, t.install)
 			}
@@ -233,6 +250,18 @@ func (t tool) find(tb testing.TB, dir string) (string, error) {
 		return "", fmt.Errorf("go install %s: %w\n%s", t.module, err, out)
 	}
 	return filepath.Join(bin, t.name), nil
+}
+
+// versionOf is the tool's version: a Go program's module and Go version,
+// from its build information, else the first line of what its version
+// flags print (wrk -v exits 1).
+func (t tool) versionOf(ctx context.Context, bin string) string {
+	if info, err := buildinfo.ReadFile(bin); err == nil {
+		return fmt.Sprintf("%s %s %s", info.Path, cmp.Or(info.Main.Version, "(no version recorded)"), info.GoVersion)
+	}
+	out, _ := exec.CommandContext(ctx, bin, t.version...).CombinedOutput()
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
 }
 
 // run runs the tool once and returns the requests it completed and the CPU
