@@ -181,13 +181,7 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				}
 				write(t, filepath.Join(dir, benchdocs.BenchDir, f.Name()), string(data))
 			}
-			// The code that pages show.
-			require.NoError(t, os.CopyFS(filepath.Join(dir, "testdata", "python"), os.DirFS(filepath.Join(root, "testdata", "python"))))
-			sources, err := filepath.Glob(filepath.Join(root, "*.go"))
-			require.NoError(t, err)
-			for _, src := range sources {
-				write(t, filepath.Join(dir, filepath.Base(src)), read(t, src))
-			}
+			copySources(t, dir)
 
 			i := slices.IndexFunc(benchdocs.Experiments, func(e benchdocs.Experiment) bool { return e.Name+".txt" == tt.file })
 
@@ -213,6 +207,18 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 				assert.Contains(t, string(out.Files[page]), tt.wantPage, page)
 			}
 		})
+	}
+}
+
+// copySources copies into dir the code that pages show: the Go files at
+// the module's root and testdata/python.
+func copySources(tb testing.TB, dir string) {
+	tb.Helper()
+	require.NoError(tb, os.CopyFS(filepath.Join(dir, "testdata", "python"), os.DirFS(filepath.Join(root, "testdata", "python"))))
+	sources, err := filepath.Glob(filepath.Join(root, "*.go"))
+	require.NoError(tb, err)
+	for _, src := range sources {
+		write(tb, filepath.Join(dir, filepath.Base(src)), read(tb, src))
 	}
 }
 
@@ -301,16 +307,17 @@ func rootElement(tb testing.TB, content []byte) string {
 	}
 }
 
-// TestRenderWithoutRuns: with nothing measured, every experiment's page
-// is left out with a note that says how to measure it, the index says
-// so, the recipes say what they lack, and nothing fails.
+// TestRenderWithoutRuns: with the code but nothing measured, every
+// experiment's page is left out with a note that says how to measure it,
+// the index says so, the recipes say what they lack, and nothing fails.
 func TestRenderWithoutRuns(t *testing.T) {
 	dir := t.TempDir()
+	copySources(t, dir)
 
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the index, the glossary and the recipes alone")
+	assert.Equal(t, []string{"docs/README.md", "docs/from-gevent.md", "docs/glossary.md", "docs/recipes.md"}, slices.Sorted(maps.Keys(out.Files)), "the pages without runs alone")
 	measured := 0
 	for _, e := range benchdocs.Experiments {
 		if len(e.Runs) > 0 {
@@ -330,10 +337,11 @@ func TestWriteRemovesWhatItNoLongerMakes(t *testing.T) {
 	mine := filepath.Join(dir, "docs", "notes.md")
 	write(t, gone, benchdocs.Marker+"\n<svg/>\n")
 	write(t, mine, "# written by hand\n")
+	copySources(t, dir)
 	out, err := benchdocs.Render(dir, benchdocs.Experiments)
 	require.NoError(t, err)
 
-	assert.Equal(t, []string{"docs/README.md", "docs/glossary.md", "docs/img/gone.svg", "docs/recipes.md"}, stale(t, dir, out), "stale before Write")
+	assert.Equal(t, []string{"docs/README.md", "docs/from-gevent.md", "docs/glossary.md", "docs/img/gone.svg", "docs/recipes.md"}, stale(t, dir, out), "stale before Write")
 	require.NoError(t, benchdocs.Write(dir, out))
 
 	assert.Empty(t, stale(t, dir, out), "stale after Write")

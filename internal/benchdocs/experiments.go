@@ -94,6 +94,7 @@ func Bench(funcs []string) string {
 // links: the article's, then what it does not measure.
 var Experiments = []Experiment{
 	{Name: "README", Title: "Results"},
+	{Name: "from-gevent", Title: "From gevent to Go"},
 	{
 		Name:    "sleep",
 		Title:   "Sleep: three daemons in order, and spawned",
