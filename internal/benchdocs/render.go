@@ -220,6 +220,7 @@ func (c *committed) page(out *Output, foot, index any) error {
 			err := parts.ExecuteTemplate(&b, "env.md", map[string]any{"N": recorded(c.main), "Env": c.env})
 			return strings.TrimRight(b.String(), "\n"), err
 		},
+		"settings": func() []Line { return c.env },
 		"setting": func(key string) (string, error) {
 			if v := c.setting(key); v != "" {
 				return v, nil
