@@ -105,7 +105,6 @@ package load
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -113,8 +112,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -163,10 +160,21 @@ const checkIdle = time.Millisecond
 
 // Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {
-	// URL is the target; http:// or https:// only (see ParseURL).
-	// Userinfo, as in http://user:pass@host/, is sent as Basic
+	// URL is the target, a GET; http:// or https:// only (see
+	// ParseURL). Userinfo, as in http://user:pass@host/, is sent as Basic
 	// authentication, as siege sends it, and never printed.
 	URL string
+	// Targets, in place of URL, are the requests to make, each with its
+	// method, headers and body (siege's URL file). Each user takes them
+	// in turn from its own place in the list (user i of C starts at i x
+	// len/C, so that the users spread over it as siege's do), or at
+	// random with Random. The report counts each method and URL apart
+	// (Report.URLs); a redirect's hops count under the target that led
+	// to them.
+	Targets []Target
+	// Random makes each user pick every repetition's target at random
+	// among Targets, each as likely (siege -i, its "internet" mode).
+	Random bool
 	// Users is C. In the closed loop it is the number of concurrent
 	// users, each in a closed loop (siege -c); in the open loop, the most
 	// requests in flight at once (the slots, each with its connection).
@@ -193,6 +201,16 @@ type Config struct {
 	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s;
 	// at most MaxTimeout.
 	Timeout time.Duration
+	// HTTP2 speaks HTTP/2: over TLS, chosen with ALPN, to https URLs;
+	// in cleartext with prior knowledge (h2c) to http URLs. The
+	// connections stay open (KeepAlive is implied), and Streams users
+	// share each one, each user one stream at a time: Users / Streams
+	// connections, dialled when a user first needs one and again when
+	// one fails.
+	HTTP2 bool
+	// Streams is how many users share one HTTP/2 connection (h2load -m,
+	// oha -p); 0 means 1. Users must be a multiple of it.
+	Streams int
 	// Warmup runs the load this long before the measured run; what
 	// happens during it is not counted.
 	Warmup time.Duration
@@ -282,39 +300,35 @@ type Progress struct {
 // Check reports the first thing wrong with cfg, before anything is sent:
 // what Run would refuse.
 func (cfg *Config) Check() error {
-	_, err := cfg.validate()
-	return err
-}
-
-// validate reports the first thing wrong with cfg, and the parsed URL.
-func (cfg *Config) validate() (*url.URL, error) {
-	u, err := ParseURL(cfg.URL)
-	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+	if _, _, err := cfg.parseTargets(); err != nil {
+		return err
+	}
+	if err := cfg.checkHTTP2(); err != nil {
+		return err
 	}
 	switch {
 	case cfg.Users < 1:
-		return nil, fmt.Errorf("load: Users = %d: need at least 1", cfg.Users)
+		return fmt.Errorf("load: Users = %d: need at least 1", cfg.Users)
 	case cfg.Duration < 0:
-		return nil, fmt.Errorf("load: Duration = %v: must not be negative", cfg.Duration)
+		return fmt.Errorf("load: Duration = %v: must not be negative", cfg.Duration)
 	case cfg.Reps < 0:
-		return nil, fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
+		return fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
 	case cfg.Duration == 0 && cfg.Reps == 0:
-		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
+		return errors.New("load: neither Duration nor Reps is set: the run would never end")
 	case cfg.Model() == OpenLoop && CheckRate(cfg.Rate) != nil:
-		return nil, fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
+		return fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
 	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
-		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
+		return errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
 	case cfg.Model() == OpenLoop && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
-		return nil, fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
+		return fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
-		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
+		return fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
-		return nil, fmt.Errorf("load: Warmup = %v: must not be negative", cfg.Warmup)
+		return fmt.Errorf("load: Warmup = %v: must not be negative", cfg.Warmup)
 	case cfg.MaxHeaderBytes < 0 || cfg.MaxHeaderBytes > MaxHeaderBytesLimit:
-		return nil, fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
+		return fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
 	}
-	return u, nil
+	return nil
 }
 
 // Run runs the load that cfg describes and returns siege's report of it.
@@ -326,13 +340,12 @@ func (cfg *Config) validate() (*url.URL, error) {
 // failure: the report counts it as Cut. When Run returns, every goroutine
 // and connection it opened is gone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	target, err := cfg.validate()
-	if err != nil {
+	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
-	d, err := newDriver(&cfg, target)
+	d, err := newDriver(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -354,14 +367,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return r, ctx.Err()
 }
 
-// Reach opens one connection to cfg.URL's host, as a run would (with
-// cfg.DialContext, within cfg.Timeout), and closes it: whether the target
-// can be reached at all, before a run of thousands of refusals. A reset
-// while connecting is an answer: the server's kernel completed the
+// Reach opens one connection to each host of cfg's targets, as a run
+// would (with cfg.DialContext, within cfg.Timeout), and closes it: whether
+// the targets can be reached at all, before a run of thousands of
+// refusals. With HTTP2 it also makes sure that each host speaks HTTP/2. A
+// reset while connecting is an answer: the server's kernel completed the
 // handshake, and the server hung up at once, before the connect returned;
 // the run will count its resets.
 func Reach(ctx context.Context, cfg Config) error {
-	target, err := cfg.validate()
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	targets, _, err := cfg.parseTargets()
 	if err != nil {
 		return err
 	}
@@ -371,27 +388,52 @@ func Reach(ctx context.Context, cfg Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, DefaultTimeout))
 	defer cancel()
-	c, err := dial(ctx, "tcp", hostPort(target))
-	if errors.Is(err, syscall.ECONNRESET) {
-		return nil
+	reached := map[string]bool{}
+	for _, t := range targets {
+		addr := hostPort(t.url)
+		if reached[addr] {
+			continue
+		}
+		reached[addr] = true
+		c, err := dial(ctx, "tcp", addr)
+		if errors.Is(err, syscall.ECONNRESET) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if cfg.HTTP2 {
+			err = reach2(ctx, &cfg, t, c)
+		} else {
+			err = c.Close()
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	return c.Close()
+	return nil
 }
 
 // driver holds what the users of one Run share.
 type driver struct {
-	cfg    *Config
-	target *url.URL
-	tls    *tls.Config // nil for http
-	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
-	// req is the request for the target, which every user sends every
-	// time; wire is req as net/http's Request.Write puts it on the wire,
-	// written once.
-	req  *http.Request
-	wire []byte
+	cfg *Config
+	// targets are the requests the users make, each built once and
+	// written once as HTTP/1.1 puts it on the wire; labels name the
+	// report's per-URL rows, which targets[i].row indexes.
+	targets []*target
+	labels  []string
+	// digest identifies the list of targets (Settings.RequestsDigest).
+	digest string
+	// rows record each label's transactions apart, when there are
+	// several; nil otherwise, and during the warm-up.
+	rows []*recorder
+	// tls is the TLS configuration of each https target's host, made
+	// from tlsBase.
+	tls     map[string]*tls.Config
+	tlsBase *tls.Config
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	// h2 is the HTTP/2 side, when Config.HTTP2: nil otherwise.
+	h2 *h2driver
 	// users[i] is user (slot) i with its connection, which outlives a
 	// phase, so that the connections the warm-up opened carry on into the
 	// measured run.
@@ -403,42 +445,26 @@ type driver struct {
 	start atomic.Pointer[time.Time]
 }
 
-func newDriver(cfg *Config, target *url.URL) (*driver, error) {
-	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext}
-	host := *target
-	host.User = nil
-	d.req = &http.Request{
-		Method:     http.MethodGet,
-		URL:        &host,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
-		Host:       target.Host,
-		// Without keep-alive: Connection: close, as siege sends it.
-		Close: !cfg.KeepAlive,
+func newDriver(cfg *Config) (*driver, error) {
+	targets, labels, err := cfg.parseTargets()
+	if err != nil {
+		return nil, err
 	}
-	if target.User != nil {
-		password, _ := target.User.Password()
-		d.req.SetBasicAuth(target.User.Username(), password)
-	}
-	var wire bytes.Buffer
-	if err := d.req.Write(&wire); err != nil {
-		return nil, fmt.Errorf("load: URL %q: %w", Redact(target.String()), err)
-	}
-	d.wire = wire.Bytes()
+	d := &driver{cfg: cfg, targets: targets, labels: labels, digest: digest(targets), dial: cfg.DialContext}
 	if d.dial == nil {
 		d.dial = (&net.Dialer{}).DialContext
 	}
-	if target.Scheme == "https" {
-		if cfg.TLSConfig != nil {
-			d.tls = cfg.TLSConfig.Clone()
-		} else {
-			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
-		}
-		if d.tls.ServerName == "" {
-			d.tls.ServerName = target.Hostname()
-		}
+	d.tlsBase = cfg.TLSConfig
+	if d.tlsBase == nil {
+		d.tlsBase = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
+	}
+	if cfg.HTTP2 {
+		d.tlsBase = d.tlsBase.Clone()
+		d.tlsBase.NextProtos = alpn2
+	}
+	d.tls = tlsConfigs(d.tlsBase, targets)
+	if cfg.HTTP2 {
+		d.h2 = newH2Driver(d)
 	}
 	d.users = make([]*user, cfg.Users)
 	for i := range d.users {
@@ -446,27 +472,41 @@ func newDriver(cfg *Config, target *url.URL) (*driver, error) {
 		d.users[i].lim.max = cfg.MaxHeaderBytes
 		d.users[i].br = bufio.NewReader(&d.users[i].lim)
 		d.users[i].bw = bufio.NewWriter(nil)
+		d.users[i].place(i, cfg.Users, cfg.Random)
+		if d.h2 != nil {
+			d.users[i].h2 = d.h2.groups[i/d.h2.streams]
+		}
 	}
 	return d, nil
 }
 
 // settings returns what the run was asked to do, for its report.
 func (d *driver) settings() Settings {
-	return Settings{
+	s := Settings{
 		Model:          d.cfg.Model(),
-		Target:         Redact(d.target.String()),
-		KeepAlive:      d.cfg.KeepAlive,
+		Target:         Redact(d.targets[0].url.String()),
+		Requests:       len(d.targets),
+		RequestsDigest: d.digest,
+		Protocol:       d.protocol(),
+		KeepAlive:      d.cfg.KeepAlive || d.cfg.HTTP2,
 		Timeout:        d.cfg.Timeout,
 		Duration:       d.cfg.Duration,
 		Reps:           d.cfg.Reps,
 		MaxHeaderBytes: d.cfg.MaxHeaderBytes,
 	}
+	if d.h2 != nil {
+		s.Streams = d.h2.streams
+	}
+	return s
 }
 
 // close closes every connection still open.
 func (d *driver) close() {
 	for _, u := range d.users {
 		u.hangUp()
+	}
+	if d.h2 != nil {
+		d.h2.close()
 	}
 }
 
@@ -481,6 +521,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 			recs[i] = newRecorder(d.cfg.Model())
 		}
 	}
+	d.rows = d.newRows(measured)
 	start := time.Now()
 	if measured {
 		d.start.Store(&start)
@@ -506,6 +547,7 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	m.Parts = []Part{{ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0)}}
 	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
 	m.fill()
+	d.describe(m)
 	return m
 }
 

@@ -3,12 +3,14 @@ package load
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -42,6 +44,7 @@ type Merger struct {
 	m     *Report
 	first Settings
 	ids   map[string]bool
+	urls  map[string]int // the place of each method and URL in m.URLs
 }
 
 // Add adds the report of one part of the run, or of several merged
@@ -57,6 +60,7 @@ func (g *Merger) Add(r *Report) error {
 		g.m = &Report{latency: newHistogram(), Settings: r.Settings}
 		g.first = r.Settings
 		g.ids = map[string]bool{}
+		g.urls = map[string]int{}
 	} else if diff := r.Settings.differ(g.first); diff != "" {
 		return fmt.Errorf("its settings differ from the first report's: %s", diff)
 	}
@@ -68,6 +72,9 @@ func (g *Merger) Add(r *Report) error {
 	if len(g.ids)+len(r.Parts) > MaxParts {
 		return fmt.Errorf("more than %d parts in one merge", MaxParts)
 	}
+	if len(g.m.URLs)+newURLs(r, g.urls) > MaxURLs {
+		return fmt.Errorf("more than %d methods and URLs in one merge", MaxURLs)
+	}
 	if err := g.m.fits(r); err != nil {
 		return err
 	}
@@ -76,6 +83,7 @@ func (g *Merger) Add(r *Report) error {
 	}
 	g.m.Parts = append(g.m.Parts, r.Parts...)
 	g.m.add(r)
+	g.m.addURLs(r, g.urls)
 	return nil
 }
 
@@ -89,6 +97,12 @@ func (g *Merger) Report() (*Report, error) {
 	r.latency = g.m.latency.Clone()
 	if g.m.service != nil {
 		r.service = g.m.service.Clone()
+	}
+	r.URLs = make([]URLReport, len(g.m.URLs))
+	for i, u := range g.m.URLs {
+		u.latency = u.latency.Clone()
+		u.fill()
+		r.URLs[i] = u
 	}
 	r.fill()
 	return &r, nil
@@ -190,6 +204,12 @@ func (s Settings) differ(t Settings) string {
 		return fmt.Sprintf("reps %d, not %d", s.Reps, t.Reps)
 	case s.MaxHeaderBytes != t.MaxHeaderBytes:
 		return fmt.Sprintf("max_header_bytes %d, not %d", s.MaxHeaderBytes, t.MaxHeaderBytes)
+	case s.Requests != t.Requests || s.RequestsDigest != t.RequestsDigest:
+		return fmt.Sprintf("a list of %d requests (sha256 %.12s), not %d (sha256 %.12s)", s.Requests, s.RequestsDigest, t.Requests, t.RequestsDigest)
+	case s.Protocol != t.Protocol:
+		return fmt.Sprintf("protocol %q, not %q", s.Protocol, t.Protocol)
+	case s.Streams != t.Streams:
+		return fmt.Sprintf("streams %d, not %d", s.Streams, t.Streams)
 	}
 	return ""
 }
@@ -250,7 +270,10 @@ func (r *Report) check() error {
 	if err := r.checkModel(); err != nil {
 		return err
 	}
-	return r.checkHistograms()
+	if err := r.checkHistograms(); err != nil {
+		return err
+	}
+	return r.checkURLs()
 }
 
 // checkModel checks what the model says of the report.
@@ -325,6 +348,14 @@ func (s Settings) check() error {
 		return errors.New("an open loop runs for a duration, not by reps")
 	case s.MaxHeaderBytes < 1 || s.MaxHeaderBytes > MaxHeaderBytesLimit:
 		return fmt.Errorf("max_header_bytes %d: not from 1 to %d", s.MaxHeaderBytes, MaxHeaderBytesLimit)
+	case s.Requests < 1:
+		return fmt.Errorf("requests %d: not at least 1", s.Requests)
+	case !isDigest(s.RequestsDigest):
+		return fmt.Errorf("requests_sha256 %q: not 64 hex digits", s.RequestsDigest)
+	case !slices.Contains(protocols, s.Protocol):
+		return fmt.Errorf("protocol %q: not one of %q", s.Protocol, protocols)
+	case s.Streams < 0 || s.Streams > 0 && s.Protocol == HTTP1:
+		return fmt.Errorf("streams %d over %s", s.Streams, s.Protocol)
 	}
 	if _, err := ParseURL(s.Target); err != nil {
 		return err
@@ -384,4 +415,20 @@ func decodeHistogram(s string) (*hdrhistogram.PackedHistogram, error) {
 			h.Digits, h.Lowest, h.Highest, want.SignificantFigures(), want.LowestTrackableValue(), want.HighestTrackableValue())
 	}
 	return hdrhistogram.DecodePacked([]byte(s))
+}
+
+// protocols are the values Settings.Protocol may have.
+var protocols = []string{HTTP1, H2, H2C, H2 + ", " + H2C, H2C + ", " + H2}
+
+// isDigest reports whether s is a SHA-256 in lower-case hex.
+func isDigest(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -39,10 +39,26 @@ func TestRunSettings(t *testing.T) {
 
 		require.NoError(t, err, "Run(%+v)", cfg)
 		want := load.Settings{
-			Model: load.OpenLoop, Target: "http://xxxxx@pipe.test/x", KeepAlive: true,
-			Timeout: load.DefaultTimeout, Duration: time.Second, MaxHeaderBytes: load.DefaultMaxHeaderBytes,
+			Model: load.OpenLoop, Target: "http://xxxxx@pipe.test/x", Requests: 1, Protocol: load.HTTP1,
+			KeepAlive: true, Timeout: load.DefaultTimeout, Duration: time.Second, MaxHeaderBytes: load.DefaultMaxHeaderBytes,
+			RequestsDigest: got.Settings.RequestsDigest, // below
 		}
 		assert.Equal(t, want, got.Settings, "settings")
+		assert.Len(t, got.Settings.RequestsDigest, 64, "the requests' digest: a SHA-256 in hex")
+		for _, tt := range []struct {
+			give     string
+			wantSame bool
+		}{
+			{give: "http://user:other@pipe.test/x", wantSame: true}, // a secret is not in it
+			{give: "http://pipe.test/x", wantSame: false},           // none is another request
+			{give: "http://user:s3cret@pipe.test/y", wantSame: false},
+		} {
+			c := cfg
+			c.URL = tt.give
+			r, err := load.Run(t.Context(), c)
+			require.NoError(t, err, "Run(%s)", tt.give)
+			assert.Equal(t, tt.wantSame, r.Settings.RequestsDigest == got.Settings.RequestsDigest, "Run(%s): the same requests' digest", tt.give)
+		}
 		require.Len(t, got.Parts, 1, "parts")
 		assert.Len(t, got.Parts[0].ID, 26, "the part's identity: 128 random bits")
 		assert.Equal(t, start.UTC(), got.Parts[0].Start, "the part's start")
@@ -202,6 +218,8 @@ func TestMergerMemory(t *testing.T) {
 	obj["shortest_ns"] = 1000.0
 	obj["longest_ns"] = float64(24 * time.Hour)
 	obj["time_total_ns"] = n * float64(time.Hour)
+	row := obj["urls"].([]any)[0].(map[string]any)
+	row["transactions"], row["longest_ns"] = n, float64(24*time.Hour)
 	obj["parts"].([]any)[0].(map[string]any)["id"] = "part-00"
 	report, err := json.Marshal(obj)
 	require.NoError(t, err, "encode the dense report")

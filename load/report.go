@@ -110,6 +110,12 @@ type Report struct {
 	// they agree with the response times; the difference is the queueing.
 	Service Percentiles
 
+	// URLs has a row for each method and URL of the run, in the order
+	// the targets first name them; the text and JSON layouts show them
+	// when there are several. A merged report has each part's, merged by
+	// method and URL.
+	URLs []URLReport
+
 	total   time.Duration                 // T
 	latency *hdrhistogram.PackedHistogram // the response times; nil in a report made by hand
 	service *hdrhistogram.PackedHistogram // the service times, in the open loop
@@ -128,8 +134,24 @@ type Percentiles struct {
 type Settings struct {
 	// Model is the load's model, closed or open loop.
 	Model Model `json:"model"`
-	// Target is the URL loaded, as Redact shows it.
+	// Target is the URL loaded, as Redact shows it: the first of
+	// Config.Targets when there are several.
 	Target string `json:"target"`
+	// Requests is how many requests the run's list has (Config.Targets;
+	// 1 for the GET of Config.URL), and RequestsDigest identifies the
+	// list: the SHA-256, in hex, of each request's method, URL as Redact
+	// shows it, headers and body, in order. The values of Authorization,
+	// Proxy-Authorization and Cookie are left out of it, as a URL's user
+	// information is, so that it says nothing of a secret: parts may
+	// carry credentials of their own.
+	Requests       int    `json:"requests"`
+	RequestsDigest string `json:"requests_sha256"`
+	// Protocol is what the requests spoke, as ALPN names it: HTTP1, H2
+	// or H2C; both HTTP/2 names, comma-separated, when the targets were
+	// both https and http. Streams is how many users shared each HTTP/2
+	// connection; 0 over HTTP/1.1.
+	Protocol string `json:"protocol"`
+	Streams  int    `json:"streams,omitempty"`
 	// KeepAlive, Timeout, Duration, Reps and MaxHeaderBytes are
 	// Config's, Timeout and MaxHeaderBytes with their defaults in place
 	// of 0.
@@ -326,11 +348,16 @@ func (r *Report) fields() (siege, beyond []field) {
 	}
 	beyond = []field{
 		{label: "Model:", text: r.Describe(), key: "model", json: fmt.Sprintf("%q", r.Describe())},
+	}
+	if r.Settings.Protocol != "" {
+		beyond = append(beyond, field{label: "Protocol:", text: r.Settings.protocolText(), key: "protocol", json: fmt.Sprintf("%q", r.Settings.Protocol)})
+	}
+	beyond = append(beyond,
 		pct("Response time p50:", "response_time_p50", r.P50),
 		pct("Response time p90:", "response_time_p90", r.P90),
 		pct("Response time p99:", "response_time_p99", r.P99),
 		pct("Response time p99.9:", "response_time_p999", r.P999),
-	}
+	)
 	if r.open() {
 		beyond = append(beyond,
 			pct("Service time p50:", "service_time_p50", r.Service.P50),
@@ -374,6 +401,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		line(f)
 	}
+	r.writeURLsText(bw)
 	return bw.Flush()
 }
 
@@ -427,6 +455,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		exact = append(exact, field{key: h.key, json: fmt.Sprintf("%q", enc)})
 	}
+	if len(r.URLs) > 0 {
+		urls, err := r.urlsJSON()
+		if err != nil {
+			return err
+		}
+		exact = append(exact, field{key: "urls", json: urls})
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("{\n")
 	for i, f := range append(append(siege, beyond...), exact...) {
@@ -473,6 +508,7 @@ type jsonReport struct {
 	ServiceMaxNS int64     `json:"service_max_ns"`
 	Histogram    string    `json:"histogram"`
 	ServiceHist  string    `json:"service_histogram"`
+	URLs         []jsonURL `json:"urls"`
 }
 
 // MaxReportBytes bounds what ReadJSON reads of one report: twice the
@@ -527,6 +563,9 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 		if r.service, err = decodeHistogram(j.ServiceHist); err != nil {
 			return nil, fmt.Errorf("load: read report: service_histogram: %w", err)
 		}
+	}
+	if r.URLs, err = readURLs(j.URLs, r); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)

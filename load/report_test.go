@@ -120,6 +120,8 @@ func TestWriteGolden(t *testing.T) {
 		// No transaction at all: every ratio is 0, as siege prints it.
 		{name: "empty", report: &load.Report{Elapsed: 2 * time.Second, Users: 25}},
 		{name: "open_stall", report: openStall(t)},
+		// Three URLs, one failing: a row each.
+		{name: "urls", report: withID(urlsRun(t), "urls")},
 	}
 	layouts := []struct {
 		ext   string
@@ -143,6 +145,13 @@ func TestWriteGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// withID gives r, a report of one run, the identity id, so that its JSON
+// is the same in every run of the test.
+func withID(r *load.Report, id string) *load.Report {
+	r.Parts[0].ID = id
+	return r
 }
 
 // TestWriteTextIsSiege: the text layout starts with siege's, to the byte,
@@ -214,8 +223,8 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"failed_fd_limit":         8.0,
 		"failed_other":            9.0,
 		"settings": map[string]any{
-			"model": "closed loop", "target": "", "keepalive": false, "timeout_ns": 0.0,
-			"duration_ns": 0.0, "reps": 0.0, "max_header_bytes": 0.0,
+			"model": "closed loop", "target": "", "requests": 0.0, "requests_sha256": "", "protocol": "",
+			"keepalive": false, "timeout_ns": 0.0, "duration_ns": 0.0, "reps": 0.0, "max_header_bytes": 0.0,
 		},
 		"parts":         []any{},
 		"users":         2.0,
@@ -272,6 +281,55 @@ func TestReadJSON(t *testing.T) {
 	assert.ErrorContains(t, err, "no settings, parts, elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
 	_, err = load.ReadJSON(strings.NewReader(`{"transactions": 3`))
 	assert.ErrorContains(t, err, "load: read report", "ReadJSON(cut short)")
+}
+
+// TestReadJSONRows: the per-URL rows read back as written, each with its
+// histogram; rows that do not add up to the report are refused.
+func TestReadJSONRows(t *testing.T) {
+	want := urlsRun(t)
+	var buf bytes.Buffer
+	require.NoError(t, want.WriteJSON(&buf), "WriteJSON")
+	written := buf.String()
+
+	got, err := load.ReadJSON(&buf)
+
+	require.NoError(t, err, "ReadJSON(WriteJSON(3 URLs))")
+	assert.Equal(t, exportedURLs(want.URLs), exportedURLs(got.URLs), "rows read back")
+
+	// One row's count changed: a failure for /a, where the report has 4
+	// in all, all /c's.
+	broken := strings.Replace(written, `"transactions":4,"failed_transactions":0,`, `"transactions":4,"failed_transactions":1,`, 1)
+	require.NotEqual(t, written, broken, "the row to break is in the JSON:\n%s", written)
+	_, err = load.ReadJSON(strings.NewReader(broken))
+	assert.ErrorContains(t, err, "the urls hold 8 transactions and 5 failures, the report 8 and 4", "ReadJSON(rows that do not add up)")
+}
+
+// TestMergeRows: the rows of reports merge by URL, in the order the
+// reports first name them: counts summed, percentiles of the merged
+// histograms. A report without rows, or with rows that do not add up to
+// it, is refused.
+func TestMergeRows(t *testing.T) {
+	a, b := urlsRun(t), urlsRun(t)
+	slices.Reverse(b.URLs) // b names /c first
+
+	got, err := load.Merge(b, a)
+
+	require.NoError(t, err, "Merge(rows)")
+	ms := time.Millisecond
+	assert.Equal(t, []load.URLReport{
+		{URL: "POST http://pipe.test/c", Failed: 8, P50: 2 * ms, P99: 2 * ms},
+		{URL: "GET http://pipe.test/b", Transactions: 8, P50: ms, P99: ms},
+		{URL: "GET http://pipe.test/a", Transactions: 8, P50: ms, P99: ms},
+	}, exportedURLs(got.URLs), "Merge(rows)")
+
+	rowless := *urlsRun(t)
+	rowless.URLs = nil
+	_, err = load.Merge(a, &rowless)
+	assert.ErrorContains(t, err, "merge report 2: 0 rows of urls: not from 1 to 1000", "Merge(a report without rows)")
+	short := *urlsRun(t)
+	short.URLs = short.URLs[1:]
+	_, err = load.Merge(a, &short)
+	assert.ErrorContains(t, err, "merge report 2: the urls hold 4 transactions and 4 failures, the report 8 and 4", "Merge(rows that do not add up)")
 }
 
 // TestMergeIsOneRun: one load split in four, each part written as JSON and

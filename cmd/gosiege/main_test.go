@@ -161,7 +161,7 @@ func TestRunEndToEnd(t *testing.T) {
 }
 
 // TestRunText: without -j the report is siege's text, then the figures
-// beyond siege, the model first.
+// beyond siege, the model and the protocol first.
 func TestRunText(t *testing.T) {
 	url, _ := serveCounting(t, hello())
 	args := []string{"-c", "2", "-r", "3", url}
@@ -171,7 +171,7 @@ func TestRunText(t *testing.T) {
 	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
-	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
+	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nProtocol:\t\tHTTP/1.1\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
 	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
 }
 
