@@ -35,6 +35,7 @@ const fdReserve = 16
 // usage is what -h prints. Every flag that newFlagSet defines is in it (a
 // test checks), each with siege's default beside it.
 const usage = `Usage: gosiege [flags] URL
+       gosiege [flags] -f URLFILE
        gosiege -merge [-j] REPORT.json...
 
 gosiege loads URL (http or https; "host:port/path" means http) as siege
@@ -59,7 +60,8 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
 
   -c N          concurrent users, each in a closed loop; with -rate, the
                 most requests in flight (default 25, as siege's; at most
-                10000, and as many as the open-file limit allows)
+                10000, and as many as the open-file limit allows); with
+                -http2, connections, each of -streams users
   -t D          run for D: siege's 30S, 10M, 1H (seconds, minutes, hours)
                 or Go's 30s, 1m30s, 500ms; at least 1ms. A bare number is
                 refused: siege reads it as minutes, which nobody means twice.
@@ -92,10 +94,11 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
   -q            no progress line. Without it, a run of more than 2 s shows
                 one on standard error when that is a terminal.
   -count N      with -bench: run N times (default 1)
-  -bench NAME   print Go benchmark lines, BenchmarkLoad/NAME/users=C, one
-                per run (NAME printable, without spaces or slashes), after
-                key: value lines of the configuration, in place of the
-                report: go tool benchstat old.txt new.txt then
+  -bench NAME   print Go benchmark lines, BenchmarkLoad/NAME/users=C (with
+                -http2, BenchmarkLoad/NAME/conns=C/streams=S), one per run
+                (NAME printable, without spaces or slashes), after key:
+                value lines of the configuration, in place of the report:
+                go tool benchstat old.txt new.txt then
                 compares two versions of a server, with p-values
   -merge        read the reports that gosiege -j wrote (a load split across
                 processes or machines, each with its share of -c and
@@ -105,8 +108,8 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 could have made (counts below 0, kinds of failure that do
                 not add up, a histogram of another geometry), sums that
                 overflow, the same run twice, and reports whose settings
-                differ (model, target, -keepalive, -timeout, -t, -r,
-                -max-header). It reads one report at a time, at most 4 MiB
+                differ (model, the requests, -keepalive, -timeout, -t, -r,
+                -max-header, -http2, -streams). It reads one report at a time, at most 4 MiB
                 of each and 10000 runs in all, and only histograms of its
                 own geometry (28672 buckets at most): its memory stays
                 within a few MiB however many files it is given.
@@ -118,6 +121,62 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 network), bounded by -timeout, and refused unless every
                 address is loopback. A redirect to another name is refused
                 without resolving it. siege has no such check.
+
+Requests (siege's spellings, and hey's and oha's where siege has none):
+
+  -H 'Name: value'
+                a request header; give it again for more (siege -H,
+                -header). A Host header sets the request's host; the
+                headers that frame a message (Content-Length, Connection,
+                Transfer-Encoding, ...) are gosiege's to set.
+  -A TEXT       the User-Agent header (siege -A, -user-agent; default
+                joinall-load/1)
+  -T TYPE       the Content-Type of every request with a body (siege -T,
+                -content-type). Without it, siege's: a body given inline is
+                application/x-www-form-urlencoded; a body file's follows its
+                extension (.json: application/json), or is that one when
+                the extension says nothing.
+  -m METHOD     the request's method (-method; hey's and oha's -m): GET,
+                HEAD, POST, PUT, PATCH, DELETE or OPTIONS. siege has none,
+                and its -m, a mark in its log, is refused as a method.
+  -d BODY       the request's body (hey's and oha's -d). It needs -m:
+                siege's -d is a delay, and a siege command line must be
+                refused, not send its delay as a body.
+  -D FILE       the request's body, read from FILE (hey's and oha's -D);
+                needs -m too
+  -f FILE       siege's URL file (siege -f, -file), in place of the URL:
+                one request a line, which each user takes in turn, from
+                its own place in the list (siege's order), or at random
+                with -i. A line is
+                    URL
+                    URL METHOD
+                    URL METHOD body, the rest of the line
+                    URL METHOD </path/to/a/body/file
+                with METHOD one of -m's. A line whose first character is #
+                is a comment, blank lines are skipped, and NAME = VALUE sets
+                a variable that later lines use as $(NAME) or ${NAME}; one
+                the file does not set is the environment's. A word that is
+                not a method, a variable set nowhere, a body file that
+                cannot be read: each is refused with its line, before
+                anything is sent. Every URL's host passes the loopback
+                check first. The URL on the command line takes the same
+                forms: 'URL POST a=1'. The report adds a line per method
+                and URL: its transactions, failures, p50 and p99.
+  -i            with -f, each request picks its URL at random, each URL as
+                likely (siege -i, -internet)
+
+HTTP/2 (h2load's and oha's model):
+
+  -http2        speak HTTP/2: h2 over TLS, chosen with ALPN, to an https
+                URL; h2c, in cleartext with prior knowledge, to an http URL.
+                A server that does not speak it is one line before the run.
+                Connections stay open (-keepalive is implied): -c is the
+                number of connections, each carrying -streams users, one
+                stream each at a time: C x S users in all, as h2load's -c
+                and -m, oha's -c and -p. With -rate, at most C x S
+                requests are in flight. The report's Protocol line says
+                which was spoken.
+  -streams S    users (streams) on each HTTP/2 connection (default 1)
 
 Exit status: 0 when the report was printed, after the whole run or after
 Ctrl-C; 2 for a bad flag, a bad URL or report file, a target outside
@@ -145,6 +204,23 @@ type options struct {
 	merge       bool     // -merge
 	reports     []string // the report files of -merge
 	allowRemote bool
+
+	// The requests: -H, -A, -T, -m, -d, -D, -f, -i; and HTTP/2.
+	moreHeaders []string // each -H, as given
+	userAgent   string
+	contentType string
+	method      string
+	body        string // -d
+	bodyFile    string // -D
+	bodySet     bool   // whether -d or -D was given
+	urlFile     string // -f
+	internet    bool   // -i
+	http2       bool
+	streams     int  // -streams; 0 means 1
+	line        line // the method and body that the URL argument names itself
+	// requests are the run's targets, built from all of the above by
+	// buildRequests.
+	requests []request
 }
 
 // newFlagSet defines gosiege's flags on o, with their defaults.
@@ -189,6 +265,31 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.benchName, "bench", "", "print Go benchmark lines named NAME")
 	fs.BoolVar(&o.merge, "merge", false, "merge reports that gosiege -j wrote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "load a target outside loopback")
+	for _, name := range []string{"H", "header"} {
+		fs.Func(name, "a request header, Name: value", func(s string) error {
+			o.moreHeaders = append(o.moreHeaders, s)
+			return nil
+		})
+	}
+	for _, name := range []string{"A", "user-agent"} {
+		fs.StringVar(&o.userAgent, name, "", "the User-Agent header")
+	}
+	for _, name := range []string{"T", "content-type"} {
+		fs.StringVar(&o.contentType, name, "", "the Content-Type of requests with a body")
+	}
+	for _, name := range []string{"m", "method"} {
+		fs.StringVar(&o.method, name, "", "the request's method")
+	}
+	fs.StringVar(&o.body, "d", "", "the request's body")
+	fs.StringVar(&o.bodyFile, "D", "", "a file that holds the request's body")
+	for _, name := range []string{"f", "file"} {
+		fs.StringVar(&o.urlFile, name, "", "siege's URL file")
+	}
+	for _, name := range []string{"i", "internet"} {
+		fs.BoolVar(&o.internet, name, false, "pick each request's URL at random")
+	}
+	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2")
+	fs.IntVar(&o.streams, "streams", 0, "users on each HTTP/2 connection")
 	return fs
 }
 
@@ -219,8 +320,11 @@ func parseArgs(args []string) (options, error) {
 		return o, nil
 	}
 
+	if err := o.checkRequests(fs, rest); err != nil {
+		return options{}, err
+	}
 	switch {
-	case len(rest) == 0:
+	case len(rest) == 0 && o.urlFile == "":
 		return options{}, errors.New("no URL: usage: gosiege [flags] URL (gosiege -h for the flags)")
 	case len(rest) > 1:
 		return options{}, fmt.Errorf("one URL only, got %d: %s", len(rest), strings.Join(redactAll(rest), " "))
@@ -253,7 +357,14 @@ func parseArgs(args []string) (options, error) {
 	case !benchNameOK(o.benchName):
 		return options{}, fmt.Errorf("-bench %+q: a name of printable characters without spaces or slashes", o.benchName)
 	}
-	target, err := parseTarget(rest[0])
+	if o.urlFile != "" {
+		return o, nil
+	}
+	raw, err := o.checkLine(rest[0])
+	if err != nil {
+		return options{}, err
+	}
+	target, err := parseTarget(raw)
 	if err != nil {
 		return options{}, err
 	}
@@ -302,13 +413,9 @@ func (o *options) model() load.Model {
 }
 
 // config is what the run is: the load's configuration for package load.
+// With -http2, -c is the connections, each with -streams users.
 func (o *options) config() load.Config {
-	var url string
-	if o.target != nil {
-		url = o.target.String()
-	}
-	return load.Config{
-		URL:            url,
+	cfg := load.Config{
 		Users:          o.users,
 		Rate:           o.rate,
 		Duration:       o.duration,
@@ -316,17 +423,38 @@ func (o *options) config() load.Config {
 		KeepAlive:      o.keepAlive,
 		Timeout:        o.timeout,
 		MaxHeaderBytes: o.maxHeader,
+		Random:         o.internet,
+		HTTP2:          o.http2,
 	}
+	if o.http2 {
+		cfg.Streams = max(o.streams, 1)
+		cfg.Users *= cfg.Streams
+	}
+	for _, r := range o.requests {
+		cfg.Targets = append(cfg.Targets, r.target)
+	}
+	if len(cfg.Targets) == 0 && o.target != nil {
+		cfg.URL = o.target.String() // requests not built: a GET of the URL
+	}
+	return cfg
 }
 
 // describe says what the run will do, for the line gosiege prints before it
 // starts.
 func (o *options) describe() string {
 	var b strings.Builder
+	on := o.what()
+	if m := o.line.method + o.method; m != "" {
+		on = m + " " + on
+	}
+	if o.urlFile != "" {
+		on += map[bool]string{false: ", each user taking them in turn", true: ", each request's picked at random"}[o.internet]
+	}
+	users := o.users * max(o.streams, 1)
 	if o.model() == load.OpenLoop {
-		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, load.Redact(o.target.String()), o.users)
+		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, on, users)
 	} else {
-		fmt.Fprintf(&b, "%d concurrent users on %s", o.users, load.Redact(o.target.String()))
+		fmt.Fprintf(&b, "%d concurrent users on %s", users, on)
 	}
 	if o.duration > 0 {
 		fmt.Fprintf(&b, " for %v", o.duration)
@@ -337,9 +465,12 @@ func (o *options) describe() string {
 		}
 		fmt.Fprintf(&b, " for %d repetitions each", o.reps)
 	}
-	if o.keepAlive {
+	switch {
+	case o.http2:
+		fmt.Fprintf(&b, ", over HTTP/2: %d connections of %d streams", o.users, max(o.streams, 1))
+	case o.keepAlive:
 		b.WriteString(", each on one kept-alive connection")
-	} else {
+	default:
 		b.WriteString(", a new connection per transaction")
 	}
 	return b.String()

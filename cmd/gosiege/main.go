@@ -1,13 +1,16 @@
-// Gosiege loads one http or https URL the way siege does, with package
-// load, and prints siege's report, then what siege does not give: the
-// load's model, response time percentiles and failures by kind. With -rate
-// it runs an open loop instead, which sees the queueing a closed loop
-// hides; with -bench it prints Go benchmark lines for benchstat; with
-// -merge it reports as one the runs of several processes.
+// Gosiege loads an http or https URL, or the URLs of siege's URL file,
+// the way siege does, with package load, and prints siege's report, then
+// what siege does not give: the load's model and protocol, response time
+// percentiles, failures by kind and, over several URLs, a line for each.
+// With -rate it runs an open loop instead, which sees the queueing a closed
+// loop hides; with -http2 it speaks HTTP/2; with -bench it prints Go
+// benchmark lines for benchstat; with -merge it reports as one the runs of
+// several processes.
 //
 // Usage:
 //
 //	gosiege [flags] URL
+//	gosiege [flags] -f URLFILE
 //	gosiege -merge [-j] REPORT.json...
 //
 // For example, 50 users for 10 seconds, each with a new connection per
@@ -91,27 +94,27 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve)
 	}
 
+	if err := opts.buildRequests(); err != nil {
+		return cli.Usage(err)
+	}
 	cfg := opts.config()
 	if err := cfg.Check(); err != nil {
 		return cli.Usage(err) // what parseArgs did not check itself
 	}
 	if !opts.allowRemote {
-		// The target's name, if it is one, is resolved once, now, within
-		// the timeout; every connection of the run goes to what it
+		// Each target's name, if it is one, is resolved once, now, within
+		// the timeout; every connection of the run goes to what they
 		// resolved to, or to a loopback address.
 		lctx, cancel := context.WithTimeout(ctx, opts.timeout)
-		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), c.lookup)
+		dial, err := guard(lctx, opts.requests, c.lookup)
 		cancel()
 		if err != nil && ctx.Err() != nil {
 			return errors.New("interrupted before the run started")
 		}
 		if err != nil {
-			if errors.Is(err, loopback.ErrRemote) {
-				err = fmt.Errorf("%w: give -allow-remote to load it", err)
-			}
 			return cli.Usage(err)
 		}
-		cfg.DialContext = guard.DialContext
+		cfg.DialContext = dial
 	}
 
 	// One connection before the users start: a server that is not there
@@ -121,7 +124,7 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 		if ctx.Err() != nil {
 			return errors.New("interrupted before the run started")
 		}
-		return fmt.Errorf("cannot reach %s: %w", load.Redact(opts.target.String()), err)
+		return fmt.Errorf("cannot reach %s: %w", opts.what(), err)
 	}
 
 	if opts.benchName != "" {
@@ -174,7 +177,7 @@ func (s session) judge(rep *load.Report, opts options, interrupted bool) error {
 	}
 	if allRefused(rep) {
 		// The server answered the pre-flight connection and went away.
-		return fmt.Errorf("cannot reach %s: every connection was refused", load.Redact(opts.target.String()))
+		return fmt.Errorf("cannot reach %s: every connection was refused", opts.what())
 	}
 	return nil
 }
@@ -187,6 +190,9 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 		fmt.Fprintln(s.stdout, l)
 	}
 	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.benchName, opts.users)
+	if opts.http2 {
+		name = fmt.Sprintf("BenchmarkLoad/%s/conns=%d/streams=%d", opts.benchName, opts.users, max(opts.streams, 1))
+	}
 	if cfg.Model() == load.OpenLoop {
 		name += fmt.Sprintf("/rate=%g", cfg.Rate)
 	}
@@ -220,8 +226,11 @@ func (o *options) header() []string {
 		"goos: " + runtime.GOOS,
 		"goarch: " + runtime.GOARCH,
 		"model: " + cfg.Model().String(),
-		fmt.Sprintf("keepalive: %t", o.keepAlive),
+		fmt.Sprintf("keepalive: %t", o.keepAlive || o.http2),
 		"timeout: " + o.timeout.String(),
+	}
+	if o.http2 {
+		lines = append(lines, "http2: true")
 	}
 	if o.duration > 0 {
 		lines = append(lines, "duration: "+o.duration.String())

@@ -261,7 +261,7 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{name: "no URL", giveArgs: []string{"-r", "1"}, wantErr: "no URL"},
 		{name: "two URLs", giveArgs: []string{"-r", "1", url, url}, wantErr: "one URL only, got 2"},
-		{name: "unknown flag", giveArgs: []string{"-d", "1", "-r", "1", url}, wantErr: "flag provided but not defined: -d"},
+		{name: "unknown flag", giveArgs: []string{"-z", "1", "-r", "1", url}, wantErr: "flag provided but not defined: -z"},
 		{name: "flag without value", giveArgs: []string{url, "-c"}, wantErr: "flag needs an argument: -c"},
 		{name: "users not a number", giveArgs: []string{"-c", "many", "-r", "1", url}, wantErr: `invalid value "many" for flag -c`},
 		{name: "no users", giveArgs: []string{"-c", "0", "-r", "1", url}, wantErr: "-c 0: need at least 1 user"},
