@@ -99,6 +99,16 @@
 // cores the driver shares with the server, the driver's cost comes out of
 // the server's rate.
 //
+// # Requests and protocols
+//
+// A run makes one GET of Config.URL, or the requests of Config.Targets,
+// each with its method, headers and body, which each user takes in turn or
+// at random; the report counts each method and URL apart (Report.URLs).
+// Each request is built and written once, so that a header or a body costs
+// a transaction nothing. With Config.HTTP2 the requests are HTTP/2 streams,
+// Config.Streams users to a connection, through x/net/http2's ClientConn
+// on connections the driver dials itself (see h2.go).
+//
 // siege's failure threshold (it stops after 1024 failures) is not applied:
 // a run ends only by its duration, its repetitions or its context.
 package load
