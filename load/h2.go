@@ -162,7 +162,7 @@ func dial2(ctx context.Context, dial func(ctx context.Context, network, addr str
 	t *http2.Transport, cfg *tls.Config, scheme, addr string) (*h2conn, error) {
 	c, err := dial(ctx, "tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, &connectError{err}
 	}
 	return handshake2(ctx, c, t, cfg, scheme)
 }

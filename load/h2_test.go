@@ -6,9 +6,11 @@
 package load_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -130,6 +132,16 @@ func TestRunHTTP2Failures(t *testing.T) {
 			name:    "reset",
 			handler: func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) },
 			want:    load.Failures{Reset: 6},
+		},
+		{
+			// The connection is never made, as when a SYN is dropped.
+			name:    "connect_timeout",
+			handler: hang,
+			give: load.Config{Timeout: 20 * time.Millisecond, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}},
+			want: load.Failures{ConnectTimeout: 6},
 		},
 		{
 			name:    "timeout",
