@@ -267,3 +267,48 @@ func (r *repeater) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestMergeRowsBounded: a report holds at most MaxURLs rows, and so does a
+// merge, however many reports each add rows of their own; a row's
+// histogram of another geometry is refused before it is decoded.
+func TestMergeRowsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, urlsRun(t).WriteJSON(&buf), "WriteJSON")
+	empty, err := hdrhistogram.NewPacked(1, int64(24*time.Hour/time.Microsecond), 3).Encode()
+	require.NoError(t, err, "encode an empty histogram")
+	// withRows is the report with n rows more, each named prefix and its
+	// number, empty, as rows of URLs that the run never reached.
+	withRows := func(id, prefix string, n int, hist string) []byte {
+		var obj map[string]any
+		require.NoError(t, json.Unmarshal(buf.Bytes(), &obj), "decode a report")
+		obj["parts"].([]any)[0].(map[string]any)["id"] = id
+		rows := obj["urls"].([]any)
+		for i := range n {
+			rows = append(rows, map[string]any{"url": fmt.Sprintf("GET http://pipe.test/%s%d", prefix, i), "histogram": hist})
+		}
+		obj["urls"] = rows
+		b, err := json.Marshal(obj)
+		require.NoError(t, err, "encode a report of %d rows", len(rows))
+		return b
+	}
+	other, err := hdrhistogram.NewPacked(1, 1<<62, 5).Encode()
+	require.NoError(t, err, "encode a histogram of another geometry")
+
+	_, err = load.ReadJSON(bytes.NewReader(withRows("a", "x", load.MaxURLs-2, string(empty))))
+	assert.ErrorContains(t, err, "load: read report: urls: 1001 rows, more than 1000", "ReadJSON(1001 rows)")
+	_, err = load.ReadJSON(bytes.NewReader(withRows("a", "x", 1, string(other))))
+	assert.ErrorContains(t, err, "load: read report: urls: GET http://pipe.test/x0: histogram: 5 significant digits", "ReadJSON(a row of another geometry)")
+
+	var m load.Merger
+	for i, prefix := range []string{"x", "y"} {
+		r, err := load.ReadJSON(bytes.NewReader(withRows(prefix, prefix, 597, string(empty))))
+		require.NoError(t, err, "ReadJSON(600 rows, %d)", i)
+		err = m.Add(r)
+		if i == 0 {
+			require.NoError(t, err, "Merger.Add(600 rows)")
+			continue
+		}
+		// 3 rows in common, 1197 in all.
+		assert.EqualError(t, err, "more than 1000 methods and URLs in one merge", "Merger.Add(600 rows more)")
+	}
+}
