@@ -40,6 +40,9 @@ type user struct {
 	// h2 is the group of HTTP/2 connections the user shares, with
 	// Config.HTTP2.
 	h2 *h2group
+	// stage records the open loop's stage of the request in hand, when
+	// the run has several; nil otherwise.
+	stage *recorder
 
 	// The phase's: when ctx ends, the user stops; end is its deadline, if
 	// hasEnd.
@@ -100,7 +103,7 @@ func (u *user) transact(t *target, hop *http.Request, follow bool, intended time
 	end := time.Now()
 	if err != nil {
 		if u.ended() {
-			u.rec.cut() // by the end of the run: neither hit nor failure
+			u.cut() // by the end of the run: neither hit nor failure
 			return nil
 		}
 		u.failed(t, classify(err, !end.Before(deadline)))

@@ -52,7 +52,7 @@ type h2driver struct {
 
 func newH2Driver(d *driver) *h2driver {
 	h := &h2driver{t: newH2Transport(d.cfg), streams: max(d.cfg.Streams, 1)}
-	h.groups = make([]*h2group, d.cfg.Users/h.streams)
+	h.groups = make([]*h2group, d.cfg.shardUsers()/h.streams)
 	for i := range h.groups {
 		h.groups[i] = &h2group{d: d, conns: map[string]*h2conn{}}
 	}

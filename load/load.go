@@ -75,18 +75,35 @@
 // after the server read it among them, is counted as the failure it is, in
 // the closed loop and the open loop alike.
 //
+// # Ramps
+//
+// An open loop's rate can change in stages (Config.Stages): each stage
+// starts at the whole nanosecond at which the stages before it end, and
+// its request j is due j/rate after that, so that no stage's rounding
+// moves another's times and each intends exactly the requests of a run of
+// its own. A request is counted in the stage it was due in, hit, failure
+// or unsent, and its time runs from its intended send, so that a backlog
+// left by one stage is charged to the next. The report gives each stage's
+// rate achieved and percentiles (Report.Stages).
+//
 // # One run across processes
 //
 // A load larger than one process (or machine) can carry is split into
 // parts, each with its share of the users and the rate, and the same
-// settings. Each part's report, written with WriteJSON, carries what its
-// run was asked to do (Settings), which run it was (Parts) and its
-// histograms; a Merger adds the parts' reports one at a time into the
-// report of one run, and refuses, with its reason, a report that no run
-// could have made, a part twice, reports of other settings, and sums that
+// settings: by hand, or as shards (Config.Shard), each of which takes its
+// share itself, so that the shards together send what the one run would
+// have sent: its users, its schedule to the nanosecond (shard k of n sends
+// the run's requests k, k+n, ...) and its list of targets. Each part's
+// report, written with WriteJSON, carries what its run was asked to do
+// (Settings, for a shard the whole run's), which run it was (Parts: its
+// identity, start and end, shard, host and version) and its histograms; a
+// Merger adds the parts' reports one at a time into the report of one
+// run, and refuses, with its reason, a report that no run could have made,
+// a part or a shard twice, reports of other settings, shards that did not
+// run at the same time, a run of shards with one missing, and sums that
 // overflow. ReadJSON and the Merger bound their memory whatever they are
-// given: MaxReportBytes a report, MaxParts parts, histograms of the
-// driver's own geometry only.
+// given: MaxReportBytes a report, MaxParts parts, MaxURLs rows and
+// MaxStages stages, histograms of the driver's own geometry only.
 //
 // # Connections
 //
@@ -194,6 +211,12 @@ type Config struct {
 	// second in all, on a fixed schedule, for Duration. 0 is the closed
 	// loop.
 	Rate float64
+	// Stages, in place of Rate, make the open loop a ramp: each stage's
+	// rate for its duration, one after the other. Duration is then 0 or
+	// their sum. The schedule, the corrected times and the unsent are
+	// exact across the stages' boundaries, and the report has a row for
+	// each stage (Report.Stages).
+	Stages []Stage
 	// Duration is the length of the measured run (siege -t). 0: run by
 	// Reps, which the open loop cannot.
 	Duration time.Duration
@@ -221,8 +244,21 @@ type Config struct {
 	// Streams is how many users share one HTTP/2 connection (h2load -m,
 	// oha -p); 0 means 1. Users must be a multiple of it.
 	Streams int
-	// Warmup runs the load this long before the measured run; what
-	// happens during it is not counted.
+	// Shard makes the run one of Shard.Count shards of one run, each in
+	// a process (or on a machine) of its own: it takes its share of
+	// Users (over HTTP/2, of the connections), its share of the open
+	// loop's requests (shard k of n sends the run's requests k, k+n,
+	// k+2n, ... of its schedule, stage after stage, so that the shards'
+	// schedules together are the run's), and its share of Targets when
+	// there are at least Count of them (dealt: target j goes to shard j
+	// mod Count + 1). Its report records the whole run's settings and
+	// which shard it was, so that the shards' reports merge into the
+	// run's, and only when every shard is there. The zero Shard is the
+	// whole run.
+	Shard Shard
+	// Warmup runs the load this long before the measured run (an open
+	// loop's at its first stage's rate); what happens during it is not
+	// counted.
 	Warmup time.Duration
 	// MaxHeaderBytes bounds the bytes of a response's headers, 1xx
 	// responses before it included, each line of a head that net/http
@@ -286,10 +322,10 @@ func (m *Model) UnmarshalText(b []byte) error {
 	return fmt.Errorf("load: model %q: want %q or %q", b, modelNames[ClosedLoop], modelNames[OpenLoop])
 }
 
-// Model is the run's model: the open loop when it has a rate, the closed
-// loop otherwise.
+// Model is the run's model: the open loop when it has a rate or stages,
+// the closed loop otherwise.
 func (cfg *Config) Model() Model {
-	if cfg.Rate != 0 {
+	if cfg.Rate != 0 || len(cfg.Stages) > 0 {
 		return OpenLoop
 	}
 	return ClosedLoop
@@ -310,12 +346,16 @@ type Progress struct {
 // Check reports the first thing wrong with cfg, before anything is sent:
 // what Run would refuse.
 func (cfg *Config) Check() error {
-	if _, _, err := cfg.parseTargets(); err != nil {
+	if _, err := cfg.parseTargets(); err != nil {
 		return err
 	}
 	if err := cfg.checkHTTP2(); err != nil {
 		return err
 	}
+	if err := cfg.checkStages(); err != nil {
+		return err
+	}
+	stages := cfg.stages()
 	switch {
 	case cfg.Users < 1:
 		return fmt.Errorf("load: Users = %d: need at least 1", cfg.Users)
@@ -323,14 +363,16 @@ func (cfg *Config) Check() error {
 		return fmt.Errorf("load: Duration = %v: must not be negative", cfg.Duration)
 	case cfg.Reps < 0:
 		return fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
-	case cfg.Duration == 0 && cfg.Reps == 0:
+	case cfg.length() == 0 && cfg.Reps == 0:
 		return errors.New("load: neither Duration nor Reps is set: the run would never end")
-	case cfg.Model() == OpenLoop && CheckRate(cfg.Rate) != nil:
+	case cfg.Model() == OpenLoop && len(cfg.Stages) == 0 && CheckRate(cfg.Rate) != nil:
 		return fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
-	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
+	case cfg.Model() == OpenLoop && (cfg.length() == 0 || cfg.Reps > 0):
 		return errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
-	case cfg.Model() == OpenLoop && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
+	case cfg.Model() == OpenLoop && len(cfg.Stages) == 0 && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
 		return fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
+	case cfg.Model() == OpenLoop && checkSchedule(stages[0].Rate, cfg.Warmup) != nil:
+		return fmt.Errorf("load: Warmup = %v at %v/s: %w", cfg.Warmup, stages[0].Rate, checkSchedule(stages[0].Rate, cfg.Warmup))
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
 		return fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
@@ -338,7 +380,7 @@ func (cfg *Config) Check() error {
 	case cfg.MaxHeaderBytes < 0 || cfg.MaxHeaderBytes > MaxHeaderBytesLimit:
 		return fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
 	}
-	return nil
+	return cfg.checkShard()
 }
 
 // Run runs the load that cfg describes and returns siege's report of it.
@@ -355,6 +397,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	cfg.Duration = cfg.length()
 	d, err := newDriver(&cfg)
 	if err != nil {
 		return nil, err
@@ -364,10 +407,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Warmup > 0 {
 		d.phase(ctx, cfg.Warmup, nil)
 		if err := ctx.Err(); err != nil {
-			return &Report{Users: cfg.Users, Rate: cfg.Rate, Settings: d.settings()}, err
+			return &Report{Users: len(d.users), Rate: d.rate(), Settings: d.settings()}, err
 		}
 	}
-	recs := make([]*recorder, cfg.Users)
+	recs := make([]*recorder, len(d.users))
 	for i := range recs {
 		recs[i] = newRecorder(cfg.Model())
 	}
@@ -388,9 +431,13 @@ func Reach(ctx context.Context, cfg Config) error {
 	if err := cfg.Check(); err != nil {
 		return err
 	}
-	targets, _, err := cfg.parseTargets()
+	all, err := cfg.parseTargets()
 	if err != nil {
 		return err
+	}
+	var targets []*target
+	for _, j := range cfg.Shard.deal(len(all)) {
+		targets = append(targets, all[j])
 	}
 	dial := cfg.DialContext
 	if dial == nil {
@@ -432,8 +479,13 @@ type driver struct {
 	// report's per-URL rows, which targets[i].row indexes.
 	targets []*target
 	labels  []string
-	// digest identifies the list of targets (Settings.RequestsDigest).
-	digest string
+	// first is the first target of the whole run's list, requests their
+	// number and digest their identity (Settings.RequestsDigest): with
+	// Config.Shard, targets are the shard's share of them.
+	first    *target
+	requests int
+	digest   string
+	protocol string // Settings.Protocol
 	// rows record each label's transactions apart, when there are
 	// several; nil otherwise, and during the warm-up.
 	rows []*recorder
@@ -456,11 +508,15 @@ type driver struct {
 }
 
 func newDriver(cfg *Config) (*driver, error) {
-	targets, labels, err := cfg.parseTargets()
+	all, err := cfg.parseTargets()
 	if err != nil {
 		return nil, err
 	}
-	d := &driver{cfg: cfg, targets: targets, labels: labels, digest: digest(targets), dial: cfg.DialContext}
+	d := &driver{cfg: cfg, first: all[0], requests: len(all), digest: digest(all), protocol: protocolOf(all, cfg.HTTP2), dial: cfg.DialContext}
+	for _, j := range cfg.Shard.deal(len(all)) {
+		d.targets = append(d.targets, all[j])
+	}
+	d.labels = rowsOf(d.targets)
 	if d.dial == nil {
 		d.dial = (&net.Dialer{}).DialContext
 	}
@@ -472,17 +528,17 @@ func newDriver(cfg *Config) (*driver, error) {
 		d.tlsBase = d.tlsBase.Clone()
 		d.tlsBase.NextProtos = alpn2
 	}
-	d.tls = tlsConfigs(d.tlsBase, targets)
+	d.tls = tlsConfigs(d.tlsBase, d.targets)
 	if cfg.HTTP2 {
 		d.h2 = newH2Driver(d)
 	}
-	d.users = make([]*user, cfg.Users)
+	d.users = make([]*user, cfg.shardUsers())
 	for i := range d.users {
 		d.users[i] = &user{d: d, buf: make([]byte, 16<<10)}
 		d.users[i].lim.max = cfg.MaxHeaderBytes
 		d.users[i].br = bufio.NewReader(&d.users[i].lim)
 		d.users[i].bw = bufio.NewWriter(nil)
-		d.users[i].place(i, cfg.Users, cfg.Random)
+		d.users[i].place(i, len(d.users), cfg.Random)
 		if d.h2 != nil {
 			d.users[i].h2 = d.h2.groups[i/d.h2.streams]
 		}
@@ -490,24 +546,42 @@ func newDriver(cfg *Config) (*driver, error) {
 	return d, nil
 }
 
-// settings returns what the run was asked to do, for its report.
+// settings returns what the run was asked to do, for its report: with
+// Config.Shard, the whole run's.
 func (d *driver) settings() Settings {
 	s := Settings{
 		Model:          d.cfg.Model(),
-		Target:         Redact(d.targets[0].url.String()),
-		Requests:       len(d.targets),
+		Target:         Redact(d.first.url.String()),
+		Requests:       d.requests,
 		RequestsDigest: d.digest,
-		Protocol:       d.protocol(),
+		Protocol:       d.protocol,
 		KeepAlive:      d.cfg.KeepAlive || d.cfg.HTTP2,
 		Timeout:        d.cfg.Timeout,
 		Duration:       d.cfg.Duration,
 		Reps:           d.cfg.Reps,
 		MaxHeaderBytes: d.cfg.MaxHeaderBytes,
+		Stages:         d.cfg.Stages,
 	}
 	if d.h2 != nil {
 		s.Streams = d.h2.streams
 	}
+	if d.cfg.Shard.sharded() {
+		s.Shards, s.Users, s.Rate = d.cfg.Shard.Count, d.cfg.Users, d.cfg.Rate
+	}
 	return s
+}
+
+// rate is the shard's intended rate, in requests a second: its share of
+// Config.Rate, or of the stages' mean rate over the run.
+func (d *driver) rate() float64 {
+	if len(d.cfg.Stages) == 0 {
+		return d.cfg.Rate / float64(d.cfg.Shard.count())
+	}
+	var requests float64
+	for _, s := range d.cfg.Stages {
+		requests += s.Rate * s.Duration.Seconds()
+	}
+	return requests / d.cfg.Duration.Seconds() / float64(d.cfg.Shard.count())
 }
 
 // close closes every connection still open.
@@ -536,28 +610,41 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 	if measured {
 		d.start.Store(&start)
 	}
-	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
-	var unsent int
+	var loop openResult
+	var elapsed time.Duration
 	if d.cfg.Model() == OpenLoop {
-		unsent, r.Elapsed, r.Drain = d.openLoop(ctx, start, length, recs)
+		stages := d.cfg.stages()
+		if !measured {
+			stages = []Stage{{Rate: stages[0].Rate, Duration: length}}
+		}
+		loop = d.openLoop(ctx, start, newPlan(stages, d.cfg.Shard.index(), d.cfg.Shard.count()), measured, recs)
+		elapsed = loop.ran
 	} else {
 		reps := d.cfg.Reps
 		if !measured {
 			reps = 0 // the warm-up lasts its length
 		}
 		d.closedLoop(ctx, start, length, reps, recs)
-		r.Elapsed = time.Since(start)
+		elapsed = time.Since(start)
 	}
 	if !measured {
 		return nil
 	}
 	m := collect(recs)
-	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
+	m.Elapsed, m.Users, m.Rate, m.Drain = elapsed, len(d.users), d.rate(), loop.drain
 	m.Settings = d.settings()
-	m.Parts = []Part{{ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0)}}
-	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
+	m.Unsent, m.PeakInFlight = loop.unsent, int(d.peak.Load())
+	m.Stages = loop.stages
 	m.fill()
 	d.describe(m)
+	m.Parts = []Part{{
+		ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0),
+		Host: hostname(), Version: version(),
+		Transactions: m.Transactions, Failed: m.Failed, Unsent: m.Unsent, Elapsed: m.Elapsed, P99: m.P99,
+	}}
+	if d.cfg.Shard.sharded() {
+		m.Parts[0].Shard = d.cfg.Shard.Number
+	}
 	return m
 }
 
@@ -588,50 +675,73 @@ func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Du
 	wg.Wait()
 }
 
-// openLoop sends d.cfg.Rate requests a second from start for length, each
-// on the first free user (slot). It returns how many of the requests due
-// found no slot before the schedule stopped, how long the schedule ran (its
-// length, or until ctx ended), and how long the requests in flight at its
-// end then took to finish. A slot that is free takes the next request
-// before it is due and waits for its time itself, so that no handing over
-// between goroutines stands between a request's time and its sending.
-func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, ran, drain time.Duration) {
+// An openResult is what an open loop's phase says of its schedule: how
+// many of the requests due found no slot before the schedule stopped, how
+// long the schedule ran (its length, or until ctx ended), how long the
+// requests in flight at its end then took to finish, and, for a measured
+// run of several stages, each stage's row.
+type openResult struct {
+	unsent     int
+	ran, drain time.Duration
+	stages     []StageReport
+}
+
+// A slotRequest is a request of the open loop's, handed to a free slot:
+// when it is due, and its stage.
+type slotRequest struct {
+	at    time.Time
+	stage int
+}
+
+// openLoop sends the requests of the shard's part of plan p from start,
+// each on the first free user (slot). A slot that is free takes the next
+// request before it is due and waits for its time itself, so that no
+// handing over between goroutines stands between a request's time and its
+// sending.
+func (d *driver) openLoop(ctx context.Context, start time.Time, p *plan, measured bool, recs []*recorder) openResult {
 	d.inFlight.Store(0)
 	d.peak.Store(0)
-	sched := newSchedule(d.cfg.Rate, length)
-	var sent atomic.Int64
-	due := make(chan time.Time) // unbuffered: a send waits for a free slot
+	stageRecs := newStageRecs(p, measured)
+	sent := make([]atomic.Int64, len(p.stages))
+	due := make(chan slotRequest) // unbuffered: a send waits for a free slot
 	var wg sync.WaitGroup
 	for i, u := range d.users {
 		wg.Go(func() {
 			u.begin(ctx, recs[i])
 			defer u.stopWatching()
+			defer func() { u.stage = nil }()
 			sleep := time.NewTimer(0)
 			defer sleep.Stop()
-			for intended := range due {
-				waitUntil(ctx, intended, sleep)
+			for req := range due {
+				waitUntil(ctx, req.at, sleep)
 				if ctx.Err() != nil {
 					continue // interrupted: unsent, if it was due before
 				}
-				sent.Add(1)
+				sent[req.stage].Add(1)
+				if stageRecs != nil {
+					u.stage = stageRecs[req.stage]
+				}
 				n := d.inFlight.Add(1)
 				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
 				}
-				u.repetition(intended)
+				u.repetition(req.at)
 				d.inFlight.Add(-1)
 			}
 		})
 	}
-	timer := time.NewTimer(time.Until(start.Add(length)))
+	timer := time.NewTimer(time.Until(start.Add(p.length)))
 	defer timer.Stop()
-	ran = length
+	ran := p.length
 	stopped := false
 	stop := func() {
-		ran, stopped = min(time.Since(start), length), true
+		ran, stopped = min(time.Since(start), p.length), true
 	}
-	for i := int64(0); i < sched.n && !stopped; i++ {
+	stage := 0
+	for m, n := int64(0), p.count(); m < n && !stopped; m++ {
+		var at time.Duration
+		at, stage = p.at(m, stage)
 		select {
-		case due <- start.Add(sched.at(i)):
+		case due <- slotRequest{at: start.Add(at), stage: stage}:
 		case <-timer.C:
 			stopped = true
 		case <-ctx.Done():
@@ -651,7 +761,14 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 	wg.Wait()
 	// Each request sent was due before the schedule stopped: a slot sends
 	// only once its time has come, and only while ctx has not ended.
-	return int(sched.dueBy(ran) - sent.Load()), ran, max(time.Since(start.Add(ran)), 0)
+	r := openResult{ran: ran, drain: max(time.Since(start.Add(ran)), 0)}
+	counts := make([]int64, len(sent))
+	for s := range sent {
+		counts[s] = sent[s].Load()
+		r.unsent += int(p.dueIn(s, ran) - counts[s])
+	}
+	r.stages = stageReports(p, stageRecs, counts, ran, d.cfg.Shard.count())
+	return r
 }
 
 // precise makes waitUntil wait its last stretch with the system's own

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -63,6 +64,10 @@ func TestRunSettings(t *testing.T) {
 		assert.Len(t, got.Parts[0].ID, 26, "the part's identity: 128 random bits")
 		assert.Equal(t, start.UTC(), got.Parts[0].Start, "the part's start")
 		assert.Equal(t, start.Add(time.Second).UTC(), got.Parts[0].End, "the part's end")
+		host, _ := os.Hostname()
+		assert.Equal(t, host, got.Parts[0].Host, "the part's host")
+		assert.NotEmpty(t, got.Parts[0].Version, "the part's version")
+		assert.Zero(t, got.Parts[0].Shard, "the part's shard: none")
 
 		again, err := load.Run(t.Context(), cfg)
 		require.NoError(t, err, "Run(%+v) again", cfg)
@@ -220,7 +225,12 @@ func TestMergerMemory(t *testing.T) {
 	obj["time_total_ns"] = n * float64(time.Hour)
 	row := obj["urls"].([]any)[0].(map[string]any)
 	row["transactions"], row["longest_ns"] = n, float64(24*time.Hour)
-	obj["parts"].([]any)[0].(map[string]any)["id"] = "part-00"
+	first := obj["parts"].([]any)[0].(map[string]any)
+	first["id"], first["transactions"] = "part-00", n
+	// The part's p99 is its report's: the time of rank ceil(0.99 n).
+	rank := (990*dense.TotalCount() + 999) / 1000
+	p99 := time.Duration(dense.ValueAtPercentile(100*float64(rank)/n)) * time.Microsecond
+	first["response_time_p99_ns"] = float64(min(p99, 24*time.Hour))
 	report, err := json.Marshal(obj)
 	require.NoError(t, err, "encode the dense report")
 	var m load.Merger

@@ -103,9 +103,7 @@ func openStall(t *testing.T) *load.Report {
 		r, err = load.Run(t.Context(), load.Config{URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 2 * time.Second, KeepAlive: true, DialContext: servePipe(t, h)})
 		require.NoError(t, err, "Run(open loop, stall)")
 	})
-	// The part's identity is random; its times, in fake time, are not.
-	r.Parts[0].ID = "open-stall"
-	return r
+	return withID(r, "open-stall")
 }
 
 // TestWriteGolden: each layout of a few reports, byte for byte: siege's
@@ -122,6 +120,8 @@ func TestWriteGolden(t *testing.T) {
 		{name: "open_stall", report: openStall(t)},
 		// Three URLs, one failing: a row each.
 		{name: "urls", report: withID(urlsRun(t), "urls")},
+		// A ramp whose second stage finds no free slot: a row each.
+		{name: "ramp", report: withID(rampRun(t), "ramp")},
 	}
 	layouts := []struct {
 		ext   string
@@ -147,10 +147,30 @@ func TestWriteGolden(t *testing.T) {
 	}
 }
 
-// withID gives r, a report of one run, the identity id, so that its JSON
-// is the same in every run of the test.
+// rampRun is TestRunRamp's run whose stages both leave requests unsent:
+// 50 a second for 1 s, then 10 a second for 400 ms, on one slot, to a
+// server that takes 30 ms.
+func rampRun(t *testing.T) *load.Report {
+	t.Helper()
+	var r *load.Report
+	synctest.Test(t, func(t *testing.T) {
+		var err error
+		r, err = load.Run(t.Context(), load.Config{
+			URL: "http://pipe.test/", Users: 1, KeepAlive: true,
+			Stages:      []load.Stage{{Rate: 50, Duration: time.Second}, {Rate: 10, Duration: 400 * time.Millisecond}},
+			DialContext: servePipe(t, slowly(30*time.Millisecond, http.StatusOK, helloBody)),
+		})
+		require.NoError(t, err, "Run(a ramp)")
+	})
+	return r
+}
+
+// withID gives r, a report of one run, the identity id and a host and
+// version of the test's, so that its JSON is the same in every run of the
+// test, on every machine: its times, in fake time, are.
 func withID(r *load.Report, id string) *load.Report {
 	r.Parts[0].ID = id
+	r.Parts[0].Host, r.Parts[0].Version = "host.test", "v0.0.0-test"
 	return r
 }
 

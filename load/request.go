@@ -87,17 +87,13 @@ func (cfg *Config) targets() ([]Target, error) {
 
 // parseTargets checks the run's targets and builds their requests; when
 // there are several, each error names the target by its place in the list.
-func (cfg *Config) parseTargets() ([]*target, []string, error) {
+func (cfg *Config) parseTargets() ([]*target, error) {
 	list, err := cfg.targets()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var (
-		out    = make([]*target, len(list))
-		labels []string
-		rows   = map[string]int{}
-		bodies int
-	)
+	out := make([]*target, len(list))
+	bodies := 0
 	for i, t := range list {
 		tt, err := newTarget(t, cfg.KeepAlive || cfg.HTTP2)
 		if err != nil {
@@ -106,22 +102,36 @@ func (cfg *Config) parseTargets() ([]*target, []string, error) {
 			} else {
 				err = fmt.Errorf("load: %w", err)
 			}
-			return nil, nil, err
+			return nil, err
 		}
 		if bodies += len(t.Body); bodies > MaxBodyBytes {
-			return nil, nil, fmt.Errorf("load: Targets: the bodies take more than %d bytes in all", MaxBodyBytes)
+			return nil, fmt.Errorf("load: Targets: the bodies take more than %d bytes in all", MaxBodyBytes)
 		}
-		l := label(tt.req.Method, tt.url)
+		out[i] = tt
+	}
+	if n := len(rowsOf(out)); n > MaxURLs {
+		return nil, fmt.Errorf("load: Targets: %d methods and URLs, more than the %d rows a report holds", n, MaxURLs)
+	}
+	return out, nil
+}
+
+// rowsOf gives each target its row, those with the same method and URL
+// one, and returns the rows' labels, in the order the targets first name
+// them.
+func rowsOf(targets []*target) []string {
+	var labels []string
+	rows := map[string]int{}
+	for _, t := range targets {
+		l := label(t.req.Method, t.url)
 		row, ok := rows[l]
 		if !ok {
 			row = len(labels)
 			rows[l] = row
 			labels = append(labels, l)
 		}
-		tt.row = row
-		out[i] = tt
+		t.row = row
 	}
-	return out, labels, nil
+	return labels
 }
 
 // newTarget checks t and builds its request; keepAlive says whether the
@@ -291,11 +301,15 @@ func tlsConfigs(base *tls.Config, targets []*target) map[string]*tls.Config {
 }
 
 // timed records a transaction of t that got a response, in the user's
-// recorder and, when the run has several rows, in t's row.
+// recorder and, when the run has several rows or stages, in t's row and
+// the stage's.
 func (u *user) timed(t *target, response, service time.Duration, bytes int64, code int) {
 	u.rec.timed(response, service, bytes, code)
 	if rows := u.d.rows; rows != nil {
 		rows[t.row].timed(response, service, bytes, code)
+	}
+	if u.stage != nil {
+		u.stage.timed(response, service, bytes, code)
 	}
 }
 
@@ -304,6 +318,18 @@ func (u *user) failed(t *target, kind failure) {
 	u.rec.fail(kind)
 	if rows := u.d.rows; rows != nil {
 		rows[t.row].fail(kind)
+	}
+	if u.stage != nil {
+		u.stage.fail(kind)
+	}
+}
+
+// cut records a transaction that the end of the run cut, in the user's
+// recorder and the stage's.
+func (u *user) cut() {
+	u.rec.cut()
+	if u.stage != nil {
+		u.stage.cut()
 	}
 }
 

@@ -76,15 +76,15 @@ func (d *driver) describe(m *Report) {
 	}
 }
 
-// protocol names what the run's targets speak, for Settings.
-func (d *driver) protocol() string {
+// protocolOf names what targets speak, over HTTP/2 or not, for Settings.
+func protocolOf(targets []*target, http2 bool) string {
 	var protocols []string
-	for _, t := range d.targets {
+	for _, t := range targets {
 		p := HTTP1
 		switch {
-		case d.cfg.HTTP2 && t.url.Scheme == "https":
+		case http2 && t.url.Scheme == "https":
 			p = H2
-		case d.cfg.HTTP2:
+		case http2:
 			p = H2C
 		}
 		if !slices.Contains(protocols, p) {
