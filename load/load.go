@@ -436,7 +436,7 @@ func Reach(ctx context.Context, cfg Config) error {
 		return err
 	}
 	var targets []*target
-	for _, j := range cfg.Shard.deal(len(all)) {
+	for _, j := range cfg.Shard.Deal(len(all)) {
 		targets = append(targets, all[j])
 	}
 	dial := cfg.DialContext
@@ -513,7 +513,7 @@ func newDriver(cfg *Config) (*driver, error) {
 		return nil, err
 	}
 	d := &driver{cfg: cfg, first: all[0], requests: len(all), digest: digest(all), protocol: protocolOf(all, cfg.HTTP2), dial: cfg.DialContext}
-	for _, j := range cfg.Shard.deal(len(all)) {
+	for _, j := range cfg.Shard.Deal(len(all)) {
 		d.targets = append(d.targets, all[j])
 	}
 	d.labels = rowsOf(d.targets)

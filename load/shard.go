@@ -1,8 +1,11 @@
 package load
 
 import (
+	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -36,10 +39,10 @@ func (s Shard) index() int {
 
 func (s Shard) count() int { return max(s.Count, 1) }
 
-// share returns the shard's share of n things: n/Count, and one more for
+// Share returns the shard's share of n things: n/Count, and one more for
 // each of the first n mod Count shards, so that the shares add up to n
 // exactly: 10 users over 3 shards are 4, 3 and 3.
-func (s Shard) share(n int) int {
+func (s Shard) Share(n int) int {
 	c, i := s.count(), s.index()
 	q := n / c
 	if i < n%c {
@@ -48,11 +51,11 @@ func (s Shard) share(n int) int {
 	return q
 }
 
-// deal returns the shard's share of a list of n things, by their places:
+// Deal returns the shard's share of a list of n things, by their places:
 // those whose place is the shard's number (from 0) modulo Count, as cards
 // are dealt. A list shorter than Count is not dealt: every shard has it
 // whole.
-func (s Shard) deal(n int) []int {
+func (s Shard) Deal(n int) []int {
 	c, i := s.count(), s.index()
 	var out []int
 	for j := range n {
@@ -95,7 +98,7 @@ func (cfg *Config) userUnit() int {
 // shardUsers is the shard's share of cfg.Users.
 func (cfg *Config) shardUsers() int {
 	unit := cfg.userUnit()
-	return cfg.Shard.share(cfg.Users/unit) * unit
+	return cfg.Shard.Share(cfg.Users/unit) * unit
 }
 
 // maxHostLen and maxVersionLen bound what a Part says of its machine and
@@ -185,7 +188,7 @@ func (r *Report) checkShards() error {
 			return fmt.Errorf("shard %d/%d twice", p.Shard, n)
 		}
 		seen[p.Shard] = true
-		users += Shard{Number: p.Shard, Count: n}.share(r.Settings.Users/r.Settings.userUnit()) * r.Settings.userUnit()
+		users += Shard{Number: p.Shard, Count: n}.Share(r.Settings.Users/r.Settings.userUnit()) * r.Settings.userUnit()
 	}
 	if users != r.Users {
 		return fmt.Errorf("users %d: the shares of its shards of %d are %d", r.Users, r.Settings.Users, users)
@@ -218,11 +221,42 @@ func (s Settings) checkShardSettings() error {
 	return nil
 }
 
-// partsLine names a part for the rows of a merged report: its shard, or
+// partName names a part for the rows of a merged report: its shard, or
 // its identity's first letters.
 func (r *Report) partName(p Part) string {
 	if r.Settings.Shards > 0 {
 		return Shard{Number: p.Shard, Count: r.Settings.Shards}.String()
 	}
 	return strings.ToLower(p.ID[:min(len(p.ID), 8)])
+}
+
+// WriteParts writes a row for each part of the report, in the text
+// layout's columns: its rate achieved, transactions, failures, unsent and
+// p99, when it started after the first part (by each machine's clock),
+// and which it was: its shard (or its identity's first letters), host and
+// version. Printed before a merged report, the rows show a part whose
+// generator could not keep up: its unsent and its p99 stand out.
+func (r *Report) WriteParts(w io.Writer) error {
+	if len(r.Parts) == 0 {
+		return nil
+	}
+	first := r.Parts[0].Start
+	for _, p := range r.Parts {
+		if p.Start.Before(first) {
+			first = p.Start
+		}
+	}
+	bw := bufio.NewWriter(w)
+	head := "Per part:"
+	if r.Settings.Shards > 0 {
+		head = "Per shard:"
+	}
+	fmt.Fprintf(bw, "%s%s%12s %12s %12s %12s %12s %12s  %s\n", head, tabsTo(len(head), 24),
+		"trans/sec", "trans", "failed", "unsent", "p99 ms", "start s", "part, host, version")
+	for _, p := range r.Parts {
+		fmt.Fprintf(bw, "%s%12.2f %12d %12d %12d %12.3f %+12.3f  %s %s %s\n", tabsTo(0, 24),
+			p.TransactionRate(), p.Transactions, p.Failed, p.Unsent, ms(p.P99), p.Start.Sub(first).Seconds(),
+			r.partName(p), cmp.Or(p.Host, "-"), cmp.Or(p.Version, "-"))
+	}
+	return bw.Flush()
 }

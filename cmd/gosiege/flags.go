@@ -71,7 +71,15 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 until Ctrl-C. Not with -rate.
   -rate R       an open loop of R requests a second (as wrk2 -R, vegeta
                 -rate), from 1e-9 (one in 31.7 years) to 1e9 (one a
-                nanosecond, the schedule's clock); needs -t
+                nanosecond, the schedule's clock); needs -t. siege has none.
+  -rate R:D,R:D,...
+                a ramp: an open loop whose rate changes in stages, each R
+                requests a second for D (-t's forms, at least 1ms each; 100
+                stages at most): -rate 100:10s,1000:30s,100:10s. The stages
+                keep one schedule, each starting when the last ends, and the
+                report adds a line per stage: its rate intended and
+                achieved, its transactions, failures, unsent, p50 and p99.
+                -t may be left out; given, it must be the stages' sum.
   -b            benchmark mode: no delay between a user's transactions.
                 Always so here (siege 4's default delay is 0 too); accepted
                 so that siege's command lines work.
@@ -101,15 +109,20 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 go tool benchstat old.txt new.txt then
                 compares two versions of a server, with p-values
   -merge        read the reports that gosiege -j wrote (a load split across
-                processes or machines, each with its share of -c and
-                -rate) and print them as one run's: counts summed, unsent
-                too, and percentiles from the merged histograms. It
-                refuses, with the file and the reason, a report that no run
-                could have made (counts below 0, kinds of failure that do
-                not add up, a histogram of another geometry), sums that
-                overflow, the same run twice, and reports whose settings
-                differ (model, the requests, -keepalive, -timeout, -t, -r,
-                -max-header, -http2, -streams). It reads one report at a time, at most 4 MiB
+                processes or machines, by -shard or by hand with each its
+                share of -c and -rate) and print them as one run's, after a
+                line per part (its shard, host, rate achieved, unsent and
+                p99: a generator that could not keep up shows there):
+                counts summed, unsent too, and percentiles, per URL and per
+                stage too, from the merged histograms. It refuses, with the
+                file and the reason, a report that no run could have made
+                (counts below 0, kinds of failure or rows that do not add
+                up, a histogram of another geometry), sums that overflow,
+                the same run twice, reports whose settings differ (model,
+                the requests, -keepalive, -timeout, -t, -r, -rate's
+                stages, -max-header, -http2, -streams, -shard's N, -c and
+                -rate of a shared run), a shard twice or missing, and shards
+                that did not run at the same time. It reads one report at a time, at most 4 MiB
                 of each and 10000 runs in all, and only histograms of its
                 own geometry (28672 buckets at most): its memory stays
                 within a few MiB however many files it is given.
@@ -164,6 +177,26 @@ Requests (siege's spellings, and hey's and oha's where siege has none):
                 and URL: its transactions, failures, p50 and p99.
   -i            with -f, each request picks its URL at random, each URL as
                 likely (siege -i, -internet)
+
+Many machines (siege has none of these; see docs/distributed.md):
+
+  -shard I/N    run shard I (1 to N) of a run shared by N processes or
+                machines, each with the same other flags: it takes its share
+                of -c (10 over 3 shards: 4, 3, 3; over -http2, of the
+                connections), of -rate (requests I, I+N, I+2N, ... of the
+                run's schedule, stage after stage, so that the shards'
+                schedules together are the run's), and of -f's URLs when
+                there are at least N (dealt: URL J goes to shard J mod N +
+                1). Its -j report gives the whole run's settings, its shard,
+                host, version, start and end; -merge then takes all N.
+  -shard auto/N the shard's number from JOB_COMPLETION_INDEX (0 to N-1), as
+                a Kubernetes Indexed Job sets it, plus one
+  -start-at T   wait until T, an RFC 3339 time (2026-05-01T12:00:00Z), before
+                the measured run (after the connection that checks the
+                target): a start barrier for the shards. Refused if T has
+                passed by more than 1s (this shard would start late and not
+                run with the others) or is more than 1h ahead (a mistyped
+                date would hold the process for days).
 
 HTTP/2 (h2load's and oha's model):
 
@@ -221,6 +254,12 @@ type options struct {
 	// requests are the run's targets, built from all of the above by
 	// buildRequests.
 	requests []request
+
+	// Ramps and shards: -rate's stages, -shard and -start-at.
+	stages    []load.Stage // -rate R:D,...; nil for one rate
+	shard     load.Shard   // -shard I/N; Number 0 with auto
+	shardAuto bool         // -shard auto/N
+	startAt   time.Time    // -start-at; zero: at once
 }
 
 // newFlagSet defines gosiege's flags on o, with their defaults.
@@ -249,12 +288,31 @@ func newFlagSet(o *options) *flag.FlagSet {
 	for _, name := range []string{"j", "json-output"} {
 		fs.BoolVar(&o.json, name, false, "print the report as JSON")
 	}
-	fs.Func("rate", "an open loop of R requests a second", func(v string) error {
+	fs.Func("rate", "an open loop of R requests a second, or stages R:D,...", func(v string) error {
+		o.rateSet = true
+		if strings.Contains(v, ":") {
+			stages, err := parseStages(v)
+			o.stages = stages
+			return err
+		}
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return errors.New("not a number")
+			return errors.New("not a number, nor stages R:D,R:D,...")
 		}
-		o.rate, o.rateSet = r, true
+		o.rate = r
+		return nil
+	})
+	fs.Func("shard", "run shard I of N (I/N), or auto/N", func(v string) error {
+		s, auto, err := parseShard(v)
+		o.shard, o.shardAuto = s, auto
+		return err
+	})
+	fs.Func("start-at", "start the measured run at an RFC 3339 time", func(v string) error {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return errors.New("not an RFC 3339 time, as 2026-05-01T12:00:00Z")
+		}
+		o.startAt = t
 		return nil
 	})
 	fs.BoolVar(&o.keepAlive, "keepalive", false, "keep connections open between transactions")
@@ -323,6 +381,13 @@ func parseArgs(args []string) (options, error) {
 	if err := o.checkRequests(fs, rest); err != nil {
 		return options{}, err
 	}
+	if o.stages != nil {
+		// -t is the stages' sum: it may be left out.
+		if o.duration > 0 && o.duration != stagesLength(o.stages) {
+			return options{}, fmt.Errorf("-t %v and -rate's stages of %v in all: leave -t out, or give their sum", o.duration, stagesLength(o.stages))
+		}
+		o.duration = stagesLength(o.stages)
+	}
 	switch {
 	case len(rest) == 0 && o.urlFile == "":
 		return options{}, errors.New("no URL: usage: gosiege [flags] URL (gosiege -h for the flags)")
@@ -330,14 +395,18 @@ func parseArgs(args []string) (options, error) {
 		return options{}, fmt.Errorf("one URL only, got %d: %s", len(rest), strings.Join(redactAll(rest), " "))
 	case o.users < 1:
 		return options{}, fmt.Errorf("-c %d: need at least 1 user", o.users)
-	case o.users > maxUsers:
-		return options{}, fmt.Errorf("-c %d: at most %d users in one process (spread a larger load across processes, and -merge their -j reports)", o.users, maxUsers)
+	case (o.users+max(o.shard.Count, 1)-1)/max(o.shard.Count, 1) > maxUsers:
+		return options{}, fmt.Errorf("-c %d: at most %d users in one process (spread a larger load across processes with -shard, and -merge their -j reports)", o.users, maxUsers)
 	case o.reps < 0:
 		return options{}, fmt.Errorf("-r %d: must not be negative", o.reps)
-	case o.rateSet && load.CheckRate(o.rate) != nil:
+	case o.rateSet && o.stages == nil && load.CheckRate(o.rate) != nil:
 		return options{}, fmt.Errorf("-rate %v: %w", o.rate, load.CheckRate(o.rate))
 	case o.duration > 0 && o.duration < time.Millisecond:
 		return options{}, fmt.Errorf("-t %v: too short: at least 1ms", o.duration)
+	case o.shard.Count > 1 && o.users < o.shard.Count:
+		return options{}, fmt.Errorf("-shard %s: %d %s cannot be shared between %d shards: each needs one", o.shardText(), o.users, map[bool]string{false: "users", true: "HTTP/2 connections"}[o.http2], o.shard.Count)
+	case o.shard.Count > 1 && o.benchName != "":
+		return options{}, errors.New("-shard and -bench: a shard's run is a part of the run: -merge the shards' -j reports")
 	case o.model() == load.OpenLoop && o.duration == 0:
 		return options{}, errors.New("-rate needs -t: the open loop runs on a schedule for a duration")
 	case o.model() == load.OpenLoop && o.reps > 0:
@@ -418,6 +487,8 @@ func (o *options) config() load.Config {
 	cfg := load.Config{
 		Users:          o.users,
 		Rate:           o.rate,
+		Stages:         o.stages,
+		Shard:          o.shard,
 		Duration:       o.duration,
 		Reps:           o.reps,
 		KeepAlive:      o.keepAlive,
@@ -451,12 +522,19 @@ func (o *options) describe() string {
 		on += map[bool]string{false: ", each user taking them in turn", true: ", each request's picked at random"}[o.internet]
 	}
 	users := o.users * max(o.streams, 1)
-	if o.model() == load.OpenLoop {
+	switch {
+	case o.stages != nil:
+		var stages []string
+		for _, s := range o.stages {
+			stages = append(stages, s.String())
+		}
+		fmt.Fprintf(&b, "open loop of %s on %s, at most %d in flight", strings.Join(stages, ", then "), on, users)
+	case o.model() == load.OpenLoop:
 		fmt.Fprintf(&b, "open loop of %g requests a second on %s, at most %d in flight", o.rate, on, users)
-	} else {
+	default:
 		fmt.Fprintf(&b, "%d concurrent users on %s", users, on)
 	}
-	if o.duration > 0 {
+	if o.duration > 0 && o.stages == nil {
 		fmt.Fprintf(&b, " for %v", o.duration)
 	}
 	if o.reps > 0 {
@@ -472,6 +550,12 @@ func (o *options) describe() string {
 		b.WriteString(", each on one kept-alive connection")
 	default:
 		b.WriteString(", a new connection per transaction")
+	}
+	if o.shard.Count > 1 {
+		fmt.Fprintf(&b, "; this is shard %s, with %d of the users", o.shard, o.shard.Share(o.users)*max(o.streams, 1))
+		if o.model() == load.OpenLoop {
+			fmt.Fprintf(&b, " and requests %d, %d, %d, ... of the schedule", o.shard.Number, o.shard.Number+o.shard.Count, o.shard.Number+2*o.shard.Count)
+		}
 	}
 	return b.String()
 }

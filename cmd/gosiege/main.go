@@ -53,6 +53,7 @@ func main() {
 		lookup:    net.DefaultResolver.LookupNetIP,
 		terminal:  isTerminal(os.Stderr),
 		fileLimit: openFileLimit,
+		lookupEnv: os.LookupEnv,
 	}
 	cli.Main("gosiege", c.run)
 }
@@ -63,6 +64,7 @@ type command struct {
 	lookup    loopback.Lookup
 	terminal  bool                  // whether stderr is a terminal, for the progress line
 	fileLimit func() (uint64, bool) // the open-file limit, if there is one
+	lookupEnv func(string) (string, bool)
 }
 
 // A session is one invocation of gosiege: the command and its output.
@@ -89,14 +91,22 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 	if opts.merge {
 		return s.merge(opts)
 	}
-	if limit, ok := c.fileLimit(); ok && uint64(opts.users)+fdReserve > limit {
+	if err := opts.resolveShard(c.lookupEnv); err != nil {
+		return cli.Usage(err)
+	}
+	if err := opts.checkStartAt(time.Now()); err != nil {
+		return cli.Usage(err)
+	}
+	// A shard opens its share of -c's connections.
+	if limit, ok := c.fileLimit(); ok && uint64(opts.shard.Share(opts.users))+fdReserve > limit {
 		return cli.Usagef("-c %d: the open-file limit (ulimit -n) is %d, too low for %d users and %d descriptors of gosiege's own: raise it (ulimit -n %d) or lower -c",
-			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve)
+			opts.users, limit, opts.shard.Share(opts.users), fdReserve, opts.shard.Share(opts.users)+fdReserve)
 	}
 
 	if err := opts.buildRequests(); err != nil {
 		return cli.Usage(err)
 	}
+	s.warnDealt(opts)
 	cfg := opts.config()
 	if err := cfg.Check(); err != nil {
 		return cli.Usage(err) // what parseArgs did not check itself
@@ -125,6 +135,9 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 			return errors.New("interrupted before the run started")
 		}
 		return fmt.Errorf("cannot reach %s: %w", opts.what(), err)
+	}
+	if err := s.waitStart(ctx, opts); err != nil {
+		return errors.New("interrupted before the run started")
 	}
 
 	if opts.benchName != "" {
@@ -259,11 +272,19 @@ func (s session) merge(opts options) error {
 	if err != nil {
 		return cli.Usage(err)
 	}
-	write := rep.WriteText
 	if opts.json {
-		write = rep.WriteJSON
+		if err := rep.WriteJSON(s.stdout); err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+		return nil
 	}
-	if err := write(s.stdout); err != nil {
+	// A row per part first: a generator that could not keep up shows
+	// there, before its figures vanish into the sums.
+	if err := rep.WriteParts(s.stdout); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	io.WriteString(s.stdout, "\n")
+	if err := rep.WriteText(s.stdout); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
 	return nil
