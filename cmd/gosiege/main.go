@@ -3,9 +3,10 @@
 // what siege does not give: the load's model and protocol, response time
 // percentiles, failures by kind and, over several URLs, a line for each.
 // With -rate it runs an open loop instead, which sees the queueing a closed
-// loop hides; with -http2 it speaks HTTP/2; with -bench it prints Go
-// benchmark lines for benchstat; with -merge it reports as one the runs of
-// several processes.
+// loop hides, at one rate or in stages (a ramp); with -http2 it speaks
+// HTTP/2; with -bench it prints Go benchmark lines for benchstat; with
+// -shard it runs its share of a run spread over several processes or
+// machines, and with -merge it reports their runs as one.
 //
 // Usage:
 //
@@ -21,6 +22,15 @@
 //	go run ./cmd/gosiege -c 50 -t 10S http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10s -keepalive http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10s -rate 2000 http://127.0.0.1:8080/
+//
+// A ramp of 100, then 1,000, then 100 requests a second; and the same in
+// four shards, one a process, started together and merged (the page
+// docs/distributed.md shows it with xargs, pdsh, GNU parallel and a
+// Kubernetes Indexed Job):
+//
+//	go run ./cmd/gosiege -c 50 -rate 100:10s,1000:30s,100:10s http://127.0.0.1:8080/
+//	gosiege -shard 1/4 -start-at 2026-05-01T12:00:00Z -c 50 -rate 100:10s,1000:30s,100:10s -j URL > shard-1.json
+//	gosiege -merge shard-1.json shard-2.json shard-3.json shard-4.json
 //
 // gosiege -h lists the flags, each with siege's default beside it. gosiege
 // loads only loopback targets (127.0.0.0/8 and ::1) unless -allow-remote is
