@@ -217,7 +217,7 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 		name = fmt.Sprintf("BenchmarkLoad/%s/conns=%d/streams=%d", opts.benchName, opts.users, max(opts.streams, 1))
 	}
 	if cfg.Model() == load.OpenLoop {
-		name += fmt.Sprintf("/rate=%g", cfg.Rate)
+		name += "/rate=" + opts.rateText()
 	}
 	if procs := runtime.GOMAXPROCS(0); procs != 1 {
 		name += fmt.Sprintf("-%d", procs) // as go test names a benchmark

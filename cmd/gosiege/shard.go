@@ -60,6 +60,19 @@ func parseStages(v string) ([]load.Stage, error) {
 	return stages, nil
 }
 
+// rateText is -rate as a benchmark's name gives it: 2000, or the stages,
+// 100:10s,1000:30s.
+func (o *options) rateText() string {
+	if o.stages == nil {
+		return strconv.FormatFloat(o.rate, 'g', -1, 64)
+	}
+	var parts []string
+	for _, s := range o.stages {
+		parts = append(parts, strconv.FormatFloat(s.Rate, 'g', -1, 64)+":"+s.Duration.String())
+	}
+	return strings.Join(parts, ",")
+}
+
 // stagesLength is the stages' sum.
 func stagesLength(stages []load.Stage) time.Duration {
 	var d time.Duration

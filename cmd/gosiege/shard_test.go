@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/joinall/joinall/internal/cli"
 	"github.com/joinall/joinall/load"
@@ -186,4 +187,21 @@ func TestRunShardsMerge(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "gosiege %v: one line", args)
 		})
 	}
+}
+
+// TestRunBenchRamp: -bench names a ramp's result by its stages, as -rate
+// gives them, so that benchstat -col /rate sets ramps side by side.
+func TestRunBenchRamp(t *testing.T) {
+	url, _ := serveCounting(t, hello())
+	args := []string{"-c", "2", "-rate", "50:100ms,100:100ms", "-bench", "ramp", "-keepalive", url}
+
+	code, stdout, stderr := gosiege(t.Context(), args...)
+
+	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
+	rd := benchfmt.NewReader(strings.NewReader(stdout), "gosiege")
+	require.True(t, rd.Scan(), "gosiege %v: a result:\n%s", args, stdout)
+	res, ok := rd.Result().(*benchfmt.Result)
+	require.True(t, ok, "gosiege %v: a line benchfmt cannot read: %v", args, rd.Result())
+	assert.Regexp(t, `^Load/ramp/users=2/rate=50:100ms,100:100ms(-\d+)?$`, string(res.Name), "gosiege %v: the result's name", args)
+	assert.Equal(t, "open loop", string(res.GetConfig("model")), "gosiege %v: model:", args)
 }
