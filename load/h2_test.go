@@ -146,8 +146,11 @@ func TestRunHTTP2Failures(t *testing.T) {
 		{
 			name:    "timeout",
 			handler: hang,
-			give:    load.Config{Timeout: 20 * time.Millisecond},
-			want:    load.Failures{Timeout: 6},
+			// 250 ms, not less: a busy machine can take tens of
+			// milliseconds to make the connection, which would be a
+			// connect timeout.
+			give: load.Config{Timeout: 250 * time.Millisecond},
+			want: load.Failures{Timeout: 6},
 		},
 		{
 			name: "header_too_large",
