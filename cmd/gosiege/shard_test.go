@@ -140,7 +140,7 @@ func TestRunShardsMerge(t *testing.T) {
 		return []string{"-shard", fmt.Sprintf("%d/3", i), "-start-at", at.Format(time.RFC3339Nano),
 			"-c", "6", "-rate", "90", "-t", "300ms", "-keepalive", "-j", url}
 	}
-	at := time.Now().Add(300 * time.Millisecond)
+	at := time.Now().Add(time.Second)
 	runs := runShards(t.Context(), shardArgs(1, at), shardArgs(2, at), shardArgs(3, at), shardArgs(1, at))
 	files := writeShards(t, dir, "shard", runs)
 	var sum int
