@@ -235,9 +235,16 @@ func (t tool) find(tb testing.TB, dir string) (string, error) {
 	return filepath.Join(bin, t.name), nil
 }
 
+// toolBound is the longest a tool's run of instrumentRun may take before it
+// is killed: siege 4.0 can hang in its shutdown, on a kept-alive socket,
+// and ignore SIGTERM.
+const toolBound = 10 * instrumentRun
+
 // run runs the tool once and returns the requests it completed and the CPU
 // time it used.
 func (t tool) run(ctx context.Context, bin, url, dir string) (int, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, toolBound)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, t.args(url, dir)...)
 	if t.name == "gosiege" {
 		cmd = gosiegeCommand(ctx, t.args(url, dir)...)
@@ -245,6 +252,9 @@ func (t tool) run(ctx context.Context, bin, url, dir string) (int, time.Duration
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, usage, err := runMeasured(ctx, cmd)
+	if ctx.Err() != nil {
+		return 0, 0, fmt.Errorf("did not end within %v of a %v run, and was killed: %w", toolBound, instrumentRun, ctx.Err())
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w\n%s", err, stderr.String())
 	}
