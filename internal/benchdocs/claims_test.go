@@ -101,7 +101,7 @@ func TestClaimEval(t *testing.T) {
 		wantWhy     string
 		wantVerdict string
 	}{
-		{name: "committed", give: sleep, wantHeld: true, wantFactor: "3.0x", wantVerdict: "3.0x lower (p=0.000 n=10)"},
+		{name: "committed", give: sleep, wantHeld: true, wantFactor: "3.1x", wantVerdict: "3.1x lower (p=0.000 n=10)"},
 		{
 			// In order and spawned trade places.
 			name: "flipped",
@@ -109,14 +109,14 @@ func TestClaimEval(t *testing.T) {
 				res.Name = benchfmt.Name(strings.NewReplacer("variant=sequential", "variant=goroutines", "variant=goroutines", "variant=sequential").Replace(string(res.Name)))
 				return true
 			}),
-			wantFactor: "3.0x", wantVerdict: "3.0x higher (p=0.000 n=10)",
-			wantWhy: "goroutines/sequential is 2.98 (3.0x more), want 0.286 to 0.4",
+			wantFactor: "3.1x", wantVerdict: "3.1x higher (p=0.000 n=10)",
+			wantWhy: "goroutines/sequential is 3.09 (3.1x more), want 0.286 to 0.4",
 		},
 		{
 			// Spawned takes twice as long: half the speedup, 1.5x.
 			name: "halved", give: edited(t, sleep, scaled("sec/op", 2, spawned)),
 			wantFactor: "1.5x", wantVerdict: "1.5x lower (p=0.000 n=10)",
-			wantWhy: "goroutines/sequential is 0.671 (1.5x less), want 0.286 to 0.4",
+			wantWhy: "goroutines/sequential is 0.647 (1.5x less), want 0.286 to 0.4",
 		},
 		{
 			// One result of ten left spawned: no U-test can find a
@@ -134,9 +134,9 @@ func TestClaimEval(t *testing.T) {
 		},
 		{
 			// Spawned as long as in order, give or take its noise.
-			name: "insignificant", give: edited(t, sleep, scaled("sec/op", 2.985, spawned)),
-			wantVerdict: "the U-test cannot tell them apart at n=10 (p=0.631)",
-			wantWhy:     "goroutines/sequential is 1 (1.0x more), want 0.286 to 0.4, the difference is not significant (p=0.631 n=10)",
+			name: "insignificant", give: edited(t, sleep, scaled("sec/op", 3.09, spawned)),
+			wantVerdict: "the U-test cannot tell them apart at n=10 (p=0.971)",
+			wantWhy:     "goroutines/sequential is 1 (1.0x more), want 0.286 to 0.4, the difference is not significant (p=0.971 n=10)",
 		},
 	}
 	for _, tt := range tests {
@@ -295,7 +295,7 @@ func TestClaimMistakes(t *testing.T) {
 		{name: "claim_said_nowhere", page: `{{claim "one" "{{.Other}}"}}`, want: `claim three is said nowhere: write {{claim "three" ...}} where it is said`},
 		{
 			name: "otherwise_without_verdict", page: `{{claim "one" "{{.Other}}"}} {{claim "three" "{{.Factor}} faster." "{{.Factor}} faster, or not."}}`,
-			want: `claim three: its second sentence must state {{.Verdict}} ("3.0x lower (p=0.000 n=10)"): "3.0x faster, or not."`,
+			want: `claim three: its second sentence must state {{.Verdict}} ("3.1x lower (p=0.000 n=10)"): "3.1x faster, or not."`,
 		},
 		{name: "bad_sentence", page: `{{claim "one" "{{.Nope}}"}} {{claim "three" "."}}`, want: `claim one: template: one:1:2: executing "one" at <.Nope>`},
 	}
