@@ -65,6 +65,7 @@ type Plot struct {
 	Bars    bool
 	Group   func(col string) string // a bar's colour: "Python", "Go"
 	Article map[string]float64      // the article's own figures, one run each, as bars under the columns they name
+	Units   map[string]float64      // when set, the units drawn instead of Unit, each at its X, of Row's one row: "rss-1k-B": 1000
 }
 
 // Benchmarks are the benchmark functions of the experiment's runs.
