@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -31,6 +32,17 @@ type user struct {
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	buf      []byte // body reads land here and are thrown away
+
+	// Where the user is in the list of targets, or its random source
+	// (Config.Random); see next.
+	pos int
+	rnd *rand.Rand
+	// h2 is the group of HTTP/2 connections the user shares, with
+	// Config.HTTP2.
+	h2 *h2group
+	// stage records the open loop's stage of the request in hand, when
+	// the run has several; nil otherwise.
+	stage *recorder
 
 	// The phase's: when ctx ends, the user stops; end is its deadline, if
 	// hasEnd.
@@ -62,12 +74,13 @@ func (u *user) ended() bool {
 	return u.ctx.Err() != nil || u.hasEnd && !time.Now().Before(u.end)
 }
 
-// repetition makes one request of the target, intended at intended, and
-// follows its redirects, each hop a transaction of its own.
+// repetition makes one request of the user's next target, intended at
+// intended, and follows its redirects, each hop a transaction of its own.
 func (u *user) repetition(intended time.Time) {
+	t := u.next()
 	var hop *http.Request
 	for n := 0; ; n++ {
-		hop = u.transact(hop, n < maxHops, intended)
+		hop = u.transact(t, hop, n < maxHops, intended)
 		if hop == nil {
 			return
 		}
@@ -75,41 +88,33 @@ func (u *user) repetition(intended time.Time) {
 	}
 }
 
-// transact makes one transaction, of the target or of hop when hop is not
-// nil, and records it: its response time from intended (its start when
+// transact makes one transaction, of the target t or of hop when hop is
+// not nil, and records it: its response time from intended (its start when
 // intended is zero), its service time from its start. When the response is
 // a redirect to follow, it returns the request for the next hop.
-func (u *user) transact(hop *http.Request, follow bool, intended time.Time) *http.Request {
-	req := cmp.Or(hop, u.d.req)
+func (u *user) transact(t *target, hop *http.Request, follow bool, intended time.Time) *http.Request {
+	req := cmp.Or(hop, t.req)
 	start := time.Now()
 	if intended.IsZero() {
 		intended = start
 	}
 	deadline := start.Add(u.d.cfg.Timeout)
-	a, err := u.roundTrip(req, start, deadline)
+	a, err := u.roundTrip(t, req, start, deadline)
 	end := time.Now()
 	if err != nil {
 		if u.ended() {
-			u.rec.cut() // by the end of the run: neither hit nor failure
+			u.cut() // by the end of the run: neither hit nor failure
 			return nil
 		}
-		u.rec.fail(classify(err, !end.Before(deadline)))
+		u.failed(t, classify(err, !end.Before(deadline)))
 		return nil
 	}
 	u.lastUsed = end
-	u.rec.timed(end.Sub(intended), end.Sub(start), a.bytes, a.code)
-	loc := a.location
-	if !follow || loc == nil {
+	u.timed(t, end.Sub(intended), end.Sub(start), a.bytes, a.code)
+	if !follow || a.location == nil {
 		return nil // not a redirect, or one without a usable Location
 	}
-	next := u.d.req.Clone(context.Background())
-	next.URL, next.Host = loc, loc.Host
-	if loc.Host != u.d.target.Host {
-		// Credentials go to the target's host alone, as net/http's
-		// client sends them.
-		next.Header.Del("Authorization")
-	}
-	return next
+	return t.hop(req, a.code, a.location)
 }
 
 // An answer is what a transaction received: the final response's status,
@@ -126,17 +131,20 @@ type answer struct {
 // deadline, on the user's connection or a new one. A kept-alive connection
 // found closed before the request could be sent is replaced, by the rule
 // in the package doc.
-func (u *user) roundTrip(req *http.Request, start, deadline time.Time) (answer, error) {
+func (u *user) roundTrip(t *target, req *http.Request, start, deadline time.Time) (answer, error) {
+	if u.h2 != nil {
+		return u.roundTrip2(t, req, deadline)
+	}
 	addr := hostPort(req.URL)
 	for retried := false; ; retried = true {
 		if u.conn != nil && u.used && start.Sub(u.lastUsed) >= checkIdle && !u.idleOpen() {
 			u.hangUp() // the server closed it while idle: nothing was sent on it
 		}
 		reused := u.conn != nil && u.addr == addr && u.used
-		if err := u.connect(addr, deadline); err != nil {
+		if err := u.connect(req.URL.Scheme, addr, deadline); err != nil {
 			return answer{}, err
 		}
-		a, err := u.exchange(req, deadline)
+		a, err := u.exchange(t, req, deadline)
 		if err == nil {
 			if a.close || !u.d.cfg.KeepAlive {
 				u.hangUp()
@@ -200,7 +208,7 @@ func (e *writeError) Unwrap() error { return e.err }
 
 // connect makes sure the user has a connection to addr: it dials one, and
 // shakes hands for https, unless it has one already.
-func (u *user) connect(addr string, deadline time.Time) error {
+func (u *user) connect(scheme, addr string, deadline time.Time) error {
 	if u.conn != nil {
 		if u.addr == addr {
 			return nil
@@ -213,13 +221,8 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	if err != nil {
 		return &connectError{err}
 	}
-	if u.d.tls != nil {
-		cfg := u.d.tls
-		if host, _, _ := net.SplitHostPort(addr); host != u.d.target.Hostname() {
-			cfg = cfg.Clone() // a redirect to another host
-			cfg.ServerName = host
-		}
-		tc := tls.Client(c, cfg)
+	if scheme == "https" {
+		tc := tls.Client(c, u.d.tlsFor(addr))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = c.Close() // the handshake's error is the one to report
 			return err
@@ -234,9 +237,9 @@ func (u *user) connect(addr string, deadline time.Time) error {
 	return nil
 }
 
-// exchange writes req on the user's connection and reads the answer, all
-// before deadline.
-func (u *user) exchange(req *http.Request, deadline time.Time) (answer, error) {
+// exchange writes req, the target t's or a hop of it, on the user's
+// connection and reads the answer, all before deadline.
+func (u *user) exchange(t *target, req *http.Request, deadline time.Time) (answer, error) {
 	if err := u.conn.SetDeadline(deadline); err != nil {
 		return answer{}, &writeError{err} // nothing sent
 	}
@@ -246,7 +249,7 @@ func (u *user) exchange(req *http.Request, deadline time.Time) (answer, error) {
 	if err := u.ctx.Err(); err != nil {
 		return answer{}, err
 	}
-	if err := u.send(req); err != nil {
+	if err := u.send(t, req); err != nil {
 		return answer{}, &writeError{err}
 	}
 	return u.readAnswer(req)
@@ -263,7 +266,9 @@ func (u *user) readAnswer(req *http.Request) (answer, error) {
 		return answer{}, err
 	}
 	buffered, _ := u.br.Peek(u.br.Buffered()) // what is buffered, without a read
-	if h, ok := quickHead(buffered); ok {
+	// The answer to a HEAD has a Content-Length but no body: net/http
+	// knows, quickHead does not.
+	if h, ok := quickHead(buffered); ok && req.Method != http.MethodHead {
 		if _, err := u.br.Discard(h.size); err != nil {
 			return answer{}, err
 		}
@@ -333,11 +338,11 @@ func isIOError(err error) bool {
 		errors.Is(err, errHeaderTooLarge) || errors.As(err, &nerr) || errors.As(err, &errno)
 }
 
-// send writes req on the user's connection: the target's request as
+// send writes req on the user's connection: the target t's request as
 // Request.Write wrote it once, any other (a redirect's) with Request.Write.
-func (u *user) send(req *http.Request) error {
-	if req == u.d.req {
-		_, err := u.conn.Write(u.d.wire)
+func (u *user) send(t *target, req *http.Request) error {
+	if req == t.req {
+		_, err := u.conn.Write(t.wire)
 		return err
 	}
 	if err := req.Write(u.bw); err != nil {

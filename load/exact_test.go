@@ -189,10 +189,14 @@ func TestRunExact(t *testing.T) {
 					cfg.KeepAlive = keepAlive
 					cfg.DialContext = servePipe(t, tt.handler())
 
+					// One target: its row is the report's own counts.
+					want := tt.want
+					want.URLs = []load.URLReport{{URL: "GET " + cfg.URL, Transactions: want.Transactions, Failed: want.Failed, P50: want.P50, P99: want.P99}}
+
 					got, err := load.Run(t.Context(), cfg)
 
 					require.NoError(t, err, "Run(%s)", tt.name)
-					assertReport(t, tt.want, *got, "Run(%s, keepalive=%v)", tt.name, keepAlive)
+					assertReport(t, want, *got, "Run(%s, keepalive=%v)", tt.name, keepAlive)
 				})
 			})
 		}
@@ -226,7 +230,17 @@ func assertReport(t *testing.T, want, got load.Report, format string, args ...an
 // exported is a report's exported fields by name: what a user of the
 // package sees of it.
 func exported(r load.Report) map[string]any {
-	v := reflect.ValueOf(r)
+	fields := exportedFields(reflect.ValueOf(r))
+	var urls []map[string]any
+	for _, u := range r.URLs {
+		urls = append(urls, exportedFields(reflect.ValueOf(u)))
+	}
+	fields["URLs"] = urls
+	return fields
+}
+
+// exportedFields is the struct v's exported fields, by name.
+func exportedFields(v reflect.Value) map[string]any {
 	fields := map[string]any{}
 	for i := range v.NumField() {
 		if f := v.Type().Field(i); f.IsExported() {

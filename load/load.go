@@ -75,18 +75,35 @@
 // after the server read it among them, is counted as the failure it is, in
 // the closed loop and the open loop alike.
 //
+// # Ramps
+//
+// An open loop's rate can change in stages (Config.Stages): each stage
+// starts at the whole nanosecond at which the stages before it end, and
+// its request j is due j/rate after that, so that no stage's rounding
+// moves another's times and each intends exactly the requests of a run of
+// its own. A request is counted in the stage it was due in, hit, failure
+// or unsent, and its time runs from its intended send, so that a backlog
+// left by one stage is charged to the next. The report gives each stage's
+// rate achieved and percentiles (Report.Stages).
+//
 // # One run across processes
 //
 // A load larger than one process (or machine) can carry is split into
 // parts, each with its share of the users and the rate, and the same
-// settings. Each part's report, written with WriteJSON, carries what its
-// run was asked to do (Settings), which run it was (Parts) and its
-// histograms; a Merger adds the parts' reports one at a time into the
-// report of one run, and refuses, with its reason, a report that no run
-// could have made, a part twice, reports of other settings, and sums that
+// settings: by hand, or as shards (Config.Shard), each of which takes its
+// share itself, so that the shards together send what the one run would
+// have sent: its users, its schedule to the nanosecond (shard k of n sends
+// the run's requests k, k+n, ...) and its list of targets. Each part's
+// report, written with WriteJSON, carries what its run was asked to do
+// (Settings, for a shard the whole run's), which run it was (Parts: its
+// identity, start and end, shard, host and version) and its histograms; a
+// Merger adds the parts' reports one at a time into the report of one
+// run, and refuses, with its reason, a report that no run could have made,
+// a part or a shard twice, reports of other settings, shards that did not
+// run at the same time, a run of shards with one missing, and sums that
 // overflow. ReadJSON and the Merger bound their memory whatever they are
-// given: MaxReportBytes a report, MaxParts parts, histograms of the
-// driver's own geometry only.
+// given: MaxReportBytes a report, MaxParts parts, MaxURLs rows and
+// MaxStages stages, histograms of the driver's own geometry only.
 //
 // # Connections
 //
@@ -99,13 +116,22 @@
 // cores the driver shares with the server, the driver's cost comes out of
 // the server's rate.
 //
+// # Requests and protocols
+//
+// A run makes one GET of Config.URL, or the requests of Config.Targets,
+// each with its method, headers and body, which each user takes in turn or
+// at random; the report counts each method and URL apart (Report.URLs).
+// Each request is built and written once, so that a header or a body costs
+// a transaction nothing. With Config.HTTP2 the requests are HTTP/2 streams,
+// Config.Streams users to a connection, through x/net/http2's ClientConn
+// on connections the driver dials itself (see h2.go).
+//
 // siege's failure threshold (it stops after 1024 failures) is not applied:
 // a run ends only by its duration, its repetitions or its context.
 package load
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -113,8 +139,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -163,10 +187,21 @@ const checkIdle = time.Millisecond
 
 // Config is one load run: siege's flags as fields, and the open loop's.
 type Config struct {
-	// URL is the target; http:// or https:// only (see ParseURL).
-	// Userinfo, as in http://user:pass@host/, is sent as Basic
+	// URL is the target, a GET; http:// or https:// only (see
+	// ParseURL). Userinfo, as in http://user:pass@host/, is sent as Basic
 	// authentication, as siege sends it, and never printed.
 	URL string
+	// Targets, in place of URL, are the requests to make, each with its
+	// method, headers and body (siege's URL file). Each user takes them
+	// in turn from its own place in the list (user i of C starts at i x
+	// len/C, so that the users spread over it as siege's do), or at
+	// random with Random. The report counts each method and URL apart
+	// (Report.URLs); a redirect's hops count under the target that led
+	// to them.
+	Targets []Target
+	// Random makes each user pick every repetition's target at random
+	// among Targets, each as likely (siege -i, its "internet" mode).
+	Random bool
 	// Users is C. In the closed loop it is the number of concurrent
 	// users, each in a closed loop (siege -c); in the open loop, the most
 	// requests in flight at once (the slots, each with its connection).
@@ -176,6 +211,12 @@ type Config struct {
 	// second in all, on a fixed schedule, for Duration. 0 is the closed
 	// loop.
 	Rate float64
+	// Stages, in place of Rate, make the open loop a ramp: each stage's
+	// rate for its duration, one after the other. Duration is then 0 or
+	// their sum. The schedule, the corrected times and the unsent are
+	// exact across the stages' boundaries, and the report has a row for
+	// each stage (Report.Stages).
+	Stages []Stage
 	// Duration is the length of the measured run (siege -t). 0: run by
 	// Reps, which the open loop cannot.
 	Duration time.Duration
@@ -193,8 +234,31 @@ type Config struct {
 	// opened to the end of the body. 0 means DefaultTimeout, siege's 30 s;
 	// at most MaxTimeout.
 	Timeout time.Duration
-	// Warmup runs the load this long before the measured run; what
-	// happens during it is not counted.
+	// HTTP2 speaks HTTP/2: over TLS, chosen with ALPN, to https URLs;
+	// in cleartext with prior knowledge (h2c) to http URLs. The
+	// connections stay open (KeepAlive is implied), and Streams users
+	// share each one, each user one stream at a time: Users / Streams
+	// connections, dialled when a user first needs one and again when
+	// one fails.
+	HTTP2 bool
+	// Streams is how many users share one HTTP/2 connection (h2load -m,
+	// oha -p); 0 means 1. Users must be a multiple of it.
+	Streams int
+	// Shard makes the run one of Shard.Count shards of one run, each in
+	// a process (or on a machine) of its own: it takes its share of
+	// Users (over HTTP/2, of the connections), its share of the open
+	// loop's requests (shard k of n sends the run's requests k, k+n,
+	// k+2n, ... of its schedule, stage after stage, so that the shards'
+	// schedules together are the run's), and its share of Targets when
+	// there are at least Count of them (dealt: target j goes to shard j
+	// mod Count + 1). Its report records the whole run's settings and
+	// which shard it was, so that the shards' reports merge into the
+	// run's, and only when every shard is there. The zero Shard is the
+	// whole run.
+	Shard Shard
+	// Warmup runs the load this long before the measured run (an open
+	// loop's at its first stage's rate); what happens during it is not
+	// counted.
 	Warmup time.Duration
 	// MaxHeaderBytes bounds the bytes of a response's headers, 1xx
 	// responses before it included, each line of a head that net/http
@@ -258,10 +322,10 @@ func (m *Model) UnmarshalText(b []byte) error {
 	return fmt.Errorf("load: model %q: want %q or %q", b, modelNames[ClosedLoop], modelNames[OpenLoop])
 }
 
-// Model is the run's model: the open loop when it has a rate, the closed
-// loop otherwise.
+// Model is the run's model: the open loop when it has a rate or stages,
+// the closed loop otherwise.
 func (cfg *Config) Model() Model {
-	if cfg.Rate != 0 {
+	if cfg.Rate != 0 || len(cfg.Stages) > 0 {
 		return OpenLoop
 	}
 	return ClosedLoop
@@ -282,39 +346,41 @@ type Progress struct {
 // Check reports the first thing wrong with cfg, before anything is sent:
 // what Run would refuse.
 func (cfg *Config) Check() error {
-	_, err := cfg.validate()
-	return err
-}
-
-// validate reports the first thing wrong with cfg, and the parsed URL.
-func (cfg *Config) validate() (*url.URL, error) {
-	u, err := ParseURL(cfg.URL)
-	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+	if _, err := cfg.parseTargets(); err != nil {
+		return err
 	}
+	if err := cfg.checkHTTP2(); err != nil {
+		return err
+	}
+	if err := cfg.checkStages(); err != nil {
+		return err
+	}
+	stages := cfg.stages()
 	switch {
 	case cfg.Users < 1:
-		return nil, fmt.Errorf("load: Users = %d: need at least 1", cfg.Users)
+		return fmt.Errorf("load: Users = %d: need at least 1", cfg.Users)
 	case cfg.Duration < 0:
-		return nil, fmt.Errorf("load: Duration = %v: must not be negative", cfg.Duration)
+		return fmt.Errorf("load: Duration = %v: must not be negative", cfg.Duration)
 	case cfg.Reps < 0:
-		return nil, fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
-	case cfg.Duration == 0 && cfg.Reps == 0:
-		return nil, errors.New("load: neither Duration nor Reps is set: the run would never end")
-	case cfg.Model() == OpenLoop && CheckRate(cfg.Rate) != nil:
-		return nil, fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
-	case cfg.Model() == OpenLoop && (cfg.Duration == 0 || cfg.Reps > 0):
-		return nil, errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
-	case cfg.Model() == OpenLoop && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
-		return nil, fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
+		return fmt.Errorf("load: Reps = %d: must not be negative", cfg.Reps)
+	case cfg.length() == 0 && cfg.Reps == 0:
+		return errors.New("load: neither Duration nor Reps is set: the run would never end")
+	case cfg.Model() == OpenLoop && len(cfg.Stages) == 0 && CheckRate(cfg.Rate) != nil:
+		return fmt.Errorf("load: Rate = %v: %w", cfg.Rate, CheckRate(cfg.Rate))
+	case cfg.Model() == OpenLoop && (cfg.length() == 0 || cfg.Reps > 0):
+		return errors.New("load: Rate needs Duration and no Reps: the open loop runs on a schedule for a duration")
+	case cfg.Model() == OpenLoop && len(cfg.Stages) == 0 && checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)) != nil:
+		return fmt.Errorf("load: Rate = %v, Duration = %v: %w", cfg.Rate, max(cfg.Duration, cfg.Warmup), checkSchedule(cfg.Rate, max(cfg.Duration, cfg.Warmup)))
+	case cfg.Model() == OpenLoop && checkSchedule(stages[0].Rate, cfg.Warmup) != nil:
+		return fmt.Errorf("load: Warmup = %v at %v/s: %w", cfg.Warmup, stages[0].Rate, checkSchedule(stages[0].Rate, cfg.Warmup))
 	case cfg.Timeout < 0 || cfg.Timeout > MaxTimeout:
-		return nil, fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
+		return fmt.Errorf("load: Timeout = %v: must be between 0 and %v", cfg.Timeout, MaxTimeout)
 	case cfg.Warmup < 0:
-		return nil, fmt.Errorf("load: Warmup = %v: must not be negative", cfg.Warmup)
+		return fmt.Errorf("load: Warmup = %v: must not be negative", cfg.Warmup)
 	case cfg.MaxHeaderBytes < 0 || cfg.MaxHeaderBytes > MaxHeaderBytesLimit:
-		return nil, fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
+		return fmt.Errorf("load: MaxHeaderBytes = %d: must be between 0 and %d", cfg.MaxHeaderBytes, MaxHeaderBytesLimit)
 	}
-	return u, nil
+	return cfg.checkShard()
 }
 
 // Run runs the load that cfg describes and returns siege's report of it.
@@ -326,13 +392,13 @@ func (cfg *Config) validate() (*url.URL, error) {
 // failure: the report counts it as Cut. When Run returns, every goroutine
 // and connection it opened is gone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	target, err := cfg.validate()
-	if err != nil {
+	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
-	d, err := newDriver(&cfg, target)
+	cfg.Duration = cfg.length()
+	d, err := newDriver(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -341,10 +407,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Warmup > 0 {
 		d.phase(ctx, cfg.Warmup, nil)
 		if err := ctx.Err(); err != nil {
-			return &Report{Users: cfg.Users, Rate: cfg.Rate, Settings: d.settings()}, err
+			return &Report{Users: len(d.users), Rate: d.rate(), Settings: d.settings()}, err
 		}
 	}
-	recs := make([]*recorder, cfg.Users)
+	recs := make([]*recorder, len(d.users))
 	for i := range recs {
 		recs[i] = newRecorder(cfg.Model())
 	}
@@ -354,16 +420,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return r, ctx.Err()
 }
 
-// Reach opens one connection to cfg.URL's host, as a run would (with
-// cfg.DialContext, within cfg.Timeout), and closes it: whether the target
-// can be reached at all, before a run of thousands of refusals. A reset
-// while connecting is an answer: the server's kernel completed the
+// Reach opens one connection to each host of cfg's targets, as a run
+// would (with cfg.DialContext, within cfg.Timeout), and closes it: whether
+// the targets can be reached at all, before a run of thousands of
+// refusals. With HTTP2 it also makes sure that each host speaks HTTP/2. A
+// reset while connecting is an answer: the server's kernel completed the
 // handshake, and the server hung up at once, before the connect returned;
 // the run will count its resets.
 func Reach(ctx context.Context, cfg Config) error {
-	target, err := cfg.validate()
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	all, err := cfg.parseTargets()
 	if err != nil {
 		return err
+	}
+	var targets []*target
+	for _, j := range cfg.Shard.Deal(len(all)) {
+		targets = append(targets, all[j])
 	}
 	dial := cfg.DialContext
 	if dial == nil {
@@ -371,27 +445,57 @@ func Reach(ctx context.Context, cfg Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, DefaultTimeout))
 	defer cancel()
-	c, err := dial(ctx, "tcp", hostPort(target))
-	if errors.Is(err, syscall.ECONNRESET) {
-		return nil
+	reached := map[string]bool{}
+	for _, t := range targets {
+		addr := hostPort(t.url)
+		if reached[addr] {
+			continue
+		}
+		reached[addr] = true
+		c, err := dial(ctx, "tcp", addr)
+		if errors.Is(err, syscall.ECONNRESET) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if cfg.HTTP2 {
+			err = reach2(ctx, &cfg, t, c)
+		} else {
+			err = c.Close()
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	return c.Close()
+	return nil
 }
 
 // driver holds what the users of one Run share.
 type driver struct {
-	cfg    *Config
-	target *url.URL
-	tls    *tls.Config // nil for http
-	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
-	// req is the request for the target, which every user sends every
-	// time; wire is req as net/http's Request.Write puts it on the wire,
-	// written once.
-	req  *http.Request
-	wire []byte
+	cfg *Config
+	// targets are the requests the users make, each built once and
+	// written once as HTTP/1.1 puts it on the wire; labels name the
+	// report's per-URL rows, which targets[i].row indexes.
+	targets []*target
+	labels  []string
+	// first is the first target of the whole run's list, requests their
+	// number and digest their identity (Settings.RequestsDigest): with
+	// Config.Shard, targets are the shard's share of them.
+	first    *target
+	requests int
+	digest   string
+	protocol string // Settings.Protocol
+	// rows record each label's transactions apart, when there are
+	// several; nil otherwise, and during the warm-up.
+	rows []*recorder
+	// tls is the TLS configuration of each https target's host, made
+	// from tlsBase.
+	tls     map[string]*tls.Config
+	tlsBase *tls.Config
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	// h2 is the HTTP/2 side, when Config.HTTP2: nil otherwise.
+	h2 *h2driver
 	// users[i] is user (slot) i with its connection, which outlives a
 	// phase, so that the connections the warm-up opened carry on into the
 	// measured run.
@@ -403,70 +507,90 @@ type driver struct {
 	start atomic.Pointer[time.Time]
 }
 
-func newDriver(cfg *Config, target *url.URL) (*driver, error) {
-	d := &driver{cfg: cfg, target: target, dial: cfg.DialContext}
-	host := *target
-	host.User = nil
-	d.req = &http.Request{
-		Method:     http.MethodGet,
-		URL:        &host,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     http.Header{"User-Agent": {"joinall-load/1"}},
-		Host:       target.Host,
-		// Without keep-alive: Connection: close, as siege sends it.
-		Close: !cfg.KeepAlive,
+func newDriver(cfg *Config) (*driver, error) {
+	all, err := cfg.parseTargets()
+	if err != nil {
+		return nil, err
 	}
-	if target.User != nil {
-		password, _ := target.User.Password()
-		d.req.SetBasicAuth(target.User.Username(), password)
+	d := &driver{cfg: cfg, first: all[0], requests: len(all), digest: digest(all), protocol: protocolOf(all, cfg.HTTP2), dial: cfg.DialContext}
+	for _, j := range cfg.Shard.Deal(len(all)) {
+		d.targets = append(d.targets, all[j])
 	}
-	var wire bytes.Buffer
-	if err := d.req.Write(&wire); err != nil {
-		return nil, fmt.Errorf("load: URL %q: %w", Redact(target.String()), err)
-	}
-	d.wire = wire.Bytes()
+	d.labels = rowsOf(d.targets)
 	if d.dial == nil {
 		d.dial = (&net.Dialer{}).DialContext
 	}
-	if target.Scheme == "https" {
-		if cfg.TLSConfig != nil {
-			d.tls = cfg.TLSConfig.Clone()
-		} else {
-			d.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
-		}
-		if d.tls.ServerName == "" {
-			d.tls.ServerName = target.Hostname()
-		}
+	d.tlsBase = cfg.TLSConfig
+	if d.tlsBase == nil {
+		d.tlsBase = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Config.TLSConfig
 	}
-	d.users = make([]*user, cfg.Users)
+	if cfg.HTTP2 {
+		d.tlsBase = d.tlsBase.Clone()
+		d.tlsBase.NextProtos = alpn2
+	}
+	d.tls = tlsConfigs(d.tlsBase, d.targets)
+	if cfg.HTTP2 {
+		d.h2 = newH2Driver(d)
+	}
+	d.users = make([]*user, cfg.shardUsers())
 	for i := range d.users {
 		d.users[i] = &user{d: d, buf: make([]byte, 16<<10)}
 		d.users[i].lim.max = cfg.MaxHeaderBytes
 		d.users[i].br = bufio.NewReader(&d.users[i].lim)
 		d.users[i].bw = bufio.NewWriter(nil)
+		d.users[i].place(i, len(d.users), cfg.Random)
+		if d.h2 != nil {
+			d.users[i].h2 = d.h2.groups[i/d.h2.streams]
+		}
 	}
 	return d, nil
 }
 
-// settings returns what the run was asked to do, for its report.
+// settings returns what the run was asked to do, for its report: with
+// Config.Shard, the whole run's.
 func (d *driver) settings() Settings {
-	return Settings{
+	s := Settings{
 		Model:          d.cfg.Model(),
-		Target:         Redact(d.target.String()),
-		KeepAlive:      d.cfg.KeepAlive,
+		Target:         Redact(d.first.url.String()),
+		Requests:       d.requests,
+		RequestsDigest: d.digest,
+		Protocol:       d.protocol,
+		KeepAlive:      d.cfg.KeepAlive || d.cfg.HTTP2,
 		Timeout:        d.cfg.Timeout,
 		Duration:       d.cfg.Duration,
 		Reps:           d.cfg.Reps,
 		MaxHeaderBytes: d.cfg.MaxHeaderBytes,
+		Stages:         d.cfg.Stages,
 	}
+	if d.h2 != nil {
+		s.Streams = d.h2.streams
+	}
+	if d.cfg.Shard.sharded() {
+		s.Shards, s.Users, s.Rate = d.cfg.Shard.Count, d.cfg.Users, d.cfg.Rate
+	}
+	return s
+}
+
+// rate is the shard's intended rate, in requests a second: its share of
+// Config.Rate, or of the stages' mean rate over the run.
+func (d *driver) rate() float64 {
+	if len(d.cfg.Stages) == 0 {
+		return d.cfg.Rate / float64(d.cfg.Shard.count())
+	}
+	var requests float64
+	for _, s := range d.cfg.Stages {
+		requests += s.Rate * s.Duration.Seconds()
+	}
+	return requests / d.cfg.Duration.Seconds() / float64(d.cfg.Shard.count())
 }
 
 // close closes every connection still open.
 func (d *driver) close() {
 	for _, u := range d.users {
 		u.hangUp()
+	}
+	if d.h2 != nil {
+		d.h2.close()
 	}
 }
 
@@ -481,31 +605,46 @@ func (d *driver) phase(ctx context.Context, length time.Duration, recs []*record
 			recs[i] = newRecorder(d.cfg.Model())
 		}
 	}
+	d.rows = d.newRows(measured)
 	start := time.Now()
 	if measured {
 		d.start.Store(&start)
 	}
-	r := &Report{Users: d.cfg.Users, Rate: d.cfg.Rate}
-	var unsent int
+	var loop openResult
+	var elapsed time.Duration
 	if d.cfg.Model() == OpenLoop {
-		unsent, r.Elapsed, r.Drain = d.openLoop(ctx, start, length, recs)
+		stages := d.cfg.stages()
+		if !measured {
+			stages = []Stage{{Rate: stages[0].Rate, Duration: length}}
+		}
+		loop = d.openLoop(ctx, start, newPlan(stages, d.cfg.Shard.index(), d.cfg.Shard.count()), measured, recs)
+		elapsed = loop.ran
 	} else {
 		reps := d.cfg.Reps
 		if !measured {
 			reps = 0 // the warm-up lasts its length
 		}
 		d.closedLoop(ctx, start, length, reps, recs)
-		r.Elapsed = time.Since(start)
+		elapsed = time.Since(start)
 	}
 	if !measured {
 		return nil
 	}
 	m := collect(recs)
-	m.Elapsed, m.Users, m.Rate, m.Drain = r.Elapsed, r.Users, r.Rate, r.Drain
+	m.Elapsed, m.Users, m.Rate, m.Drain = elapsed, len(d.users), d.rate(), loop.drain
 	m.Settings = d.settings()
-	m.Parts = []Part{{ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0)}}
-	m.Unsent, m.PeakInFlight = unsent, int(d.peak.Load())
+	m.Unsent, m.PeakInFlight = loop.unsent, int(d.peak.Load())
+	m.Stages = loop.stages
 	m.fill()
+	d.describe(m)
+	m.Parts = []Part{{
+		ID: rand.Text(), Start: start.UTC().Round(0), End: time.Now().UTC().Round(0),
+		Host: hostname(), Version: version(),
+		Transactions: m.Transactions, Failed: m.Failed, Unsent: m.Unsent, Elapsed: m.Elapsed, P99: m.P99,
+	}}
+	if d.cfg.Shard.sharded() {
+		m.Parts[0].Shard = d.cfg.Shard.Number
+	}
 	return m
 }
 
@@ -536,50 +675,73 @@ func (d *driver) closedLoop(ctx context.Context, start time.Time, length time.Du
 	wg.Wait()
 }
 
-// openLoop sends d.cfg.Rate requests a second from start for length, each
-// on the first free user (slot). It returns how many of the requests due
-// found no slot before the schedule stopped, how long the schedule ran (its
-// length, or until ctx ended), and how long the requests in flight at its
-// end then took to finish. A slot that is free takes the next request
-// before it is due and waits for its time itself, so that no handing over
-// between goroutines stands between a request's time and its sending.
-func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Duration, recs []*recorder) (unsent int, ran, drain time.Duration) {
+// An openResult is what an open loop's phase says of its schedule: how
+// many of the requests due found no slot before the schedule stopped, how
+// long the schedule ran (its length, or until ctx ended), how long the
+// requests in flight at its end then took to finish, and, for a measured
+// run of several stages, each stage's row.
+type openResult struct {
+	unsent     int
+	ran, drain time.Duration
+	stages     []StageReport
+}
+
+// A slotRequest is a request of the open loop's, handed to a free slot:
+// when it is due, and its stage.
+type slotRequest struct {
+	at    time.Time
+	stage int
+}
+
+// openLoop sends the requests of the shard's part of plan p from start,
+// each on the first free user (slot). A slot that is free takes the next
+// request before it is due and waits for its time itself, so that no
+// handing over between goroutines stands between a request's time and its
+// sending.
+func (d *driver) openLoop(ctx context.Context, start time.Time, p *plan, measured bool, recs []*recorder) openResult {
 	d.inFlight.Store(0)
 	d.peak.Store(0)
-	sched := newSchedule(d.cfg.Rate, length)
-	var sent atomic.Int64
-	due := make(chan time.Time) // unbuffered: a send waits for a free slot
+	stageRecs := newStageRecs(p, measured)
+	sent := make([]atomic.Int64, len(p.stages))
+	due := make(chan slotRequest) // unbuffered: a send waits for a free slot
 	var wg sync.WaitGroup
 	for i, u := range d.users {
 		wg.Go(func() {
 			u.begin(ctx, recs[i])
 			defer u.stopWatching()
+			defer func() { u.stage = nil }()
 			sleep := time.NewTimer(0)
 			defer sleep.Stop()
-			for intended := range due {
-				waitUntil(ctx, intended, sleep)
+			for req := range due {
+				waitUntil(ctx, req.at, sleep)
 				if ctx.Err() != nil {
 					continue // interrupted: unsent, if it was due before
 				}
-				sent.Add(1)
+				sent[req.stage].Add(1)
+				if stageRecs != nil {
+					u.stage = stageRecs[req.stage]
+				}
 				n := d.inFlight.Add(1)
 				for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
 				}
-				u.repetition(intended)
+				u.repetition(req.at)
 				d.inFlight.Add(-1)
 			}
 		})
 	}
-	timer := time.NewTimer(time.Until(start.Add(length)))
+	timer := time.NewTimer(time.Until(start.Add(p.length)))
 	defer timer.Stop()
-	ran = length
+	ran := p.length
 	stopped := false
 	stop := func() {
-		ran, stopped = min(time.Since(start), length), true
+		ran, stopped = min(time.Since(start), p.length), true
 	}
-	for i := int64(0); i < sched.n && !stopped; i++ {
+	stage := 0
+	for m, n := int64(0), p.count(); m < n && !stopped; m++ {
+		var at time.Duration
+		at, stage = p.at(m, stage)
 		select {
-		case due <- start.Add(sched.at(i)):
+		case due <- slotRequest{at: start.Add(at), stage: stage}:
 		case <-timer.C:
 			stopped = true
 		case <-ctx.Done():
@@ -599,7 +761,14 @@ func (d *driver) openLoop(ctx context.Context, start time.Time, length time.Dura
 	wg.Wait()
 	// Each request sent was due before the schedule stopped: a slot sends
 	// only once its time has come, and only while ctx has not ended.
-	return int(sched.dueBy(ran) - sent.Load()), ran, max(time.Since(start.Add(ran)), 0)
+	r := openResult{ran: ran, drain: max(time.Since(start.Add(ran)), 0)}
+	counts := make([]int64, len(sent))
+	for s := range sent {
+		counts[s] = sent[s].Load()
+		r.unsent += int(p.dueIn(s, ran) - counts[s])
+	}
+	r.stages = stageReports(p, stageRecs, counts, ran, d.cfg.Shard.count())
+	return r
 }
 
 // precise makes waitUntil wait its last stretch with the system's own

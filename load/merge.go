@@ -3,12 +3,18 @@ package load
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -42,13 +48,21 @@ type Merger struct {
 	m     *Report
 	first Settings
 	ids   map[string]bool
+	urls  map[string]int // the place of each method and URL in m.URLs
+	// shards are the shards merged so far, by number, for a run of
+	// shards; lastStart and firstEnd the parts that started last and
+	// ended first, between which every part ran.
+	shards              map[int]bool
+	lastStart, firstEnd Part
 }
 
 // Add adds the report of one part of the run, or of several merged
 // before, after checking that a run could have made it, and that it
 // belongs with the reports added before: the same settings (see Settings),
-// no part that another report has already, and sums that do not overflow.
-// A report that is refused changes nothing.
+// no part that another report has already, and sums that do not overflow;
+// for a run of shards, no shard that another report has already, and
+// parts that ran at the same time, each starting before any ended. A
+// report that is refused changes nothing.
 func (g *Merger) Add(r *Report) error {
 	if err := r.check(); err != nil {
 		return err
@@ -57,6 +71,9 @@ func (g *Merger) Add(r *Report) error {
 		g.m = &Report{latency: newHistogram(), Settings: r.Settings}
 		g.first = r.Settings
 		g.ids = map[string]bool{}
+		g.urls = map[string]int{}
+		g.shards = map[int]bool{}
+		g.lastStart, g.firstEnd = r.Parts[0], r.Parts[0]
 	} else if diff := r.Settings.differ(g.first); diff != "" {
 		return fmt.Errorf("its settings differ from the first report's: %s", diff)
 	}
@@ -64,31 +81,105 @@ func (g *Merger) Add(r *Report) error {
 		if g.ids[p.ID] {
 			return fmt.Errorf("the same run as an earlier report (part %s)", p.ID)
 		}
+		if g.shards[p.Shard] {
+			return fmt.Errorf("shard %d/%d twice: a run of another of its reports", p.Shard, r.Settings.Shards)
+		}
+	}
+	lastStart, firstEnd := g.lastStart, g.firstEnd
+	for _, p := range r.Parts {
+		if p.Start.After(lastStart.Start) {
+			lastStart = p
+		}
+		if p.End.Before(firstEnd.End) {
+			firstEnd = p
+		}
+	}
+	if r.Settings.Shards > 0 && lastStart.Start.After(firstEnd.End) {
+		return fmt.Errorf("the shards did not run at the same time: shard %d/%d (%s) ran from %s to %s, and shard %d/%d (%s) started at %s",
+			firstEnd.Shard, r.Settings.Shards, firstEnd.Host, stamp(firstEnd.Start), stamp(firstEnd.End),
+			lastStart.Shard, r.Settings.Shards, lastStart.Host, stamp(lastStart.Start))
 	}
 	if len(g.ids)+len(r.Parts) > MaxParts {
 		return fmt.Errorf("more than %d parts in one merge", MaxParts)
+	}
+	if len(g.m.URLs)+newURLs(r, g.urls) > MaxURLs {
+		return fmt.Errorf("more than %d methods and URLs in one merge", MaxURLs)
 	}
 	if err := g.m.fits(r); err != nil {
 		return err
 	}
 	for _, p := range r.Parts {
 		g.ids[p.ID] = true
+		if r.Settings.Shards > 0 {
+			g.shards[p.Shard] = true
+		}
 	}
+	g.lastStart, g.firstEnd = lastStart, firstEnd
 	g.m.Parts = append(g.m.Parts, r.Parts...)
 	g.m.add(r)
+	g.m.addURLs(r, g.urls)
+	g.m.addStages(r)
 	return nil
 }
 
-// Report returns the merged report of the reports added so far.
+// stamp is a part's time as a merge's messages show it: RFC 3339, to the
+// millisecond.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// Report returns the merged report of the reports added so far; for a run
+// of shards, only once every shard is there, with the whole run's rate.
 func (g *Merger) Report() (*Report, error) {
 	if g.m == nil {
 		return nil, errors.New("load: merge: no report")
 	}
+	if n := g.first.Shards; n > 0 && len(g.shards) < n {
+		var missing []string
+		for i := 1; i <= n && len(missing) < 10; i++ {
+			if !g.shards[i] {
+				missing = append(missing, Shard{Number: i, Count: n}.String())
+			}
+		}
+		more := ""
+		if k := n - len(g.shards) - len(missing); k > 0 {
+			more = fmt.Sprintf(" and %d more", k)
+		}
+		return nil, fmt.Errorf("load: merge: shard %s%s missing: a run of %d shards merges only whole", strings.Join(missing, ", "), more, n)
+	}
 	r := *g.m
+	if r.Settings.Shards > 0 {
+		// The shards' shares add up to the whole, which the settings
+		// say exactly; their sum in floating point may not.
+		r.Rate = r.Settings.Rate
+		if len(r.Stages) > 0 {
+			r.Rate = 0
+			for _, s := range r.Settings.Stages {
+				r.Rate += s.Rate * s.Duration.Seconds()
+			}
+			r.Rate /= r.Settings.Duration.Seconds()
+		}
+	}
+	r.Stages = make([]StageReport, len(g.m.Stages))
+	for i, s := range g.m.Stages {
+		s.latency = s.latency.Clone()
+		if r.Settings.Shards > 0 {
+			s.Rate = r.Settings.Stages[i].Rate
+		}
+		s.fill()
+		r.Stages[i] = s
+	}
+	if len(r.Stages) == 0 {
+		r.Stages = nil
+	}
 	r.Parts = append([]Part(nil), g.m.Parts...)
 	r.latency = g.m.latency.Clone()
 	if g.m.service != nil {
 		r.service = g.m.service.Clone()
+	}
+	r.URLs = make([]URLReport, len(g.m.URLs))
+	for i, u := range g.m.URLs {
+		u.latency = u.latency.Clone()
+		u.fill()
+		r.URLs[i] = u
 	}
 	r.fill()
 	return &r, nil
@@ -190,6 +281,20 @@ func (s Settings) differ(t Settings) string {
 		return fmt.Sprintf("reps %d, not %d", s.Reps, t.Reps)
 	case s.MaxHeaderBytes != t.MaxHeaderBytes:
 		return fmt.Sprintf("max_header_bytes %d, not %d", s.MaxHeaderBytes, t.MaxHeaderBytes)
+	case s.Requests != t.Requests || s.RequestsDigest != t.RequestsDigest:
+		return fmt.Sprintf("a list of %d requests (sha256 %.12s), not %d (sha256 %.12s)", s.Requests, s.RequestsDigest, t.Requests, t.RequestsDigest)
+	case s.Protocol != t.Protocol:
+		return fmt.Sprintf("protocol %q, not %q", s.Protocol, t.Protocol)
+	case s.Streams != t.Streams:
+		return fmt.Sprintf("streams %d, not %d", s.Streams, t.Streams)
+	case !slices.Equal(s.Stages, t.Stages):
+		return fmt.Sprintf("stages %s, not %s", stagesText(s.Stages), stagesText(t.Stages))
+	case s.Shards != t.Shards:
+		return fmt.Sprintf("a run of %d shards, not %d", s.Shards, t.Shards)
+	case s.Users != t.Users:
+		return fmt.Sprintf("users %d in all, not %d", s.Users, t.Users)
+	case s.Rate != t.Rate:
+		return fmt.Sprintf("rate %s/s in all, not %s/s", number(s.Rate), number(t.Rate))
 	}
 	return ""
 }
@@ -250,7 +355,19 @@ func (r *Report) check() error {
 	if err := r.checkModel(); err != nil {
 		return err
 	}
-	return r.checkHistograms()
+	if err := r.checkHistograms(); err != nil {
+		return err
+	}
+	if err := r.checkURLs(); err != nil {
+		return err
+	}
+	if err := r.checkStages(); err != nil {
+		return err
+	}
+	if err := r.checkShards(); err != nil {
+		return err
+	}
+	return r.checkPartFigures()
 }
 
 // checkModel checks what the model says of the report.
@@ -273,8 +390,9 @@ func (r *Report) checkModel() error {
 		return fmt.Errorf("elapsed_ns %d longer than the open loop's duration %v", r.Elapsed, r.Settings.Duration)
 	}
 	// Each part sent at most rate x elapsed requests and one more (its
-	// first, at the start): its unsent and cut are fewer.
-	if due := r.Rate*r.Elapsed.Seconds() + float64(len(r.Parts)); float64(r.Unsent)+float64(r.Cut) > due {
+	// first, at the start): its unsent and cut are fewer. A ramp's stages
+	// are checked each at its own rate.
+	if due := r.Rate*r.Elapsed.Seconds() + float64(len(r.Parts)); len(r.Stages) == 0 && float64(r.Unsent)+float64(r.Cut) > due {
 		return fmt.Errorf("unsent %d and cut %d, more than the %.0f requests due at %s/s for %v", r.Unsent, r.Cut, due, number(r.Rate), r.Elapsed)
 	}
 	return nil
@@ -325,15 +443,53 @@ func (s Settings) check() error {
 		return errors.New("an open loop runs for a duration, not by reps")
 	case s.MaxHeaderBytes < 1 || s.MaxHeaderBytes > MaxHeaderBytesLimit:
 		return fmt.Errorf("max_header_bytes %d: not from 1 to %d", s.MaxHeaderBytes, MaxHeaderBytesLimit)
+	case s.Requests < 1:
+		return fmt.Errorf("requests %d: not at least 1", s.Requests)
+	case !isDigest(s.RequestsDigest):
+		return fmt.Errorf("requests_sha256 %q: not 64 hex digits", s.RequestsDigest)
+	case !slices.Contains(protocols, s.Protocol):
+		return fmt.Errorf("protocol %q: not one of %q", s.Protocol, protocols)
+	case s.Streams < 0 || s.Streams > 0 && s.Protocol == HTTP1:
+		return fmt.Errorf("streams %d over %s", s.Streams, s.Protocol)
 	}
 	if _, err := ParseURL(s.Target); err != nil {
 		return err
 	}
+	if err := s.checkStages(); err != nil {
+		return err
+	}
+	return s.checkShardSettings()
+}
+
+// checkStages checks a ramp's stages, as Config.Check checks them.
+func (s Settings) checkStages() error {
+	if len(s.Stages) == 0 {
+		return nil
+	}
+	if s.Model != OpenLoop {
+		return errors.New("stages of a closed loop")
+	}
+	cfg := Config{Stages: s.Stages, Duration: s.Duration}
+	if err := cfg.checkStages(); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "load: "))
+	}
+	if cfg.length() != s.Duration {
+		return fmt.Errorf("stages of %v in all, for a duration of %v", cfg.length(), s.Duration)
+	}
 	return nil
 }
 
+// stagesText names stages in a message: "[100/s for 10s 1000/s for 30s]".
+func stagesText(stages []Stage) string {
+	if len(stages) == 0 {
+		return "none"
+	}
+	return fmt.Sprint(stages)
+}
+
 // checkParts checks that a report is of at least one part, and of each
-// once, with a start before its end.
+// once, with a start before its end, and a host and version that print as
+// one line.
 func checkParts(parts []Part) error {
 	if len(parts) == 0 || len(parts) > MaxParts {
 		return fmt.Errorf("%d parts: not from 1 to %d", len(parts), MaxParts)
@@ -341,14 +497,52 @@ func checkParts(parts []Part) error {
 	seen := make(map[string]bool, len(parts))
 	for _, p := range parts {
 		switch {
-		case p.ID == "" || len(p.ID) > 64:
-			return fmt.Errorf("part %q: an identity of 1 to 64 characters", p.ID)
+		case p.ID == "" || len(p.ID) > 64 || !printable(p.ID):
+			return fmt.Errorf("part %q: an identity of 1 to 64 printable characters", p.ID)
 		case seen[p.ID]:
 			return fmt.Errorf("part %s twice", p.ID)
 		case p.Start.IsZero() || p.End.Before(p.Start):
 			return fmt.Errorf("part %s: start %v, end %v", p.ID, p.Start, p.End)
+		case len(p.Host) > maxHostLen || !printable(p.Host):
+			return fmt.Errorf("part %s: host %q: not %d printable characters at most", p.ID, truncate(p.Host, maxHostLen), maxHostLen)
+		case len(p.Version) > maxVersionLen || !printable(p.Version):
+			return fmt.Errorf("part %s: version %q: not %d printable characters at most", p.ID, truncate(p.Version, maxVersionLen), maxVersionLen)
+		case p.Transactions < 0 || p.Failed < 0 || p.Unsent < 0 || p.Elapsed < 0 || p.P99 < 0:
+			return fmt.Errorf("part %s: figures below 0", p.ID)
 		}
 		seen[p.ID] = true
+	}
+	return nil
+}
+
+// printable reports whether s is UTF-8 without control characters.
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// checkPartFigures checks the parts' figures against the report's: a
+// report of one part has the part's own figures, and a merged report the
+// sums of its parts' transactions, failures and unsent; no part ran longer
+// than the report or has a p99 beyond its longest time.
+func (r *Report) checkPartFigures() error {
+	var hits, failed, unsent int64
+	for _, p := range r.Parts {
+		if p.Elapsed > r.Elapsed || p.P99 > r.Longest {
+			return fmt.Errorf("part %s: elapsed_ns %d or response_time_p99_ns %d beyond the report's", p.ID, p.Elapsed, p.P99)
+		}
+		hits += int64(p.Transactions)
+		failed += int64(p.Failed)
+		unsent += int64(p.Unsent)
+	}
+	if hits != int64(r.Transactions) || failed != int64(r.Failed) || unsent != int64(r.Unsent) {
+		return fmt.Errorf("the parts hold %d transactions, %d failures and %d unsent, the report %d, %d and %d",
+			hits, failed, unsent, r.Transactions, r.Failed, r.Unsent)
+	}
+	if len(r.Parts) == 1 {
+		p := r.Parts[0]
+		if p.Elapsed != r.Elapsed || p.P99 != percentile(r.latency, 99, r.Longest) {
+			return fmt.Errorf("part %s: elapsed_ns %d and response_time_p99_ns %d, not the report's", p.ID, p.Elapsed, p.P99)
+		}
 	}
 	return nil
 }
@@ -384,4 +578,20 @@ func decodeHistogram(s string) (*hdrhistogram.PackedHistogram, error) {
 			h.Digits, h.Lowest, h.Highest, want.SignificantFigures(), want.LowestTrackableValue(), want.HighestTrackableValue())
 	}
 	return hdrhistogram.DecodePacked([]byte(s))
+}
+
+// protocols are the values Settings.Protocol may have.
+var protocols = []string{HTTP1, H2, H2C, H2 + ", " + H2C, H2C + ", " + H2}
+
+// isDigest reports whether s is a SHA-256 in lower-case hex.
+func isDigest(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -39,14 +40,34 @@ func TestRunSettings(t *testing.T) {
 
 		require.NoError(t, err, "Run(%+v)", cfg)
 		want := load.Settings{
-			Model: load.OpenLoop, Target: "http://xxxxx@pipe.test/x", KeepAlive: true,
-			Timeout: load.DefaultTimeout, Duration: time.Second, MaxHeaderBytes: load.DefaultMaxHeaderBytes,
+			Model: load.OpenLoop, Target: "http://xxxxx@pipe.test/x", Requests: 1, Protocol: load.HTTP1,
+			KeepAlive: true, Timeout: load.DefaultTimeout, Duration: time.Second, MaxHeaderBytes: load.DefaultMaxHeaderBytes,
+			RequestsDigest: got.Settings.RequestsDigest, // below
 		}
 		assert.Equal(t, want, got.Settings, "settings")
+		assert.Len(t, got.Settings.RequestsDigest, 64, "the requests' digest: a SHA-256 in hex")
+		for _, tt := range []struct {
+			give     string
+			wantSame bool
+		}{
+			{give: "http://user:other@pipe.test/x", wantSame: true}, // a secret is not in it
+			{give: "http://pipe.test/x", wantSame: false},           // none is another request
+			{give: "http://user:s3cret@pipe.test/y", wantSame: false},
+		} {
+			c := cfg
+			c.URL = tt.give
+			r, err := load.Run(t.Context(), c)
+			require.NoError(t, err, "Run(%s)", tt.give)
+			assert.Equal(t, tt.wantSame, r.Settings.RequestsDigest == got.Settings.RequestsDigest, "Run(%s): the same requests' digest", tt.give)
+		}
 		require.Len(t, got.Parts, 1, "parts")
 		assert.Len(t, got.Parts[0].ID, 26, "the part's identity: 128 random bits")
 		assert.Equal(t, start.UTC(), got.Parts[0].Start, "the part's start")
 		assert.Equal(t, start.Add(time.Second).UTC(), got.Parts[0].End, "the part's end")
+		host, _ := os.Hostname()
+		assert.Equal(t, host, got.Parts[0].Host, "the part's host")
+		assert.NotEmpty(t, got.Parts[0].Version, "the part's version")
+		assert.Zero(t, got.Parts[0].Shard, "the part's shard: none")
 
 		again, err := load.Run(t.Context(), cfg)
 		require.NoError(t, err, "Run(%+v) again", cfg)
@@ -202,7 +223,14 @@ func TestMergerMemory(t *testing.T) {
 	obj["shortest_ns"] = 1000.0
 	obj["longest_ns"] = float64(24 * time.Hour)
 	obj["time_total_ns"] = n * float64(time.Hour)
-	obj["parts"].([]any)[0].(map[string]any)["id"] = "part-00"
+	row := obj["urls"].([]any)[0].(map[string]any)
+	row["transactions"], row["longest_ns"] = n, float64(24*time.Hour)
+	first := obj["parts"].([]any)[0].(map[string]any)
+	first["id"], first["transactions"] = "part-00", n
+	// The part's p99 is its report's: the time of rank ceil(0.99 n).
+	rank := (990*dense.TotalCount() + 999) / 1000
+	p99 := time.Duration(dense.ValueAtPercentile(100*float64(rank)/n)) * time.Microsecond
+	first["response_time_p99_ns"] = float64(min(p99, 24*time.Hour))
 	report, err := json.Marshal(obj)
 	require.NoError(t, err, "encode the dense report")
 	var m load.Merger
@@ -248,4 +276,49 @@ func (r *repeater) Read(p []byte) (int, error) {
 		p[i] = r.b
 	}
 	return len(p), nil
+}
+
+// TestMergeRowsBounded: a report holds at most MaxURLs rows, and so does a
+// merge, however many reports each add rows of their own; a row's
+// histogram of another geometry is refused before it is decoded.
+func TestMergeRowsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, urlsRun(t).WriteJSON(&buf), "WriteJSON")
+	empty, err := hdrhistogram.NewPacked(1, int64(24*time.Hour/time.Microsecond), 3).Encode()
+	require.NoError(t, err, "encode an empty histogram")
+	// withRows is the report with n rows more, each named prefix and its
+	// number, empty, as rows of URLs that the run never reached.
+	withRows := func(id, prefix string, n int, hist string) []byte {
+		var obj map[string]any
+		require.NoError(t, json.Unmarshal(buf.Bytes(), &obj), "decode a report")
+		obj["parts"].([]any)[0].(map[string]any)["id"] = id
+		rows := obj["urls"].([]any)
+		for i := range n {
+			rows = append(rows, map[string]any{"url": fmt.Sprintf("GET http://pipe.test/%s%d", prefix, i), "histogram": hist})
+		}
+		obj["urls"] = rows
+		b, err := json.Marshal(obj)
+		require.NoError(t, err, "encode a report of %d rows", len(rows))
+		return b
+	}
+	other, err := hdrhistogram.NewPacked(1, 1<<62, 5).Encode()
+	require.NoError(t, err, "encode a histogram of another geometry")
+
+	_, err = load.ReadJSON(bytes.NewReader(withRows("a", "x", load.MaxURLs-2, string(empty))))
+	assert.ErrorContains(t, err, "load: read report: urls: 1001 rows, more than 1000", "ReadJSON(1001 rows)")
+	_, err = load.ReadJSON(bytes.NewReader(withRows("a", "x", 1, string(other))))
+	assert.ErrorContains(t, err, "load: read report: urls: GET http://pipe.test/x0: histogram: 5 significant digits", "ReadJSON(a row of another geometry)")
+
+	var m load.Merger
+	for i, prefix := range []string{"x", "y"} {
+		r, err := load.ReadJSON(bytes.NewReader(withRows(prefix, prefix, 597, string(empty))))
+		require.NoError(t, err, "ReadJSON(600 rows, %d)", i)
+		err = m.Add(r)
+		if i == 0 {
+			require.NoError(t, err, "Merger.Add(600 rows)")
+			continue
+		}
+		// 3 rows in common, 1197 in all.
+		assert.EqualError(t, err, "more than 1000 methods and URLs in one merge", "Merger.Add(600 rows more)")
+	}
 }

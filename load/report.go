@@ -110,6 +110,16 @@ type Report struct {
 	// they agree with the response times; the difference is the queueing.
 	Service Percentiles
 
+	// URLs has a row for each method and URL of the run, in the order
+	// the targets first name them; the text and JSON layouts show them
+	// when there are several. A merged report has each part's, merged by
+	// method and URL.
+	URLs []URLReport
+	// Stages has a row for each stage of a ramp (Config.Stages), in
+	// order; nil for a constant rate, and in the closed loop. A merged
+	// report has the parts' merged stage by stage.
+	Stages []StageReport
+
 	total   time.Duration                 // T
 	latency *hdrhistogram.PackedHistogram // the response times; nil in a report made by hand
 	service *hdrhistogram.PackedHistogram // the service times, in the open loop
@@ -124,12 +134,28 @@ type Percentiles struct {
 // The parts of a run split across processes (or machines) share them, and
 // Merge refuses reports whose settings differ: what differs between the
 // parts is their share of the load (Report.Users and Report.Rate) and
-// their Part.
+// their Part. A shard's settings are the whole run's (see Config.Shard).
 type Settings struct {
 	// Model is the load's model, closed or open loop.
 	Model Model `json:"model"`
-	// Target is the URL loaded, as Redact shows it.
+	// Target is the URL loaded, as Redact shows it: the first of
+	// Config.Targets when there are several.
 	Target string `json:"target"`
+	// Requests is how many requests the run's list has (Config.Targets;
+	// 1 for the GET of Config.URL), and RequestsDigest identifies the
+	// list: the SHA-256, in hex, of each request's method, URL as Redact
+	// shows it, headers and body, in order. The values of Authorization,
+	// Proxy-Authorization and Cookie are left out of it, as a URL's user
+	// information is, so that it says nothing of a secret: parts may
+	// carry credentials of their own.
+	Requests       int    `json:"requests"`
+	RequestsDigest string `json:"requests_sha256"`
+	// Protocol is what the requests spoke, as ALPN names it: HTTP1, H2
+	// or H2C; both HTTP/2 names, comma-separated, when the targets were
+	// both https and http. Streams is how many users shared each HTTP/2
+	// connection; 0 over HTTP/1.1.
+	Protocol string `json:"protocol"`
+	Streams  int    `json:"streams,omitempty"`
 	// KeepAlive, Timeout, Duration, Reps and MaxHeaderBytes are
 	// Config's, Timeout and MaxHeaderBytes with their defaults in place
 	// of 0.
@@ -138,25 +164,76 @@ type Settings struct {
 	Duration       time.Duration `json:"duration_ns"`
 	Reps           int           `json:"reps"`
 	MaxHeaderBytes int64         `json:"max_header_bytes"`
+	// Stages are a ramp's (Config.Stages), the whole run's rates; nil
+	// for a constant rate.
+	Stages []Stage `json:"stages,omitempty"`
+	// Shards is how many shards shared the run (Config.Shard.Count); 0
+	// for a run in one process, or split by hand. Users and Rate are
+	// then the whole run's, of which each shard took its share (Rate 0
+	// for a ramp); the parts of a load split by hand have each their own,
+	// and Settings do not record them.
+	Shards int     `json:"shards,omitempty"`
+	Users  int     `json:"users,omitempty"`
+	Rate   float64 `json:"rate,omitempty"`
 }
 
 // A Part is one run of Run, so that a merge counts it once: its identity,
 // random, made when the run started, and when its measured run started
-// and ended, by the clock of the machine it ran on.
+// and ended, by the clock of the machine it ran on; which shard it was and
+// where it ran; and its main figures, so that a merged report still shows
+// each part's, and a generator that could not keep up stands out.
 type Part struct {
 	ID    string    `json:"id"`
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
+	// Shard is the part's number, from 1, of Settings.Shards; 0 for a
+	// run that was not shared.
+	Shard int `json:"shard,omitempty"`
+	// Host is the machine's name, and Version the build of gosiege (of
+	// this package's module) that ran the part.
+	Host    string `json:"host"`
+	Version string `json:"version"`
+	// Transactions, Failed, Unsent, Elapsed and P99 are the part's, as
+	// its own report gave them.
+	Transactions int           `json:"transactions"`
+	Failed       int           `json:"failed_transactions"`
+	Unsent       int           `json:"unsent"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+	P99          time.Duration `json:"response_time_p99_ns"`
+}
+
+// TransactionRate is the part's rate achieved: Transactions / Elapsed.
+func (p Part) TransactionRate() float64 {
+	if e := p.Elapsed.Seconds(); e > 0 {
+		return float64(p.Transactions) / e
+	}
+	return 0
 }
 
 // Describe says in one line what load the report is of, its model with
-// its figures: "closed loop, 50 users" or "open loop, 2000/s for 10s, at
-// most 50 in flight".
+// its figures: "closed loop, 50 users", "open loop, 2000/s for 10s, at
+// most 50 in flight" or "open loop, 100/s for 10s, then 1000/s for 30s, at
+// most 50 in flight"; and, for a run of shards, which shard it is, or how
+// many were merged.
 func (r *Report) Describe() string {
-	if r.open() {
-		return fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), cmp.Or(r.Settings.Duration, r.Elapsed), r.Users)
+	var s string
+	switch {
+	case r.open() && len(r.Stages) > 0:
+		s = fmt.Sprintf("open loop, %s, at most %d in flight", r.describeStages(), r.Users)
+	case r.open():
+		s = fmt.Sprintf("open loop, %s/s for %v, at most %d in flight", number(r.Rate), cmp.Or(r.Settings.Duration, r.Elapsed), r.Users)
+	default:
+		s = fmt.Sprintf("closed loop, %d users", r.Users)
 	}
-	return fmt.Sprintf("closed loop, %d users", r.Users)
+	switch n := r.Settings.Shards; {
+	case n > 0 && len(r.Parts) == 1:
+		s += fmt.Sprintf("; shard %d/%d", r.Parts[0].Shard, n)
+	case n > 0 && len(r.Parts) == n:
+		s += fmt.Sprintf("; %d shards", n)
+	case n > 0:
+		s += fmt.Sprintf("; %d of %d shards", len(r.Parts), n)
+	}
+	return s
 }
 
 // open reports whether the report is of an open loop.
@@ -326,11 +403,16 @@ func (r *Report) fields() (siege, beyond []field) {
 	}
 	beyond = []field{
 		{label: "Model:", text: r.Describe(), key: "model", json: fmt.Sprintf("%q", r.Describe())},
+	}
+	if r.Settings.Protocol != "" {
+		beyond = append(beyond, field{label: "Protocol:", text: r.Settings.protocolText(), key: "protocol", json: fmt.Sprintf("%q", r.Settings.Protocol)})
+	}
+	beyond = append(beyond,
 		pct("Response time p50:", "response_time_p50", r.P50),
 		pct("Response time p90:", "response_time_p90", r.P90),
 		pct("Response time p99:", "response_time_p99", r.P99),
 		pct("Response time p99.9:", "response_time_p999", r.P999),
-	}
+	)
 	if r.open() {
 		beyond = append(beyond,
 			pct("Service time p50:", "service_time_p50", r.Service.P50),
@@ -374,6 +456,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		line(f)
 	}
+	r.writeStagesText(bw)
+	r.writeURLsText(bw)
 	return bw.Flush()
 }
 
@@ -427,6 +511,20 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		exact = append(exact, field{key: h.key, json: fmt.Sprintf("%q", enc)})
 	}
+	if len(r.Stages) > 0 {
+		stages, err := r.stagesJSON()
+		if err != nil {
+			return err
+		}
+		exact = append(exact, field{key: "stages", json: stages})
+	}
+	if len(r.URLs) > 0 {
+		urls, err := r.urlsJSON()
+		if err != nil {
+			return err
+		}
+		exact = append(exact, field{key: "urls", json: urls})
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("{\n")
 	for i, f := range append(append(siege, beyond...), exact...) {
@@ -454,25 +552,27 @@ func tabsTo(col, to int) string {
 // jsonReport is what ReadJSON reads of WriteJSON's object: the counts and
 // the exact sums, from which every other figure follows.
 type jsonReport struct {
-	Settings     *Settings `json:"settings"`
-	Parts        []Part    `json:"parts"`
-	Transactions int       `json:"transactions"`
-	Successful   int       `json:"successful_transactions"`
-	Failed       int       `json:"failed_transactions"`
-	Users        int       `json:"users"`
-	Rate         float64   `json:"rate"`
-	Bytes        int64     `json:"bytes"`
-	Unsent       int       `json:"unsent"`
-	Cut          int       `json:"cut"`
-	PeakInFlight int       `json:"peak_in_flight"`
-	ElapsedNS    *int64    `json:"elapsed_ns"`
-	TotalNS      int64     `json:"time_total_ns"`
-	ShortestNS   int64     `json:"shortest_ns"`
-	LongestNS    int64     `json:"longest_ns"`
-	DrainNS      int64     `json:"drain_ns"`
-	ServiceMaxNS int64     `json:"service_max_ns"`
-	Histogram    string    `json:"histogram"`
-	ServiceHist  string    `json:"service_histogram"`
+	Settings     *Settings   `json:"settings"`
+	Parts        []Part      `json:"parts"`
+	Transactions int         `json:"transactions"`
+	Successful   int         `json:"successful_transactions"`
+	Failed       int         `json:"failed_transactions"`
+	Users        int         `json:"users"`
+	Rate         float64     `json:"rate"`
+	Bytes        int64       `json:"bytes"`
+	Unsent       int         `json:"unsent"`
+	Cut          int         `json:"cut"`
+	PeakInFlight int         `json:"peak_in_flight"`
+	ElapsedNS    *int64      `json:"elapsed_ns"`
+	TotalNS      int64       `json:"time_total_ns"`
+	ShortestNS   int64       `json:"shortest_ns"`
+	LongestNS    int64       `json:"longest_ns"`
+	DrainNS      int64       `json:"drain_ns"`
+	ServiceMaxNS int64       `json:"service_max_ns"`
+	Histogram    string      `json:"histogram"`
+	ServiceHist  string      `json:"service_histogram"`
+	URLs         []jsonURL   `json:"urls"`
+	Stages       []jsonStage `json:"stages"`
 }
 
 // MaxReportBytes bounds what ReadJSON reads of one report: twice the
@@ -527,6 +627,12 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 		if r.service, err = decodeHistogram(j.ServiceHist); err != nil {
 			return nil, fmt.Errorf("load: read report: service_histogram: %w", err)
 		}
+	}
+	if r.URLs, err = readURLs(j.URLs, r); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
+	}
+	if r.Stages, err = readStages(j.Stages); err != nil {
+		return nil, fmt.Errorf("load: read report: %w", err)
 	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("load: read report: %w", err)

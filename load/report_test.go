@@ -103,9 +103,7 @@ func openStall(t *testing.T) *load.Report {
 		r, err = load.Run(t.Context(), load.Config{URL: "http://pipe.test/", Users: 1, Rate: 100, Duration: 2 * time.Second, KeepAlive: true, DialContext: servePipe(t, h)})
 		require.NoError(t, err, "Run(open loop, stall)")
 	})
-	// The part's identity is random; its times, in fake time, are not.
-	r.Parts[0].ID = "open-stall"
-	return r
+	return withID(r, "open-stall")
 }
 
 // TestWriteGolden: each layout of a few reports, byte for byte: siege's
@@ -120,6 +118,10 @@ func TestWriteGolden(t *testing.T) {
 		// No transaction at all: every ratio is 0, as siege prints it.
 		{name: "empty", report: &load.Report{Elapsed: 2 * time.Second, Users: 25}},
 		{name: "open_stall", report: openStall(t)},
+		// Three URLs, one failing: a row each.
+		{name: "urls", report: withID(urlsRun(t), "urls")},
+		// A ramp whose second stage finds no free slot: a row each.
+		{name: "ramp", report: withID(rampRun(t), "ramp")},
 	}
 	layouts := []struct {
 		ext   string
@@ -143,6 +145,33 @@ func TestWriteGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// rampRun is TestRunRamp's run whose stages both leave requests unsent:
+// 50 a second for 1 s, then 10 a second for 400 ms, on one slot, to a
+// server that takes 30 ms.
+func rampRun(t *testing.T) *load.Report {
+	t.Helper()
+	var r *load.Report
+	synctest.Test(t, func(t *testing.T) {
+		var err error
+		r, err = load.Run(t.Context(), load.Config{
+			URL: "http://pipe.test/", Users: 1, KeepAlive: true,
+			Stages:      []load.Stage{{Rate: 50, Duration: time.Second}, {Rate: 10, Duration: 400 * time.Millisecond}},
+			DialContext: servePipe(t, slowly(30*time.Millisecond, http.StatusOK, helloBody)),
+		})
+		require.NoError(t, err, "Run(a ramp)")
+	})
+	return r
+}
+
+// withID gives r, a report of one run, the identity id and a host and
+// version of the test's, so that its JSON is the same in every run of the
+// test, on every machine: its times, in fake time, are.
+func withID(r *load.Report, id string) *load.Report {
+	r.Parts[0].ID = id
+	r.Parts[0].Host, r.Parts[0].Version = "host.test", "v0.0.0-test"
+	return r
 }
 
 // TestWriteTextIsSiege: the text layout starts with siege's, to the byte,
@@ -214,8 +243,8 @@ func TestWriteJSONIsSiege(t *testing.T) {
 		"failed_fd_limit":         8.0,
 		"failed_other":            9.0,
 		"settings": map[string]any{
-			"model": "closed loop", "target": "", "keepalive": false, "timeout_ns": 0.0,
-			"duration_ns": 0.0, "reps": 0.0, "max_header_bytes": 0.0,
+			"model": "closed loop", "target": "", "requests": 0.0, "requests_sha256": "", "protocol": "",
+			"keepalive": false, "timeout_ns": 0.0, "duration_ns": 0.0, "reps": 0.0, "max_header_bytes": 0.0,
 		},
 		"parts":         []any{},
 		"users":         2.0,
@@ -272,6 +301,55 @@ func TestReadJSON(t *testing.T) {
 	assert.ErrorContains(t, err, "no settings, parts, elapsed_ns or histogram", "ReadJSON(a report without a histogram)")
 	_, err = load.ReadJSON(strings.NewReader(`{"transactions": 3`))
 	assert.ErrorContains(t, err, "load: read report", "ReadJSON(cut short)")
+}
+
+// TestReadJSONRows: the per-URL rows read back as written, each with its
+// histogram; rows that do not add up to the report are refused.
+func TestReadJSONRows(t *testing.T) {
+	want := urlsRun(t)
+	var buf bytes.Buffer
+	require.NoError(t, want.WriteJSON(&buf), "WriteJSON")
+	written := buf.String()
+
+	got, err := load.ReadJSON(&buf)
+
+	require.NoError(t, err, "ReadJSON(WriteJSON(3 URLs))")
+	assert.Equal(t, exportedURLs(want.URLs), exportedURLs(got.URLs), "rows read back")
+
+	// One row's count changed: a failure for /a, where the report has 4
+	// in all, all /c's.
+	broken := strings.Replace(written, `"transactions":4,"failed_transactions":0,`, `"transactions":4,"failed_transactions":1,`, 1)
+	require.NotEqual(t, written, broken, "the row to break is in the JSON:\n%s", written)
+	_, err = load.ReadJSON(strings.NewReader(broken))
+	assert.ErrorContains(t, err, "the urls hold 8 transactions and 5 failures, the report 8 and 4", "ReadJSON(rows that do not add up)")
+}
+
+// TestMergeRows: the rows of reports merge by URL, in the order the
+// reports first name them: counts summed, percentiles of the merged
+// histograms. A report without rows, or with rows that do not add up to
+// it, is refused.
+func TestMergeRows(t *testing.T) {
+	a, b := urlsRun(t), urlsRun(t)
+	slices.Reverse(b.URLs) // b names /c first
+
+	got, err := load.Merge(b, a)
+
+	require.NoError(t, err, "Merge(rows)")
+	ms := time.Millisecond
+	assert.Equal(t, []load.URLReport{
+		{URL: "POST http://pipe.test/c", Failed: 8, P50: 2 * ms, P99: 2 * ms},
+		{URL: "GET http://pipe.test/b", Transactions: 8, P50: ms, P99: ms},
+		{URL: "GET http://pipe.test/a", Transactions: 8, P50: ms, P99: ms},
+	}, exportedURLs(got.URLs), "Merge(rows)")
+
+	rowless := *urlsRun(t)
+	rowless.URLs = nil
+	_, err = load.Merge(a, &rowless)
+	assert.ErrorContains(t, err, "merge report 2: 0 rows of urls: not from 1 to 1000", "Merge(a report without rows)")
+	short := *urlsRun(t)
+	short.URLs = short.URLs[1:]
+	_, err = load.Merge(a, &short)
+	assert.ErrorContains(t, err, "merge report 2: the urls hold 4 transactions and 4 failures, the report 8 and 4", "Merge(rows that do not add up)")
 }
 
 // TestMergeIsOneRun: one load split in four, each part written as JSON and

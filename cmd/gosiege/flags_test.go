@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/joinall/joinall/load"
 )
 
 // TestParseArgs: command lines that siege users and Go users write, and
@@ -68,6 +70,42 @@ func TestParseArgs(t *testing.T) {
 			giveArgs: []string{"-count", "10", "-bench", "io", "-t", "2s", "-max-header", "2048", "http://127.0.0.1:8080/"},
 			want:     options{users: 25, duration: 2 * time.Second, timeout: 30 * time.Second, maxHeader: 2048, count: 10, benchName: "io"},
 			wantURL:  "http://127.0.0.1:8080/",
+		},
+		{
+			name:     "a ramp, -t left out",
+			giveArgs: []string{"-rate", "100:10S,1000:30s,100:10s", "-c", "50", "http://127.0.0.1:8080/"},
+			want: options{
+				users: 50, rateSet: true, duration: 50 * time.Second, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1,
+				stages: []load.Stage{{Rate: 100, Duration: 10 * time.Second}, {Rate: 1000, Duration: 30 * time.Second}, {Rate: 100, Duration: 10 * time.Second}},
+			},
+			wantURL: "http://127.0.0.1:8080/",
+		},
+		{
+			name:     "a ramp, -t their sum",
+			giveArgs: []string{"-rate", "1:1s,2:2s", "-t", "3s", "http://127.0.0.1:8080/"},
+			want: options{
+				users: 25, rateSet: true, duration: 3 * time.Second, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1,
+				stages: []load.Stage{{Rate: 1, Duration: time.Second}, {Rate: 2, Duration: 2 * time.Second}},
+			},
+			wantURL: "http://127.0.0.1:8080/",
+		},
+		{
+			name:     "a shard, with its start",
+			giveArgs: []string{"-shard", "2/4", "-start-at", "2026-05-01T12:00:00Z", "-c", "40", "-t", "10s", "http://127.0.0.1:8080/"},
+			want: options{
+				users: 40, duration: 10 * time.Second, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1,
+				shard: load.Shard{Number: 2, Count: 4}, startAt: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
+			},
+			wantURL: "http://127.0.0.1:8080/",
+		},
+		{
+			name:     "a shard of a Kubernetes Indexed Job",
+			giveArgs: []string{"-shard", "auto/4", "-c", "40", "-t", "10s", "http://127.0.0.1:8080/"},
+			want: options{
+				users: 40, duration: 10 * time.Second, timeout: 30 * time.Second, maxHeader: 1 << 20, count: 1,
+				shard: load.Shard{Count: 4}, shardAuto: true,
+			},
+			wantURL: "http://127.0.0.1:8080/",
 		},
 		{
 			name:     "https, IPv6 and -allow-remote",

@@ -1,13 +1,17 @@
-// Gosiege loads one http or https URL the way siege does, with package
-// load, and prints siege's report, then what siege does not give: the
-// load's model, response time percentiles and failures by kind. With -rate
-// it runs an open loop instead, which sees the queueing a closed loop
-// hides; with -bench it prints Go benchmark lines for benchstat; with
-// -merge it reports as one the runs of several processes.
+// Gosiege loads an http or https URL, or the URLs of siege's URL file,
+// the way siege does, with package load, and prints siege's report, then
+// what siege does not give: the load's model and protocol, response time
+// percentiles, failures by kind and, over several URLs, a line for each.
+// With -rate it runs an open loop instead, which sees the queueing a closed
+// loop hides, at one rate or in stages (a ramp); with -http2 it speaks
+// HTTP/2; with -bench it prints Go benchmark lines for benchstat; with
+// -shard it runs its share of a run spread over several processes or
+// machines, and with -merge it reports their runs as one.
 //
 // Usage:
 //
 //	gosiege [flags] URL
+//	gosiege [flags] -f URLFILE
 //	gosiege -merge [-j] REPORT.json...
 //
 // For example, 50 users for 10 seconds, each with a new connection per
@@ -18,6 +22,15 @@
 //	go run ./cmd/gosiege -c 50 -t 10S http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10s -keepalive http://127.0.0.1:8080/
 //	go run ./cmd/gosiege -c 50 -t 10s -rate 2000 http://127.0.0.1:8080/
+//
+// A ramp of 100, then 1,000, then 100 requests a second; and the same in
+// four shards, one a process, started together and merged (the page
+// docs/distributed.md shows it with xargs, pdsh, GNU parallel and a
+// Kubernetes Indexed Job):
+//
+//	go run ./cmd/gosiege -c 50 -rate 100:10s,1000:30s,100:10s http://127.0.0.1:8080/
+//	gosiege -shard 1/4 -start-at 2026-05-01T12:00:00Z -c 50 -rate 100:10s,1000:30s,100:10s -j URL > shard-1.json
+//	gosiege -merge shard-1.json shard-2.json shard-3.json shard-4.json
 //
 // gosiege -h lists the flags, each with siege's default beside it. gosiege
 // loads only loopback targets (127.0.0.0/8 and ::1) unless -allow-remote is
@@ -50,6 +63,7 @@ func main() {
 		lookup:    net.DefaultResolver.LookupNetIP,
 		terminal:  isTerminal(os.Stderr),
 		fileLimit: openFileLimit,
+		lookupEnv: os.LookupEnv,
 	}
 	cli.Main("gosiege", c.run)
 }
@@ -60,6 +74,7 @@ type command struct {
 	lookup    loopback.Lookup
 	terminal  bool                  // whether stderr is a terminal, for the progress line
 	fileLimit func() (uint64, bool) // the open-file limit, if there is one
+	lookupEnv func(string) (string, bool)
 }
 
 // A session is one invocation of gosiege: the command and its output.
@@ -86,32 +101,40 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 	if opts.merge {
 		return s.merge(opts)
 	}
-	if limit, ok := c.fileLimit(); ok && uint64(opts.users)+fdReserve > limit {
+	if err := opts.resolveShard(c.lookupEnv); err != nil {
+		return cli.Usage(err)
+	}
+	if err := opts.checkStartAt(time.Now()); err != nil {
+		return cli.Usage(err)
+	}
+	// A shard opens its share of -c's connections.
+	if limit, ok := c.fileLimit(); ok && uint64(opts.shard.Share(opts.users))+fdReserve > limit {
 		return cli.Usagef("-c %d: the open-file limit (ulimit -n) is %d, too low for %d users and %d descriptors of gosiege's own: raise it (ulimit -n %d) or lower -c",
-			opts.users, limit, opts.users, fdReserve, opts.users+fdReserve)
+			opts.users, limit, opts.shard.Share(opts.users), fdReserve, opts.shard.Share(opts.users)+fdReserve)
 	}
 
+	if err := opts.buildRequests(); err != nil {
+		return cli.Usage(err)
+	}
+	s.warnDealt(opts)
 	cfg := opts.config()
 	if err := cfg.Check(); err != nil {
 		return cli.Usage(err) // what parseArgs did not check itself
 	}
 	if !opts.allowRemote {
-		// The target's name, if it is one, is resolved once, now, within
-		// the timeout; every connection of the run goes to what it
+		// Each target's name, if it is one, is resolved once, now, within
+		// the timeout; every connection of the run goes to what they
 		// resolved to, or to a loopback address.
 		lctx, cancel := context.WithTimeout(ctx, opts.timeout)
-		guard, err := loopback.NewGuard(lctx, opts.target.Hostname(), c.lookup)
+		dial, err := guard(lctx, opts.requests, c.lookup)
 		cancel()
 		if err != nil && ctx.Err() != nil {
 			return errors.New("interrupted before the run started")
 		}
 		if err != nil {
-			if errors.Is(err, loopback.ErrRemote) {
-				err = fmt.Errorf("%w: give -allow-remote to load it", err)
-			}
 			return cli.Usage(err)
 		}
-		cfg.DialContext = guard.DialContext
+		cfg.DialContext = dial
 	}
 
 	// One connection before the users start: a server that is not there
@@ -121,7 +144,10 @@ func (c command) run(ctx context.Context, args []string, stdout, stderr io.Write
 		if ctx.Err() != nil {
 			return errors.New("interrupted before the run started")
 		}
-		return fmt.Errorf("cannot reach %s: %w", load.Redact(opts.target.String()), err)
+		return fmt.Errorf("cannot reach %s: %w", opts.what(), err)
+	}
+	if err := s.waitStart(ctx, opts); err != nil {
+		return errors.New("interrupted before the run started")
 	}
 
 	if opts.benchName != "" {
@@ -174,7 +200,7 @@ func (s session) judge(rep *load.Report, opts options, interrupted bool) error {
 	}
 	if allRefused(rep) {
 		// The server answered the pre-flight connection and went away.
-		return fmt.Errorf("cannot reach %s: every connection was refused", load.Redact(opts.target.String()))
+		return fmt.Errorf("cannot reach %s: every connection was refused", opts.what())
 	}
 	return nil
 }
@@ -187,8 +213,11 @@ func (s session) bench(ctx context.Context, opts options, cfg load.Config) error
 		fmt.Fprintln(s.stdout, l)
 	}
 	name := fmt.Sprintf("BenchmarkLoad/%s/users=%d", opts.benchName, opts.users)
+	if opts.http2 {
+		name = fmt.Sprintf("BenchmarkLoad/%s/conns=%d/streams=%d", opts.benchName, opts.users, max(opts.streams, 1))
+	}
 	if cfg.Model() == load.OpenLoop {
-		name += fmt.Sprintf("/rate=%g", cfg.Rate)
+		name += "/rate=" + opts.rateText()
 	}
 	if procs := runtime.GOMAXPROCS(0); procs != 1 {
 		name += fmt.Sprintf("-%d", procs) // as go test names a benchmark
@@ -220,8 +249,11 @@ func (o *options) header() []string {
 		"goos: " + runtime.GOOS,
 		"goarch: " + runtime.GOARCH,
 		"model: " + cfg.Model().String(),
-		fmt.Sprintf("keepalive: %t", o.keepAlive),
+		fmt.Sprintf("keepalive: %t", o.keepAlive || o.http2),
 		"timeout: " + o.timeout.String(),
+	}
+	if o.http2 {
+		lines = append(lines, "http2: true")
 	}
 	if o.duration > 0 {
 		lines = append(lines, "duration: "+o.duration.String())
@@ -250,11 +282,19 @@ func (s session) merge(opts options) error {
 	if err != nil {
 		return cli.Usage(err)
 	}
-	write := rep.WriteText
 	if opts.json {
-		write = rep.WriteJSON
+		if err := rep.WriteJSON(s.stdout); err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+		return nil
 	}
-	if err := write(s.stdout); err != nil {
+	// A row per part first: a generator that could not keep up shows
+	// there, before its figures vanish into the sums.
+	if err := rep.WriteParts(s.stdout); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	io.WriteString(s.stdout, "\n")
+	if err := rep.WriteText(s.stdout); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
 	return nil

@@ -54,6 +54,7 @@ func testCommand() command {
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		},
 		fileLimit: func() (uint64, bool) { return 0, false },
+		lookupEnv: func(string) (string, bool) { return "", false },
 	}
 }
 
@@ -161,7 +162,7 @@ func TestRunEndToEnd(t *testing.T) {
 }
 
 // TestRunText: without -j the report is siege's text, then the figures
-// beyond siege, the model first.
+// beyond siege, the model and the protocol first.
 func TestRunText(t *testing.T) {
 	url, _ := serveCounting(t, hello())
 	args := []string{"-c", "2", "-r", "3", url}
@@ -171,7 +172,7 @@ func TestRunText(t *testing.T) {
 	require.Equal(t, cli.StatusOK, code, "gosiege %v: exit status; stderr:\n%s", args, stderr)
 	assert.Contains(t, stdout, "Transactions:\t\t           6 hits\n", "gosiege %v", args)
 	assert.Contains(t, stdout, "\nFailed transactions:\t           0\n", "gosiege %v", args)
-	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
+	assert.Contains(t, stdout, "\n\nModel:\t\t\tclosed loop, 2 users\nProtocol:\t\tHTTP/1.1\nResponse time p50:\t", "gosiege %v: the figures beyond siege follow a blank line", args)
 	assert.Contains(t, stderr, "2 concurrent users on "+url, "gosiege %v: the line before the run", args)
 }
 
@@ -261,7 +262,7 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{name: "no URL", giveArgs: []string{"-r", "1"}, wantErr: "no URL"},
 		{name: "two URLs", giveArgs: []string{"-r", "1", url, url}, wantErr: "one URL only, got 2"},
-		{name: "unknown flag", giveArgs: []string{"-d", "1", "-r", "1", url}, wantErr: "flag provided but not defined: -d"},
+		{name: "unknown flag", giveArgs: []string{"-z", "1", "-r", "1", url}, wantErr: "flag provided but not defined: -z"},
 		{name: "flag without value", giveArgs: []string{url, "-c"}, wantErr: "flag needs an argument: -c"},
 		{name: "users not a number", giveArgs: []string{"-c", "many", "-r", "1", url}, wantErr: `invalid value "many" for flag -c`},
 		{name: "no users", giveArgs: []string{"-c", "0", "-r", "1", url}, wantErr: "-c 0: need at least 1 user"},
@@ -317,6 +318,23 @@ func TestRunBadInput(t *testing.T) {
 		{name: "remote IPv4 in IPv6", giveArgs: []string{"-r", "1", "http://[::ffff:192.0.2.1]/"}, wantErr: "192.0.2.1 is outside loopback (127.0.0.0/8, ::1): give -allow-remote to load it"},
 		{name: "unspecified IPv4", giveArgs: []string{"-r", "1", "http://0.0.0.0:8080/"}, wantErr: "0.0.0.0 is outside loopback"},
 		{name: "unspecified IPv6", giveArgs: []string{"-r", "1", "http://[::]:8080/"}, wantErr: ":: is outside loopback"},
+		{name: "stage rate not a number", giveArgs: []string{"-rate", "x:1s", url}, wantErr: `invalid value "x:1s" for flag -rate: stage 1, "x:1s": "x" is not a number`},
+		{name: "stage without a duration", giveArgs: []string{"-rate", "10:1s,20", url}, wantErr: `stage 2, "20": want RATE:DURATION, as 100:10s`},
+		{name: "stage rate zero", giveArgs: []string{"-rate", "10:1s,0:1s", url}, wantErr: `stage 2, "0:1s": rate 0: out of range`},
+		{name: "stage too short", giveArgs: []string{"-rate", "10:500us", url}, wantErr: `stage 1, "10:500us": 500µs: too short: at least 1ms`},
+		{name: "stage duration without unit", giveArgs: []string{"-rate", "10:30", url}, wantErr: "30 has no unit"},
+		{name: "stages and another -t", giveArgs: []string{"-rate", "10:1s,20:2s", "-t", "5s", url}, wantErr: "-t 5s and -rate's stages of 3s in all: leave -t out, or give their sum"},
+		{name: "stages with reps", giveArgs: []string{"-rate", "10:1s", "-r", "1", url}, wantErr: "-rate and -r"},
+		{name: "shard without N", giveArgs: []string{"-shard", "2", "-r", "1", url}, wantErr: "want I/N (shard I of N, from 1) or auto/N"},
+		{name: "shard zero", giveArgs: []string{"-shard", "0/4", "-r", "1", url}, wantErr: `shard "0" of 4: a number from 1 to 4`},
+		{name: "shard past N", giveArgs: []string{"-shard", "5/4", "-r", "1", url}, wantErr: `shard "5" of 4: a number from 1 to 4`},
+		{name: "shards more than users", giveArgs: []string{"-c", "3", "-shard", "1/4", "-r", "1", url}, wantErr: "-shard 1/4: 3 users cannot be shared between 4 shards: each needs one"},
+		{name: "shards more than connections", giveArgs: []string{"-http2", "-c", "3", "-streams", "10", "-shard", "1/4", "-r", "1", url}, wantErr: "-shard 1/4: 3 HTTP/2 connections cannot be shared between 4 shards"},
+		{name: "shard auto outside a job", giveArgs: []string{"-c", "8", "-shard", "auto/4", "-r", "1", url}, wantErr: "-shard auto/4: JOB_COMPLETION_INDEX is not set: run in a Kubernetes Indexed Job, or give the shard's number (-shard 1/4)"},
+		{name: "shard and bench", giveArgs: []string{"-c", "8", "-shard", "1/4", "-bench", "x", "-r", "1", url}, wantErr: "-shard and -bench"},
+		{name: "start not a time", giveArgs: []string{"-start-at", "tomorrow", "-r", "1", url}, wantErr: "not an RFC 3339 time, as 2026-05-01T12:00:00Z"},
+		{name: "start passed", giveArgs: []string{"-start-at", "2000-01-01T00:00:00Z", "-r", "1", url}, wantErr: "ago, more than 1s: this shard would start after the others"},
+		{name: "start too far ahead", giveArgs: []string{"-start-at", "2999-01-01T00:00:00Z", "-r", "1", url}, wantErr: "ahead, more than 1h0m0s: is the date right?"},
 	}
 	for _, tt := range tests {
 		t.Run("input="+tt.name, func(t *testing.T) {

@@ -172,6 +172,12 @@ func set(key string, v any) func(map[string]any) {
 	return func(obj map[string]any) { obj[key] = v }
 }
 
+// setIn sets the JSON field key of the first element of the report's list
+// (its urls, or its parts) to v.
+func setIn(list, key string, v any) func(map[string]any) {
+	return func(obj map[string]any) { obj[list].([]any)[0].(map[string]any)[key] = v }
+}
+
 // both makes each change.
 func both(changes ...func(map[string]any)) func(map[string]any) {
 	return func(obj map[string]any) {
@@ -232,8 +238,8 @@ func TestRunMergeRefuses(t *testing.T) {
 		{name: "histogram_count", giveArgs: []string{changed(t, closed, "count.json", both(set("transactions", 30), set("successful_transactions", 30)))}, wantErr: "count.json: load: read report: the histogram holds 3 times for 30 transactions and 0 failures"},
 		{name: "other_geometry", giveArgs: []string{changed(t, closed, "geometry.json", set("histogram", string(otherGeometry)))}, wantErr: "geometry.json: load: read report: histogram: 5 significant digits from 1 to 4611686018427387904, not the driver's 3 from 1 to 86400000000"},
 		{name: "sums_overflow", giveArgs: []string{
-			changed(t, closed, "big1.json", both(newPart("b1"), set("failed_transactions", 5e18), set("failed_other", 5e18))),
-			changed(t, closed, "big2.json", both(newPart("b2"), set("failed_transactions", 5e18), set("failed_other", 5e18))),
+			changed(t, closed, "big1.json", both(newPart("b1"), set("failed_transactions", 5e18), set("failed_other", 5e18), setIn("urls", "failed_transactions", 5e18), setIn("parts", "failed_transactions", 5e18))),
+			changed(t, closed, "big2.json", both(newPart("b2"), set("failed_transactions", 5e18), set("failed_other", 5e18), setIn("urls", "failed_transactions", 5e18), setIn("parts", "failed_transactions", 5e18))),
 		}, wantErr: "big2.json: failed_transactions: the sum overflows"},
 		{name: "no_settings", giveArgs: []string{changed(t, closed, "nosettings.json", func(obj map[string]any) { delete(obj, "settings") })}, wantErr: "nosettings.json: load: read report: no settings"},
 	}
