@@ -34,7 +34,9 @@ func daemon(ctx context.Context) error {
 func runDaemons(strategy joinall.Strategy) {
 	start := time.Now()
 	strategy.Run(context.Background(), []joinall.Task{daemon, daemon, daemon})
-	fmt.Printf("%s: %d x sleep\n", strategy.Name(), time.Since(start)/exampleSleep)
+	// To the nearest sleep: starting and joining take microseconds, and a
+	// busy machine may add tens of milliseconds, never half a sleep.
+	fmt.Printf("%s: %d x sleep\n", strategy.Name(), (time.Since(start)+exampleSleep/2)/exampleSleep)
 }
 
 // The article's first program: three daemons in order take three sleeps.
