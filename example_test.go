@@ -1,7 +1,8 @@
 // The article's programs as a Go reader would write them, in the article's
 // order: three sleeps in order and spawned, two at a time, a panic that
-// stays in its task, then three pages fetched in order and spawned. Each
-// prints what the article's program prints; go test checks the output.
+// stays in its task, three pages fetched in order and spawned, then the
+// hello world that the article serves. Each prints what the article's
+// program prints; go test checks the output.
 //
 //	go test -run Example -v .
 package joinall_test
@@ -9,6 +10,9 @@ package joinall_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"time"
 
@@ -17,9 +21,9 @@ import (
 
 // The examples run the article's program in real time. The article's daemon
 // sleeps one second; here it sleeps 100 ms, so that the examples run fast,
-// and the elapsed time is printed in whole sleeps, rounded down. A sleep
+// and the elapsed time is printed in whole sleeps, to the nearest. A sleep
 // never ends early, so the output can change only if the machine is late by
-// a whole 100 ms.
+// half a sleep, 50 ms.
 const exampleSleep = 100 * time.Millisecond
 
 // daemon is the article's: sleep, then print done.
@@ -34,7 +38,7 @@ func daemon(ctx context.Context) error {
 func runDaemons(strategy joinall.Strategy) {
 	start := time.Now()
 	strategy.Run(context.Background(), []joinall.Task{daemon, daemon, daemon})
-	fmt.Printf("%s: %d x sleep\n", strategy.Name(), time.Since(start)/exampleSleep)
+	fmt.Printf("%s: %d x sleep\n", strategy.Name(), (time.Since(start)+exampleSleep/2)/exampleSleep)
 }
 
 // The article's first program: three daemons in order take three sleeps.
@@ -136,4 +140,27 @@ func ExampleFetcher_FetchAll_goroutines() {
 	// 1356 bytes received from https://ele.me.
 	// 111574 bytes received from https://baidu.com.
 	// 11878 bytes received from https://zhihu.com.
+}
+
+// The article's Flask app in Go: a handler, and net/http's server, which
+// serves each connection on a goroutine of its own, as gevent's WSGIServer
+// serves each on a greenlet and app.run(threaded=True) on a thread.
+// Outside a test, http.ListenAndServe("127.0.0.1:5000", mux) serves it.
+func Example_helloWorld() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello world")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status, string(body), err)
+	// Output: 200 OK hello world <nil>
 }

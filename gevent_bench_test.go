@@ -106,8 +106,9 @@ type side struct {
 	skip error    // when set, why there is no such process here
 	// quit, when set, is the signal that stops the server at once, for
 	// a server whose SIGTERM waits for its workers to finish what they
-	// are doing (gunicorn's, a second or more): by the time a server is
-	// stopped, the driver has ended every request.
+	// are doing (gunicorn's, a second or more, and its quick shutdown,
+	// SIGINT, up to two): by the time a server is stopped, the driver has
+	// ended every request, and nothing it measures is left to lose.
 	quit syscall.Signal
 	// inherit, when set, is for a server that cannot bind port 0 and say
 	// which port it got (nginx): startServer listens on a free port
@@ -141,7 +142,7 @@ func pythonSide(name string, modules []string, script ...string) side {
 // gunicornSide is gevent on two cores, under gunicorn.
 func gunicornSide() side {
 	s := pythonSide("gunicorn-gevent", []string{"gunicorn"}, "gunicorn_gevent.py", "2")
-	s.quit = syscall.SIGINT // gunicorn's quick shutdown
+	s.quit = syscall.SIGKILL // to its arbiter and workers, its process group
 	return s
 }
 

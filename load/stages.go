@@ -2,7 +2,6 @@ package load
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -280,8 +279,7 @@ type jsonStage struct {
 // stagesJSON returns the stages as the JSON array that WriteJSON writes,
 // one stage a line.
 func (r *Report) stagesJSON() (string, error) {
-	var b strings.Builder
-	b.WriteString("[")
+	rows := make([]any, len(r.Stages))
 	for i, s := range r.Stages {
 		j := jsonStage{
 			Rate: s.Rate, DurationNS: s.Duration.Nanoseconds(), ElapsedNS: s.Elapsed.Nanoseconds(),
@@ -297,18 +295,9 @@ func (r *Report) stagesJSON() (string, error) {
 			}
 			j.Histogram = string(enc)
 		}
-		line, err := json.Marshal(j)
-		if err != nil {
-			return "", err
-		}
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n\t\t")
-		b.Write(line)
+		rows[i] = j
 	}
-	b.WriteString("\n\t]")
-	return b.String(), nil
+	return jsonLines(rows)
 }
 
 // readStages makes the stages of a report read back from their JSON: at

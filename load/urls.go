@@ -216,8 +216,7 @@ type jsonURL struct {
 // urlsJSON returns the rows as the JSON array that WriteJSON writes, one
 // row a line.
 func (r *Report) urlsJSON() (string, error) {
-	var b strings.Builder
-	b.WriteString("[")
+	rows := make([]any, len(r.URLs))
 	for i, u := range r.URLs {
 		j := jsonURL{
 			URL: u.URL, Transactions: u.Transactions, Failed: u.Failed,
@@ -230,7 +229,18 @@ func (r *Report) urlsJSON() (string, error) {
 			}
 			j.Histogram = string(enc)
 		}
-		line, err := json.Marshal(j)
+		rows[i] = j
+	}
+	return jsonLines(rows)
+}
+
+// jsonLines returns rows as a JSON array of one row a line, indented as
+// WriteJSON indents a field's value.
+func jsonLines(rows []any) (string, error) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, row := range rows {
+		line, err := json.Marshal(row)
 		if err != nil {
 			return "", err
 		}

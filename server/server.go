@@ -4,12 +4,15 @@
 //	the article                  here
 //	-----------                  ----
 //	app.run()                    Serial: one connection at a time
-//	app.run(threaded=True)       Pool: n workers behind a bounded queue
-//	gevent.pywsgi.WSGIServer     Goroutine: a goroutine per connection
+//	app.run(threaded=True)       Goroutine: one for each connection
+//	gevent.pywsgi.WSGIServer     Goroutine: one for each connection
+//	                             Pool: n workers behind a bounded queue
 //
-// Flask's threaded server starts a thread per request, without bound, and
-// Python's GIL runs one of them at a time; Pool is the form in which threads
-// are deployed, bounded, with a queue that says no when it is full.
+// Flask's threaded server starts a thread per request, without bound, as
+// Goroutine starts a goroutine, and Python's GIL runs one of them at a
+// time; gevent's starts a greenlet. Pool is the form in which threads are
+// deployed, bounded, with a queue that says no when it is full: no server
+// of the article's.
 //
 // They serve three workloads: Hello, the article's "hello world"; IO, a wait
 // standing for a database call; CPU, a fixed computation of about the same
@@ -171,10 +174,10 @@ const (
 	// as the article's single-threaded app.run() does. Meanwhile new
 	// connections wait in the kernel's accept queue, up to the backlog
 	// (default DefaultBacklog); past it the kernel drops them, and their
-	// clients wait 1 s, 3 s, ... to connect, or time out. That, not a slow
-	// handler, is why the article's server lost 14 % of its transactions: a
-	// lock around the handler would not show it, as Go's default backlog is
-	// large and every connection would wait its turn.
+	// clients wait 1 s, 3 s, ... to connect, or time out: users lost to a
+	// full queue, not to a slow handler. A lock around the handler would
+	// not show it, as Go's default backlog is large and every connection
+	// would wait its turn.
 	Serial Shape = "serial"
 	// Pool serves with n workers (Workers, default DefaultWorkers), as a
 	// thread pool does: each connection is read on a goroutine of its own,

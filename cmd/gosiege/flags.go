@@ -122,10 +122,12 @@ the long names -concurrent, -time, -reps, -benchmark, -json-output):
                 the requests, -keepalive, -timeout, -t, -r, -rate's
                 stages, -max-header, -http2, -streams, -shard's N, -c and
                 -rate of a shared run), a shard twice or missing, and shards
-                that did not run at the same time. It reads one report at a time, at most 4 MiB
-                of each and 10000 runs in all, and only histograms of its
-                own geometry (28672 buckets at most): its memory stays
-                within a few MiB however many files it is given.
+                that did not run at the same time. It reads one report
+                at a time, at most 4 MiB of each and 10000 runs in all,
+                and only histograms of its own geometry (28672 buckets at
+                most), so that its memory is bounded whatever it is given:
+                a few MiB for runs of one URL, and at most about 350 MB
+                for runs of 1000 URLs whose every histogram is full.
   -allow-remote load a target outside loopback (127.0.0.0/8, ::1). Without
                 it gosiege refuses before sending anything to the target.
                 A target given as an IP address is decided at once and

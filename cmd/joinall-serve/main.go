@@ -47,9 +47,10 @@ Serves one of the serving experiment's servers on loopback, prints its URL
 on stdout, and serves until Ctrl-C.
 
   -server S    serial: one connection at a time (Flask's app.run());
-               pool: -workers workers behind a bounded queue
-               (app.run(threaded=True), bounded); goroutine: a goroutine
-               per connection (gevent's WSGIServer) (default goroutine)
+               pool: -workers workers behind a bounded queue, as threads
+               are deployed; goroutine: a goroutine per connection (as
+               app.run(threaded=True) starts a thread, and gevent's
+               WSGIServer a greenlet) (default goroutine)
   -work W      hello: answer "hello world" at once; io: wait -wait first,
                as for a database; cpu: hash for about 10 ms first
                (default hello)

@@ -131,7 +131,7 @@ func TestClaimsBreakOnChangedRuns(t *testing.T) {
 		{
 			// A rerun in which gevent falls well below app.run(): the
 			// page says so, with the U-test's verdict.
-			name: "headline_flipped", file: "gevent-vs-go.txt", edit: transRate("gevent", 0.5),
+			name: "headline_flipped", file: "gevent-vs-go.txt", edit: transRate("gevent", 0.25),
 			wantPage: "x lower (p=0.000 n=10); the article measured 2.7x more.",
 		},
 		{

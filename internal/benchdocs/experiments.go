@@ -65,6 +65,7 @@ type Plot struct {
 	Bars    bool
 	Group   func(col string) string // a bar's colour: "Python", "Go"
 	Article map[string]float64      // the article's own figures, one run each, as bars under the columns they name
+	Units   map[string]float64      // when set, the units drawn instead of Unit, each at its X, of Row's one row: "rss-1k-B": 1000
 }
 
 // Benchmarks are the benchmark functions of the experiment's runs.
@@ -99,7 +100,9 @@ var Experiments = []Experiment{
 		Name:    "sleep",
 		Title:   "Sleep: three daemons in order, and spawned",
 		Summary: "time.sleep x3 in order and spawned; what a task costs; a million goroutines",
-		Runs:    []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}}},
+		// A third of go test's second a result: a batch of sleeps takes
+		// tens of milliseconds, so each result is still tens of batches.
+		Runs: []Run{{Benchmarks: []string{"BenchmarkSleep", "BenchmarkSpawn"}, Args: []string{"-benchtime", "300ms"}, Header: []Line{{Key: "benchtime", Value: "300ms"}}}},
 		Plots: []Plot{
 			{ID: "time", Title: "Sleeps of 10 ms: time for the batch", X: "tasks", Y: "time for the batch (s)",
 				Filter: ".name:Sleep", Row: "/tasks,/workers", Col: "/variant", Unit: "sec/op",
@@ -112,7 +115,7 @@ var Experiments = []Experiment{
 		Name:    "fetch",
 		Title:   "Fetch: three pages in order, and spawned",
 		Summary: "urllib2.urlopen x3 in order and spawned, against loopback servers with set latencies",
-		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}}},
+		Runs:    []Run{{Benchmarks: []string{"BenchmarkFetch"}, Args: []string{"-benchtime", "300ms"}, Header: []Line{{Key: "benchtime", Value: "300ms"}}}},
 		Plots: []Plot{
 			{ID: "time", Title: "Fetching pages: time for the batch", X: "pages fetched", Y: "time for the batch (s)",
 				Filter: ".name:Fetch", Row: "/urls,/workers,/latency", Col: "/variant", Unit: "sec/op",
@@ -136,7 +139,7 @@ var Experiments = []Experiment{
 	{
 		Name:    "gevent-vs-go",
 		Title:   "The article's servers beside ours, measured here",
-		Summary: "app.run(), app.run(threaded=True), gevent's WSGIServer and the three Go servers under one load driver, on hello world and on waiting work; why the article saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
+		Summary: "the article's Flask servers and gevent, gevent on both cores under gunicorn, asyncio under uvicorn and the Go servers under one load driver, on hello world and on waiting work; what lost the article's availability; why it saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
 		Runs: []Run{
 			{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}},
 			// One run as long as the article's, of each of its two servers.
@@ -144,11 +147,14 @@ var Experiments = []Experiment{
 		},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
-				Filter: ".name:Article /work:hello /timeout:900ms", Row: "/users", Col: "/server", Unit: "trans/s",
+				Filter: ".name:Article /work:hello /timeout:900ms /run:1s", Row: "/users", Col: "/server", Unit: "trans/s",
 				// The article's siege runs, of Python on its author's laptop.
 				Article: map[string]float64{"flask": 197.81, "flask-threaded": 211.80, "gevent": 525.52}},
 			{ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s"},
+			{ID: "cells", Title: "hello world, 200 users: by the client's timeout and the run's length", Y: "trans/s", Bars: true,
+				Filter: ".name:Article /work:hello /server:(flask OR gevent)", Row: ".name", Col: "/timeout,/run,/server", Unit: "trans/s",
+				Article: map[string]float64{"30s 5s flask": 197.81, "30s 5s gevent": 525.52}},
 			{ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined", Y: "wall time (s)", Bars: true, Group: language,
 				Filter: ".name:Fanout", Row: "/tasks", Col: "/runtime", Unit: "sec/op"},
 			{ID: "fanout-memory", Title: "100,000 sleeps of 1 s: peak memory", Y: "peak resident memory (MiB)", Bars: true, Scale: 1.0 / (1 << 20), Group: language,
@@ -158,8 +164,14 @@ var Experiments = []Experiment{
 	{
 		Name:    "idle",
 		Title:   "What a waiting connection costs",
-		Summary: "10,000 idle kept-alive connections held by the goroutine server, gevent, gunicorn, uvicorn, threaded Flask, nginx and the serial server: memory per connection, threads, and the Go figure's parts",
+		Summary: "10,000 idle kept-alive connections held by the goroutine server, gevent, gunicorn, uvicorn, threaded Flask, nginx and the serial server: memory per connection, threads, the Go figure's parts, and a million on paper",
 		Runs:    []Run{{Benchmarks: []string{"BenchmarkIdle"}}},
+		Plots: []Plot{
+			{ID: "rss", Title: "Idle kept-alive connections: the server's resident memory", X: "connections held", Y: "resident memory (MiB)", Scale: 1.0 / (1 << 20),
+				Filter: ".name:Idle -/server:(serial OR flask-threaded)", Row: ".name", Col: "/server", Units: map[string]float64{"rss-1k-B": 1000, "rss-5k-B": 5000, "rss-10k-B": 10000}},
+			{ID: "per-conn", Title: "Memory per idle connection: the slope", Y: "KiB per connection", Bars: true, Scale: 1.0 / 1024, Group: language,
+				Filter: ".name:Idle", Row: ".name", Col: "/server", Unit: "B/conn"},
+		},
 	},
 	{
 		Name:    "offered",
@@ -191,9 +203,9 @@ var Experiments = []Experiment{
 	{Name: "glossary", Title: "Glossary"},
 }
 
-// language is the language of a server of the gevent-vs-go experiment.
+// language is the language of a server of the gevent-vs-go and idle experiments.
 func language(server string) string {
-	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python"}[server], "Go")
+	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python", "gunicorn-gevent": "Python", "uvicorn": "Python", "nginx": "C"}[server], "Go")
 }
 
 // limits draws each variant's time for its batch, and the limits one

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -78,34 +79,41 @@ func (m *Medians) Guide(name string, y func(MedianRow) float64) Series {
 // medians are the plot's medians in the input. A line chart's keys are
 // numbers, or durations ("10ms") in seconds.
 func medians(p *Plot, in Input) (*Medians, error) {
-	t, err := statUnit(Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, p.Unit, in)
-	if err != nil {
-		return nil, err
+	units, m := p.Units, &Medians{}
+	if units == nil {
+		units = map[string]float64{p.Unit: 0}
 	}
-	m := &Medians{}
-	for _, c := range t.cols {
-		m.Cols = append(m.Cols, c.StringValues())
-	}
-	for _, rk := range t.rows {
-		r := MedianRow{Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
-		for i, f := range rk.Projection().FlattenedFields() {
-			v, err := strconv.ParseFloat(rk.Get(f), 64)
-			if d, derr := time.ParseDuration(rk.Get(f)); err != nil && derr == nil {
-				v, err = d.Seconds(), nil
-			}
-			if err != nil && !p.Bars {
-				return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
-			}
-			if r.Keys[f.Name] = v; i == 0 {
-				r.X = v
+	for _, unit := range slices.Sorted(maps.Keys(units)) {
+		t, err := statUnit(Args{Filter: p.Filter, Row: p.Row, Col: p.Col}, unit, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t.cols {
+			if !slices.Contains(m.Cols, c.StringValues()) {
+				m.Cols = append(m.Cols, c.StringValues())
 			}
 		}
-		for _, ck := range t.cols {
-			if c, ok := t.cells[cellKey{rk, ck}]; ok {
-				r.Y[ck.StringValues()] = c.summary
+		for _, rk := range t.rows {
+			r := MedianRow{X: units[unit], Keys: map[string]float64{}, Y: map[string]benchmath.Summary{}}
+			for i, f := range rk.Projection().FlattenedFields() {
+				v, err := strconv.ParseFloat(rk.Get(f), 64)
+				if d, derr := time.ParseDuration(rk.Get(f)); err != nil && derr == nil {
+					v, err = d.Seconds(), nil
+				}
+				if err != nil && !p.Bars && p.Units == nil {
+					return nil, fmt.Errorf("%s=%s: neither a number nor a duration", f.Name, rk.Get(f))
+				}
+				if r.Keys[f.Name] = v; i == 0 && p.Units == nil {
+					r.X = v
+				}
 			}
+			for _, ck := range t.cols {
+				if c, ok := t.cells[cellKey{rk, ck}]; ok {
+					r.Y[ck.StringValues()] = c.summary
+				}
+			}
+			m.Rows = append(m.Rows, r)
 		}
-		m.Rows = append(m.Rows, r)
 	}
 	slices.SortStableFunc(m.Rows, func(a, b MedianRow) int { return cmp.Compare(a.X, b.X) })
 	return m, nil

@@ -115,3 +115,25 @@ func TestErrorBars(t *testing.T) {
 		assert.Equal(t, none, chart(math.Inf(-1), math.Inf(1)), "%s: an infinite interval draws none", name)
 	}
 }
+
+// TestMediansOverUnits: a plot of several units of one row draws a line
+// per column through a point per unit, at the unit's X, in order of X;
+// a column that lacks a unit has no point there.
+func TestMediansOverUnits(t *testing.T) {
+	in := Input{Name: "idle.txt", Data: []byte(`BenchmarkIdle/server=a 1 1.0 rss-1k-MB 3.0 rss-5k-MB
+BenchmarkIdle/server=a 1 1.1 rss-1k-MB 3.1 rss-5k-MB
+BenchmarkIdle/server=b 1 0.5 rss-1k-MB
+`)}
+	p := &Plot{Filter: ".name:Idle", Row: ".name", Col: "/server", Units: map[string]float64{"rss-5k-B": 5000, "rss-1k-B": 1000}}
+
+	m, err := medians(p, in)
+
+	require.NoError(t, err, "medians(%+v)", p)
+	got := map[string][]Point{}
+	for _, s := range m.Series(1e-6) {
+		for _, pt := range s.Points {
+			got[s.Name] = append(got[s.Name], Point{X: pt.X, Y: math.Round(pt.Y*100) / 100})
+		}
+	}
+	assert.Equal(t, map[string][]Point{"a": {{X: 1000, Y: 1.05}, {X: 5000, Y: 3.05}}, "b": {{X: 1000, Y: 0.5}}}, got, "series: MB at each step")
+}

@@ -206,14 +206,20 @@ func (c *committed) page(out *Output, foot, index any) error {
 		"python":    c.python,
 		"index":     func() any { return index },
 		"bench":     func() string { return Bench(c.e.Benchmarks()) },
-		// The median that filter selects, "10.9 ms", or its number, "2009".
-		"median": func(filter, unit string) (string, error) {
-			v, err := c.median(filter, unit)
+		// The median that filter selects, "10.9 ms", or its number, "2009",
+		// in the main run or the file named.
+		"median": func(filter, unit string, file ...string) (string, error) {
+			v, err := c.median(filter, unit, file...)
 			return quantity(v, unit), err
 		},
-		"value": func(filter, unit string) (string, error) {
-			v, err := c.median(filter, unit)
+		"value": func(filter, unit string, file ...string) (string, error) {
+			v, err := c.median(filter, unit, file...)
 			return number(v), err
+		},
+		// The median times k, in the unit to: "18.6 GiB" for 1e6 of 20 kB.
+		"times": func(filter, unit string, k float64, to string) (string, error) {
+			v, err := c.median(filter, unit)
+			return quantity(v*k, to), err
 		},
 		"env": func() (string, error) {
 			var b strings.Builder
@@ -348,9 +354,14 @@ func recorded(in Input) (n int) {
 	return n
 }
 
-// median is the median of unit of the one benchmark filter selects.
-func (c *committed) median(filter, unit string) (float64, error) {
-	t, err := statUnit(Args{Filter: filter}, unit, c.main)
+// median is the median of unit of the one benchmark filter selects in
+// the files, or the main run.
+func (c *committed) median(filter, unit string, files ...string) (float64, error) {
+	inputs, err := c.inputs(files)
+	var t *statTable
+	if err == nil {
+		t, err = statUnit(Args{Filter: filter}, unit, inputs...)
+	}
 	if err == nil && (len(t.rows) != 1 || len(t.cols) != 1) {
 		err = fmt.Errorf("%d benchmarks match, want 1", len(t.rows))
 	}
