@@ -73,8 +73,8 @@ type articleLoad struct {
 // and the two between, one change at a time: siege's timeout of 30 s,
 // with which a client waits for its retransmissions instead of giving up
 // and connecting again, and runs of 5 s, in which a SYN can be sent again
-// after 1 s and 3 s (BenchmarkArticleLong has one run as long as the
-// article's).
+// after 1 s and 3 s. Runs of 30 s, as long as the article's, are not
+// measured: ten of each server would take ten minutes.
 var articleLoads = []articleLoad{
 	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
 	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: ioServers},
@@ -186,21 +186,6 @@ func BenchmarkArticle(b *testing.B) {
 			if l.servers == nil || slices.Contains(l.servers, s.name) {
 				benchArticle(b, s, l)
 			}
-		}
-	}
-}
-
-// BenchmarkArticleLong is the article's setting at the article's length:
-// siege's timeout of 30 s, in one run of 30 s, for the two servers the
-// article compared (its runs lasted 30.6 to 47.6 s). At about 32 s an
-// op, it is meant to be run once (-count 1): a single run, which says what
-// one run said, not what runs say.
-func BenchmarkArticleLong(b *testing.B) {
-	printArticleSettings()
-	l := articleLoad{work: "hello", timeout: 30 * time.Second, run: 30 * time.Second}
-	for _, s := range articleServers() {
-		if slices.Contains(articlePair, s.name) {
-			benchArticle(b, s, l)
 		}
 	}
 }

@@ -342,7 +342,7 @@ func TestRenderWithoutRuns(t *testing.T) {
 	}
 	assert.Len(t, out.Notes, measured, "a note per experiment with runs")
 	assert.Contains(t, out.Notes, "gevent-vs-go: testdata/bench/gevent-vs-go.txt is not committed yet; "+
-		"run go run ./cmd/benchdocs -write -bench '^(BenchmarkArticle|BenchmarkFanout|BenchmarkArticleLong)$' to measure it")
+		"run go run ./cmd/benchdocs -write -bench '^(BenchmarkArticle|BenchmarkFanout)$' to measure it")
 	assert.Contains(t, string(out.Files["docs/recipes.md"]), "*Not measured yet: testdata/recipes/serial.txt is not committed.*")
 }
 

@@ -142,8 +142,6 @@ var Experiments = []Experiment{
 		Summary: "the article's Flask servers and gevent, gevent on both cores under gunicorn, asyncio under uvicorn and the Go servers under one load driver, on hello world and on waiting work; what lost the article's availability; why it saw 2.7x; 100,000 greenlets beside 100,000 goroutines",
 		Runs: []Run{
 			{Benchmarks: []string{"BenchmarkArticle", "BenchmarkFanout"}},
-			// One run as long as the article's, of each of its two servers.
-			{Suffix: "long", Benchmarks: []string{"BenchmarkArticleLong"}, Count: 1},
 		},
 		Plots: []Plot{
 			{ID: "trans", Title: "hello world, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
