@@ -26,34 +26,19 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/joinall/joinall/internal/benchdocs"
+	"github.com/joinall/joinall/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stderr, benchdocs.Experiments)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchdocs:", err)
-		if errors.As(err, new(usageError)) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
-
-// A usageError is a mistake on the command line: exit status 2.
-type usageError struct{ error }
+func main() { cli.Main("benchdocs", run) }
 
 // scratch is where runs are written before any is kept in testdata/bench.
 const scratch = "bench-out"
@@ -88,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	iters, isCount := strings.CutSuffix(o.benchtime, "x")
 	n, errCount := strconv.Atoi(iters)
@@ -96,22 +81,22 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	_, errBench := regexp.Compile(o.bench)
 	switch {
 	case fs.NArg() > 0:
-		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return nil, cli.Usagef("unexpected argument %q", fs.Arg(0))
 	case o.count < 1:
-		return nil, usageError{fmt.Errorf("-count %d: must be at least 1", o.count)}
+		return nil, cli.Usagef("-count %d: must be at least 1", o.count)
 	case isCount && (errCount != nil || n < 1), !isCount && errTime != nil:
-		return nil, usageError{fmt.Errorf("-benchtime %q: not a duration or a count of iterations", o.benchtime)}
+		return nil, cli.Usagef("-benchtime %q: not a duration or a count of iterations", o.benchtime)
 	case errBench != nil:
-		return nil, usageError{fmt.Errorf("-bench %q: %w", o.bench, errBench)}
+		return nil, cli.Usagef("-bench %q: %w", o.bench, errBench)
 	case o.render && fs.NFlag() > 1:
-		return nil, usageError{errors.New("-render runs no benchmark: it takes no -bench, -count, -benchtime or -write")}
+		return nil, cli.Usagef("-render runs no benchmark: it takes no -bench, -count, -benchtime or -write")
 	}
 	o.full = o.bench == "" && o.count == 10 && o.benchtime == "1s"
 	return o, nil
 }
 
-// run is the command, for any table of experiments.
-func run(ctx context.Context, args []string, stderr io.Writer, experiments []benchdocs.Experiment) error {
+// run is the command: it reports on stderr, and writes nothing on stdout.
+func run(ctx context.Context, args []string, _, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -126,9 +111,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, experiments []ben
 	}
 	o.root = filepath.Dir(path)
 	if !o.render {
-		return measure(ctx, o, experiments, stderr)
+		return measure(ctx, o, benchdocs.Experiments, stderr)
 	}
-	return render(o.root, experiments, stderr)
+	return render(o.root, benchdocs.Experiments, stderr)
 }
 
 // A job is one run of an experiment: a go test, whose output goes to a

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/joinall/joinall/internal/benchdocs"
+	"github.com/joinall/joinall/internal/cli"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -69,7 +70,7 @@ func TestFlags(t *testing.T) {
 	for _, tt := range tests {
 		got, err := parseFlags(tt.give, &bytes.Buffer{})
 		if tt.wantErr != "" {
-			var usage usageError
+			var usage *cli.UsageError
 			assert.ErrorAs(t, err, &usage, "parseFlags(%q): a usage error, exit status 2", tt.give)
 			assert.ErrorContains(t, err, tt.wantErr, "parseFlags(%q)", tt.give)
 			continue
