@@ -72,30 +72,26 @@ type articleLoad struct {
 // the two servers the article compared, on hello, the article's setting
 // and the two between, one change at a time: siege's timeout of 30 s,
 // with which a client waits for its retransmissions instead of giving up
-// and connecting again, and runs of 5 s, in which a SYN can be sent again
+// and connecting again, and runs of 4 s, in which a SYN can be sent again
 // after 1 s and 3 s. Runs of 30 s, as long as the article's, are not
 // measured: ten of each server would take ten minutes.
 var articleLoads = []articleLoad{
 	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
-	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: ioServers},
-	{work: "hello", timeout: 900 * time.Millisecond, run: 5 * time.Second, servers: articlePair},
+	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
+	{work: "hello", timeout: 900 * time.Millisecond, run: 4 * time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: time.Second, servers: articlePair},
-	{work: "hello", timeout: 30 * time.Second, run: 5 * time.Second, servers: articlePair},
+	{work: "hello", timeout: 30 * time.Second, run: 4 * time.Second, servers: articlePair},
 }
 
 // articlePair are the two servers whose ratio the article gave.
 var articlePair = []string{"flask", "gevent"}
 
-// helloServers are the servers measured on hello: the serial and pool
-// servers under the same load are BenchmarkServer's rows of hello at 200
-// users.
+// helloServers are the servers measured on hello and io. The serial and
+// pool servers under the same loads are BenchmarkServer's rows: the serial
+// server loses users as app.run() does, for the same reason, and the pool
+// answers the users its queue cannot hold with 503 at once, a story of its
+// own, told by BenchmarkOffered.
 var helloServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
-
-// ioServers are the servers measured on io: those of hello, and the serial
-// server, which loses users as app.run() does, for the same reason. The
-// pool, which answers the users its queue cannot hold with 503 at once, is
-// a story of its own, told by BenchmarkOffered.
-var ioServers = append(slices.Clone(helloServers), "serial")
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.
@@ -149,19 +145,16 @@ func gunicornSide() side {
 // articleServers are the servers of the article's comparison: the
 // article's three, today's two (asyncio under uvicorn, on one core as
 // gevent's WSGIServer is, and gevent on both cores under gunicorn), and
-// package server's three shapes.
+// package server's goroutine server.
 func articleServers() []side {
-	servers := []side{
+	return []side{
 		pythonSide("flask", nil, "servers.py", "run"),
 		pythonSide("flask-threaded", nil, "servers.py", "threaded"),
 		pythonSide("gevent", nil, "servers.py", "gevent"),
 		gunicornSide(),
 		pythonSide("uvicorn", []string{"uvicorn", "uvloop", "starlette"}, "asgi.py"),
+		goSide("goroutine", "serve", "goroutine"),
 	}
-	for _, shape := range server.Shapes {
-		servers = append(servers, goSide(string(shape), "serve", string(shape)))
-	}
-	return servers
 }
 
 // BenchmarkArticle runs each server in turn under each load of
@@ -301,7 +294,7 @@ func helloCheck(ctx context.Context, url string) error {
 	return err
 }
 
-// BenchmarkFanout spawns a million tasks that each sleep a second and
+// BenchmarkFanout spawns fanoutTasks tasks that each sleep a second and
 // joins them, on greenlets and on goroutines, each in a process of its
 // own that reports the wall time from the first spawn to the end of the
 // join, as ns/op (an op is the whole fan-out, as in BenchmarkSleep), and

@@ -73,7 +73,7 @@ var benchIdle = idleLoad{
 	timeout: 10 * time.Second,
 	open:    60 * time.Second,
 	settle:  100 * time.Millisecond,
-	hold:    500 * time.Millisecond,
+	hold:    200 * time.Millisecond,
 }
 
 // An idlePoint is one step: the connections open at its reading, and

@@ -41,13 +41,14 @@ import (
 )
 
 // buildTools, JOINALL_BUILD_TOOLS=1 in the environment, builds bombardier
-// and vegeta from the module proxy when they are not on PATH.
+// and vegeta from the module proxy when they are not on PATH, once a
+// machine, into the user's cache directory (os.UserCacheDir).
 var buildTools = os.Getenv("JOINALL_BUILD_TOOLS") == "1"
 
 // instrumentRun is how long each tool loads the server, and with how many
 // kept-alive connections.
 const (
-	instrumentRun   = 2 * time.Second
+	instrumentRun   = time.Second
 	instrumentConns = 50
 )
 
@@ -151,7 +152,7 @@ const siegerc = "verbose = false\nquiet = true\njson_output = true\nshow-logfile
 // one run of instrumentRun per op: trans/s is what the tool completed a
 // second, cpu-us/trans its own CPU time (user and system) per completed
 // request. Then gosiege alone: its peak resident memory (peak-RSS-MiB) in a
-// run of 1 s and of 10 s, and its open loop at rates the server carries,
+// run of 1 s and of 5 s, and its open loop at rates the server carries,
 // with the rate it achieved as a share of the rate it intended
 // (achieved-%).
 func BenchmarkInstrument(b *testing.B) {
@@ -161,7 +162,7 @@ func BenchmarkInstrument(b *testing.B) {
 	// the first result, which benchstat reads as the results' configuration.
 	bins, errs := map[string]string{}, map[string]error{}
 	for _, t := range tools {
-		if bins[t.name], errs[t.name] = t.find(b, dir); errs[t.name] == nil {
+		if bins[t.name], errs[t.name] = t.find(b); errs[t.name] == nil {
 			args := strings.NewReplacer(url, "URL", dir, "DIR").Replace(strings.Join(t.args(url, dir), " "))
 			fmt.Printf("%s: %s\n%s-flags: %s\n", t.name, t.versionOf(b.Context(), bins[t.name]), t.name, args)
 		}
@@ -194,7 +195,7 @@ func BenchmarkInstrument(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
-	for _, secs := range []int{1, 10} {
+	for _, secs := range []int{1, 5} {
 		b.Run(fmt.Sprintf("memory/secs=%d", secs), func(b *testing.B) {
 			var rss int64
 			for b.Loop() {
@@ -237,8 +238,8 @@ func BenchmarkInstrument(b *testing.B) {
 }
 
 // find returns the tool's program: on PATH, or, with JOINALL_BUILD_TOOLS=1,
-// built from its module into dir.
-func (t tool) find(tb testing.TB, dir string) (string, error) {
+// built from its module.
+func (t tool) find(tb testing.TB) (string, error) {
 	if t.name == "gosiege" {
 		return os.Args[0], nil
 	}
@@ -248,7 +249,15 @@ func (t tool) find(tb testing.TB, dir string) (string, error) {
 	if t.module == "" || !buildTools {
 		return "", errors.New("not installed")
 	}
-	bin := filepath.Join(dir, "bin")
+	// Built once a machine, into the user's cache, by module and version.
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(cache, "joinall", "tools", strings.NewReplacer("/", "_", "@", "_").Replace(t.module))
+	if _, err := os.Stat(filepath.Join(bin, t.name)); err == nil {
+		return filepath.Join(bin, t.name), nil
+	}
 	cmd := exec.CommandContext(tb.Context(), "go", "install", t.module)
 	cmd.Env = append(os.Environ(), "GOBIN="+bin)
 	if out, err := cmd.CombinedOutput(); err != nil {
