@@ -284,12 +284,12 @@ func quantity(v float64, unit string) string {
 }
 
 // number prints v to three significant figures, without an exponent:
-// "2009", "99.7", "0.0123".
+// "2009", "99.7", "0.0123"; a whole number, as a count is, whole: "71".
 func number(v float64) string {
 	switch a := math.Abs(v); {
 	case a == 0:
 		return "0"
-	case a >= 100:
+	case a >= 100, v == math.Trunc(v):
 		return fmt.Sprintf("%.0f", v)
 	case a >= 10:
 		return fmt.Sprintf("%.1f", v)
