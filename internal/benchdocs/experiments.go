@@ -150,7 +150,7 @@ var Experiments = []Experiment{
 				Article: map[string]float64{"flask": 197.81, "flask-threaded": 211.80, "gevent": 525.52}},
 			{ID: "io", Title: "A wait of 10 ms per request, 200 users: transactions per second", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:io", Row: "/users", Col: "/server", Unit: "trans/s"},
-			{ID: "cells", Title: "hello world, 200 users: by the client's timeout and the run's length", Y: "trans/s", Bars: true,
+			{ID: "cells", Title: "hello world, 200 users: by the client's timeout and the run's length", Y: "trans/s", Bars: true, Group: language,
 				Filter: ".name:Article /work:hello /server:(flask OR gevent)", Row: ".name", Col: "/timeout,/run,/server", Unit: "trans/s",
 				Article: map[string]float64{"30s 4s flask": 197.81, "30s 4s gevent": 525.52}},
 			{ID: "fanout-time", Title: "100,000 sleeps of 1 s, spawned and joined", Y: "wall time (s)", Bars: true, Group: language,
@@ -203,6 +203,7 @@ var Experiments = []Experiment{
 
 // language is the language of a server of the gevent-vs-go and idle experiments.
 func language(server string) string {
+	server = server[strings.LastIndexByte(server, ' ')+1:] // "30s 4s flask"
 	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python", "gunicorn-gevent": "Python", "uvicorn": "Python", "nginx": "C"}[server], "Go")
 }
 

@@ -140,7 +140,10 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 		}
 		bars = append(bars, b)
 		if v, ok := p.Article[s.Name]; ok {
-			bars = append(bars, bar{label: s.Name + ", the article", Point: Point{Y: v}, group: "the article, one run"})
+			// Under the row nearest to the article's setting, named by
+			// its server alone: the article's setting is its own.
+			server := s.Name[strings.LastIndexByte(s.Name, ' ')+1:]
+			bars = append(bars, bar{label: server + ", the article", Point: Point{Y: v}, group: "the article, one run"})
 		}
 	}
 	return barChart(p, bars)
@@ -264,6 +267,11 @@ func tickLabel(v float64) string {
 	return strconv.FormatFloat(v, 'g', 6, 64) + prefix
 }
 
+// groupColours are the groups whose colour every chart shares, as
+// plotutil.Color's index plus one, so that the zero value is none; bars
+// without a group are drawn as Go's.
+var groupColours = map[string]int{"": 1, "Go": 1, "gosiege": 1, "Python": 2, "C": 3, "the others": 3, "the article, one run": 4}
+
 // A bar is one bar of a bar chart; bars of a group share a colour.
 type bar struct {
 	Point
@@ -280,14 +288,15 @@ func barChart(c *Plot, bars []bar) ([]byte, error) {
 	for i, b := range bars {
 		g, seen := groups[b.group]
 		if !seen {
-			g, groups[b.group] = len(groups), len(groups)
+			g = cmp.Or(groupColours[b.group], len(groups)+len(groupColours)+1)
+			groups[b.group] = g
 		}
 		chart, err := plotter.NewBarChart(plotter.Values{b.Y}, vg.Points(18))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.label, err)
 		}
 		y := float64(len(bars) - 1 - i)
-		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g), 0
+		chart.Horizontal, chart.XMin, chart.Color, chart.LineStyle.Width = true, y, plotutil.Color(g-1), 0
 		if p.Add(chart); !seen && b.group != "" {
 			p.Legend.Add(b.group, chart)
 		}
