@@ -76,8 +76,8 @@ type articleLoad struct {
 // after 1 s and 3 s. Runs of 30 s, as long as the article's, are not
 // measured: ten of each server would take ten minutes.
 var articleLoads = []articleLoad{
-	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
-	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: helloServers},
+	{work: "hello", timeout: 900 * time.Millisecond, run: time.Second, servers: measuredServers},
+	{work: "io", timeout: 900 * time.Millisecond, run: time.Second, servers: measuredServers},
 	{work: "hello", timeout: 900 * time.Millisecond, run: 4 * time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: time.Second, servers: articlePair},
 	{work: "hello", timeout: 30 * time.Second, run: 4 * time.Second, servers: articlePair},
@@ -86,12 +86,13 @@ var articleLoads = []articleLoad{
 // articlePair are the two servers whose ratio the article gave.
 var articlePair = []string{"flask", "gevent"}
 
-// helloServers are the servers measured on hello and io. The serial and
+// measuredServers are the servers measured on hello and io at the
+// driver's 900 ms. The serial and
 // pool servers under the same loads are BenchmarkServer's rows: the serial
 // server loses users as app.run() does, for the same reason, and the pool
 // answers the users its queue cannot hold with 503 at once, a story of its
 // own, told by BenchmarkOffered.
-var helloServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
+var measuredServers = []string{"flask", "flask-threaded", "gevent", "gunicorn-gevent", "uvicorn", "goroutine"}
 
 // A side is one server or one runtime of the comparison: how to start its
 // process, or why it cannot start here.

@@ -57,7 +57,7 @@ const (
 type tool struct {
 	name     string
 	install  string                                   // how to add it, when it is missing
-	module   string                                   // a Go module to build it from, with -instrument.build
+	module   string                                   // a Go module to build it from, with JOINALL_BUILD_TOOLS=1
 	version  []string                                 // the flags that print its version, for a program not written in Go
 	args     func(url string, dir string) []string    // the command line after the program
 	requests func(stdout, stderr string) (int, error) // completed requests, answered or not

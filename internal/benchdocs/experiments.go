@@ -203,8 +203,7 @@ var Experiments = []Experiment{
 
 // language is the language of a server of the gevent-vs-go and idle experiments.
 func language(server string) string {
-	server = server[strings.LastIndexByte(server, ' ')+1:] // "30s 4s flask"
-	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python", "gunicorn-gevent": "Python", "uvicorn": "Python", "nginx": "C"}[server], "Go")
+	return cmp.Or(map[string]string{"flask": "Python", "flask-threaded": "Python", "gevent": "Python", "gunicorn-gevent": "Python", "uvicorn": "Python", "nginx": "C"}[serverOf(server)], "Go")
 }
 
 // limits draws each variant's time for its batch, and the limits one

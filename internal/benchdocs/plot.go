@@ -142,8 +142,7 @@ func (p *Plot) svg(in Input) ([]byte, error) {
 		if v, ok := p.Article[s.Name]; ok {
 			// Under the row nearest to the article's setting, named by
 			// its server alone: the article's setting is its own.
-			server := s.Name[strings.LastIndexByte(s.Name, ' ')+1:]
-			bars = append(bars, bar{label: server + ", the article", Point: Point{Y: v}, group: "the article, one run"})
+			bars = append(bars, bar{label: serverOf(s.Name) + ", the article", Point: Point{Y: v}, group: "the article, one run"})
 		}
 	}
 	return barChart(p, bars)
@@ -266,6 +265,10 @@ func tickLabel(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', 6, 64) + prefix
 }
+
+// serverOf is the server of a series named by several columns, its last:
+// "30s 4s flask" is flask's.
+func serverOf(series string) string { return series[strings.LastIndexByte(series, ' ')+1:] }
 
 // groupColours are the groups whose colour every chart shares, as
 // plotutil.Color's index plus one, so that the zero value is none; bars

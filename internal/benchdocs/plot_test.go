@@ -7,6 +7,8 @@ package benchdocs
 import (
 	"bytes"
 	"math"
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,7 +59,36 @@ func TestBarChart(t *testing.T) {
 		assert.Contains(t, string(first), text, "a label of a bar, a tick or the legend")
 	}
 	assert.NotRegexp(t, `(fill|stroke):#[^0-9A-F]`, string(first), "every colour is a hex colour")
+}
 
+// TestBarChartColours: a group has its colour on every chart, whatever
+// the other groups are and whichever comes first, so that Go and Python
+// read alike from page to page.
+func TestBarChartColours(t *testing.T) {
+	p := &Plot{Title: "hello world", Y: "transactions/s"}
+	goroutine := bar{label: "goroutine", Point: Point{Y: 9000}, group: "Go"}
+	flask := bar{label: "flask", Point: Point{Y: 900}, group: "Python"}
+	fills := func(bars ...bar) []string {
+		svg, err := barChart(p, bars)
+		require.NoError(t, err)
+		var got []string
+		for _, m := range regexp.MustCompile(`fill:(#[0-9A-F]{6})`).FindAllStringSubmatch(string(svg), -1) {
+			if !slices.Contains(got, m[1]) && m[1] != "#FFFFFF" && m[1] != "#000000" {
+				got = append(got, m[1])
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+
+	goOnly, pythonOnly := fills(goroutine), fills(flask)
+
+	require.Len(t, goOnly, 1, "one group, one colour")
+	assert.NotEqual(t, goOnly, pythonOnly, "Go's colour and Python's, each alone on its chart")
+	both := slices.Sorted(slices.Values(append(slices.Clone(goOnly), pythonOnly...)))
+	assert.Equal(t, both, fills(goroutine, flask), "Go first: the colours each has alone")
+	assert.Equal(t, both, fills(flask, goroutine), "Python first: the colours each has alone")
+	assert.Equal(t, "flask", serverOf("30s 4s flask"), "a series named by several columns is its last column's")
 }
 
 // TestScale: an axis is logarithmic only where its values span more than
